@@ -1,0 +1,279 @@
+// Domain names: one normalized type for the whole code base.
+//
+// A Name keeps the wire form exactly as written (case preserved, RFC 4343) and a
+// lower-cased key used for equality and maps. Canonical order (RFC 4034 §6.1) and
+// presentation escapes (RFC 1035 §5.1) live here and nowhere else.
+
+export class NameError extends Error {
+  override readonly name = 'NameError';
+}
+
+const MAX_LABEL = 63;
+const MAX_NAME = 255;
+
+/** Lower-case an ASCII octet; DNS case folding is ASCII only (RFC 4343). */
+function lower(b: number): number {
+  return b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
+}
+
+export class Name {
+  /** Uncompressed wire form, case as given. */
+  readonly wire: Uint8Array;
+  /** Lower-cased presentation form with a trailing dot; the identity of the name. */
+  readonly key: string;
+  private labelOffsets?: number[];
+
+  private constructor(wire: Uint8Array, key: string) {
+    this.wire = wire;
+    this.key = key;
+  }
+
+  static readonly root: Name = new Name(Uint8Array.of(0), '.');
+
+  /** Build from raw labels (no length octets). */
+  static fromLabels(labels: readonly Uint8Array[]): Name {
+    let len = 1;
+    for (const l of labels) {
+      if (l.length === 0) throw new NameError('empty label');
+      if (l.length > MAX_LABEL) throw new NameError(`label longer than ${MAX_LABEL} octets`);
+      len += l.length + 1;
+    }
+    if (len > MAX_NAME) throw new NameError(`name longer than ${MAX_NAME} octets`);
+    const wire = new Uint8Array(len);
+    let o = 0;
+    for (const l of labels) {
+      wire[o++] = l.length;
+      wire.set(l, o);
+      o += l.length;
+    }
+    wire[o] = 0;
+    return Name.fromUncompressedWire(wire);
+  }
+
+  /** Wrap an uncompressed wire name that is already known to be valid. */
+  static fromUncompressedWire(wire: Uint8Array): Name {
+    return new Name(wire, keyOf(wire));
+  }
+
+  /**
+   * Parse presentation format. Relative names (no trailing dot) are completed
+   * with `origin`; `@` is the origin. Escapes: `\.`, `\\`, `\DDD`.
+   */
+  static fromText(text: string, origin?: Name): Name {
+    if (text === '@') {
+      if (!origin) throw new NameError('"@" used without an origin');
+      return origin;
+    }
+    if (text === '.') return Name.root;
+    if (text.length === 0) throw new NameError('empty name');
+    const labels: Uint8Array[] = [];
+    let cur: number[] = [];
+    let absolute = false;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x5c /* \ */) {
+        const d = text.slice(i + 1, i + 4);
+        if (/^[0-9]{3}$/.test(d)) {
+          const v = Number(d);
+          if (v > 255) throw new NameError(`escape \\${d} is out of range in "${text}"`);
+          cur.push(v);
+          i += 3;
+        } else if (i + 1 < text.length) {
+          cur.push(text.charCodeAt(++i) & 0xff);
+        } else {
+          throw new NameError(`dangling backslash in "${text}"`);
+        }
+      } else if (c === 0x2e /* . */) {
+        if (cur.length === 0) throw new NameError(`empty label in "${text}"`);
+        labels.push(Uint8Array.from(cur));
+        cur = [];
+        if (i === text.length - 1) absolute = true;
+      } else {
+        if (c > 0xff) throw new NameError(`non-ASCII character in "${text}"`);
+        cur.push(c);
+      }
+    }
+    if (cur.length > 0) labels.push(Uint8Array.from(cur));
+    for (const l of labels) {
+      if (l.length > MAX_LABEL) throw new NameError(`label longer than ${MAX_LABEL} octets in "${text}"`);
+    }
+    if (!absolute) {
+      if (!origin) throw new NameError(`relative name "${text}" without an origin`);
+      return Name.fromLabels([...labels, ...origin.labels()]);
+    }
+    return Name.fromLabels(labels);
+  }
+
+  /**
+   * Read a possibly compressed name from a message. Pointers must point
+   * strictly backwards, which also rules out loops (RFC 1035 §4.1.4).
+   * Returns the name and the offset just past it in the original stream.
+   */
+  static fromWire(msg: Uint8Array, offset: number): { name: Name; next: number } {
+    const out: number[] = [];
+    let pos = offset;
+    let next = -1;
+    let limit = offset; // pointers must go strictly below this
+    for (;;) {
+      if (pos >= msg.length) throw new NameError('name runs past the end of the message');
+      const len = msg[pos]!;
+      if (len === 0) {
+        out.push(0);
+        if (next < 0) next = pos + 1;
+        break;
+      }
+      const kind = len & 0xc0;
+      if (kind === 0xc0) {
+        if (pos + 1 >= msg.length) throw new NameError('truncated compression pointer');
+        const ptr = ((len & 0x3f) << 8) | msg[pos + 1]!;
+        if (next < 0) next = pos + 2;
+        if (ptr >= limit) throw new NameError('compression pointer does not point backwards');
+        limit = ptr;
+        pos = ptr;
+        continue;
+      }
+      if (kind !== 0) throw new NameError(`unsupported label type 0x${kind.toString(16)}`);
+      if (pos + 1 + len > msg.length) throw new NameError('label runs past the end of the message');
+      out.push(len);
+      for (let i = 1; i <= len; i++) out.push(msg[pos + i]!);
+      if (out.length + 1 > MAX_NAME) throw new NameError(`name longer than ${MAX_NAME} octets`);
+      pos += len + 1;
+    }
+    return { name: Name.fromUncompressedWire(Uint8Array.from(out)), next };
+  }
+
+  /** Labels, most specific first, as views into the wire form. */
+  labels(): Uint8Array[] {
+    const offs = this.offsets();
+    return offs.map((o) => this.wire.subarray(o + 1, o + 1 + this.wire[o]!));
+  }
+
+  get labelCount(): number {
+    return this.offsets().length;
+  }
+
+  isRoot(): boolean {
+    return this.wire.length === 1;
+  }
+
+  /** The name with the first `n` labels removed. */
+  parent(n = 1): Name {
+    const offs = this.offsets();
+    if (n > offs.length) throw new NameError(`${this.toString()} has no ancestor ${n} labels up`);
+    if (n === offs.length) return Name.root;
+    return Name.fromUncompressedWire(this.wire.subarray(offs[n]!));
+  }
+
+  equals(other: Name): boolean {
+    return this.key === other.key;
+  }
+
+  /** True if this name is `other` or below it. */
+  isSubdomainOf(other: Name): boolean {
+    if (other.isRoot()) return true;
+    const k = this.key;
+    const o = other.key;
+    if (k === o) return true;
+    if (k.length <= o.length || !k.endsWith(o)) return false;
+    // The suffix must start on a label boundary, i.e. after an unescaped dot.
+    return this.labelCount > other.labelCount && this.parent(this.labelCount - other.labelCount).key === o;
+  }
+
+  /** Wire form with ASCII upper case folded, as RFC 4034 §6.2 wants. */
+  canonicalWire(): Uint8Array {
+    const w = this.wire;
+    let needs = false;
+    for (let i = 0; i < w.length; i++) {
+      const b = w[i]!;
+      if (b >= 0x41 && b <= 0x5a) {
+        needs = true;
+        break;
+      }
+    }
+    if (!needs) return w;
+    const out = new Uint8Array(w.length);
+    // Length octets are < 64 so folding them is harmless.
+    for (let i = 0; i < w.length; i++) out[i] = lower(w[i]!);
+    return out;
+  }
+
+  /** Presentation form with a trailing dot and RFC 1035 escapes, case preserved. */
+  toString(): string {
+    return presentation(this.wire, false);
+  }
+
+  /** Same name with this case replaced by the lower-case form. */
+  toLowerCase(): Name {
+    const c = this.canonicalWire();
+    return c === this.wire ? this : Name.fromUncompressedWire(c);
+  }
+
+  private offsets(): number[] {
+    if (this.labelOffsets) return this.labelOffsets;
+    const offs: number[] = [];
+    let o = 0;
+    while (this.wire[o]! !== 0) {
+      offs.push(o);
+      o += this.wire[o]! + 1;
+    }
+    this.labelOffsets = offs;
+    return offs;
+  }
+}
+
+function presentation(wire: Uint8Array, fold: boolean): string {
+  if (wire.length === 1) return '.';
+  let s = '';
+  let o = 0;
+  while (wire[o]! !== 0) {
+    const len = wire[o]!;
+    for (let i = o + 1; i <= o + len; i++) {
+      let b = wire[i]!;
+      if (fold) b = lower(b);
+      if (b === 0x2e || b === 0x5c || b === 0x22 || b === 0x28 || b === 0x29 || b === 0x3b || b === 0x40 || b === 0x24) {
+        s += '\\' + String.fromCharCode(b);
+      } else if (b <= 0x20 || b >= 0x7f) {
+        s += '\\' + b.toString().padStart(3, '0');
+      } else {
+        s += String.fromCharCode(b);
+      }
+    }
+    s += '.';
+    o += len + 1;
+  }
+  return s;
+}
+
+function keyOf(wire: Uint8Array): string {
+  // Fast path for the common all-plain case.
+  return presentation(wire, true);
+}
+
+/**
+ * RFC 4034 §6.1 canonical ordering: compare label by label from the most
+ * significant (rightmost), each label as lower-cased octets; a name that
+ * runs out of labels first sorts first.
+ */
+export function compareCanonical(a: Name, b: Name): number {
+  if (a.key === b.key) return 0;
+  const la = a.labels();
+  const lb = b.labels();
+  let i = la.length - 1;
+  let j = lb.length - 1;
+  while (i >= 0 && j >= 0) {
+    const c = compareLabel(la[i]!, lb[j]!);
+    if (c !== 0) return c;
+    i--;
+    j--;
+  }
+  return la.length - lb.length;
+}
+
+function compareLabel(x: Uint8Array, y: Uint8Array): number {
+  const n = Math.min(x.length, y.length);
+  for (let k = 0; k < n; k++) {
+    const d = lower(x[k]!) - lower(y[k]!);
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}

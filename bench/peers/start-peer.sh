@@ -261,9 +261,6 @@ echo)
 *) usage ;;
 esac
 
-"${TASKSET[@]}" "${CMD[@]}" >>"$LOG" 2>&1 </dev/null &
-child=$!
-
 probe() {
   local out
   if [[ "$NAME" == echo ]]; then
@@ -274,6 +271,16 @@ probe() {
     [[ -n "$out" && "$out" != *";"* ]]
   fi
 }
+
+# Something already answering there (e.g. a leftover server) would make the
+# readiness probe lie: refuse to start.
+if dig @"$ADDR" -p "$PORT" . SOA +norec +time=1 +tries=1 >/dev/null 2>&1; then
+  echo "$0: something already answers DNS on $ADDR port $PORT" >&2
+  exit 1
+fi
+
+"${TASKSET[@]}" "${CMD[@]}" >>"$LOG" 2>&1 </dev/null &
+child=$!
 
 deadline=$(( $(date +%s) + READY_TIMEOUT ))
 until probe; do

@@ -14,7 +14,9 @@
 // The script runs in its own process group. stop() sends SIGTERM to the script
 // (which stops the server and removes its temp dir) and, if that has not
 // finished after opts.stopTimeoutMs (default 15000), SIGKILLs the whole group.
-// Every peer still running when this Node process exits gets SIGTERM.
+// Every peer still running when this Node process exits gets SIGTERM; if Node
+// is killed outright (SIGKILL), the script notices within a second
+// (PEER_PARENT_PID) and cleans up by itself.
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -57,7 +59,7 @@ export function startPeer(name, zoneFile, addr, port, opts = {}) {
   const child = spawn('bash', [SCRIPT, name, zoneFile ?? '-', addr, String(port)], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...(opts.env ?? {}) },
+    env: { ...process.env, PEER_PARENT_PID: String(process.pid), ...(opts.env ?? {}) },
   });
   running.add(child);
   let stderr = '';

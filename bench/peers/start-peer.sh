@@ -26,6 +26,8 @@
 #   PEER_READY_TIMEOUT  seconds to wait for the first answer (default 60)
 #   PEER_LOG=FILE       server log file (default DIR/NAME.log; tinydns logs
 #                       one line per query there, use /dev/null for benches)
+#   PEER_PARENT_PID=PID stop (and clean up) as soon as process PID is gone;
+#                       peers.mjs sets it to the Node process
 #
 # Notes per server:
 #   bind:    named only listens on addresses configured on an interface. If ADDR
@@ -300,6 +302,17 @@ done
 echo "READY $NAME $ADDR $PORT $child $DIR"
 
 set +e
+if [[ -n "${PEER_PARENT_PID:-}" ]]; then
+  # watchdog: stop when the process that started us is gone (e.g. a test
+  # runner killed with SIGKILL, which could not clean up)
+  while kill -0 "$child" 2>/dev/null; do
+    if ! kill -0 "$PEER_PARENT_PID" 2>/dev/null; then
+      echo "$0: parent $PEER_PARENT_PID is gone, stopping $NAME" >&2
+      exit 0
+    fi
+    sleep 1 & wait $!
+  done
+fi
 wait "$child"
 rc=$?
 child=""

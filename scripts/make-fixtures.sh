@@ -16,7 +16,10 @@
 #   test/fixtures/signed/trust-anchor.key          DNSKEY of the KSK (for ldns-verify-zone -k / tools wanting a key)
 #   test/fixtures/signed/VERIFY.txt                ldns-verify-zone output for both zones
 #
-# Signatures (and, with --new-keys, keys) differ on every run; that is expected.
+# With the same keys the output is byte-identical (RSASHA256 = PKCS#1 v1.5
+# signatures are deterministic, inception/expiration are fixed). --new-keys
+# changes keys, signatures, ZONEMD digests and the trust anchor: update
+# test/fixtures/README.md then.
 # Needs ldnsutils (ldns-keygen, ldns-signzone, ldns-key2ds, ldns-read-zone, ldns-verify-zone).
 set -euo pipefail
 

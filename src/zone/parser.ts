@@ -233,8 +233,13 @@ export class ZoneReader {
     if (first !== undefined && !first.quoted && first.text === '\\#') return generic(file, entry, tokens);
     try {
       // The RDATA codecs need an origin for relative names; without one, a
-      // relative name is completed with a placeholder we then reject below.
-      return rdataFromText(type, tokens, origin ?? NO_ORIGIN);
+      // relative name is completed with a marker label we then look for.
+      const rdata = rdataFromText(type, tokens, origin ?? NO_ORIGIN);
+      if (origin === undefined && rdata.length >= NO_ORIGIN_WIRE.length && Buffer.from(rdata.buffer, rdata.byteOffset, rdata.byteLength).indexOf(NO_ORIGIN_WIRE) >= 0) {
+        const t = tokens.find((x) => !x.quoted && !isAbsolute(x.text) && /[^0-9]/.test(x.text) && typeOf(x.text) === undefined) ?? tokens[0]!;
+        throw new ParseError({ file, line: t.line, col: t.col, token: t.text, expected: 'an absolute name ending in ".", or a $ORIGIN before it', problem: 'relative name without an origin' });
+      }
+      return rdata;
     } catch (e) {
       if (e instanceof ParseError) throw e;
       if (e instanceof RdataError) {
@@ -302,8 +307,9 @@ export class ZoneReader {
   }
 }
 
-/** A name no zone can contain relative names under: labels that spell out the mistake. */
-const NO_ORIGIN = Name.fromText('relative-name-without-origin.invalid.');
+/** Completes relative RDATA names when there is no origin, so they can be found and refused. */
+const NO_ORIGIN = Name.fromText('\\000no\\ origin\\255.');
+const NO_ORIGIN_WIRE = Buffer.from(NO_ORIGIN.wire.subarray(0, NO_ORIGIN.wire.length - 1));
 
 function err(file: string, t: TextToken, problem: string, expected: string): ParseError {
   return new ParseError({ file, line: t.line, col: t.col, token: t.text, expected, problem });

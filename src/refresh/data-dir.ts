@@ -1,0 +1,230 @@
+// The data dir: the last verified copy and the one before it.
+//
+//   DIR/current/{root.zone, root.zone.sig?, meta.json}
+//   DIR/previous/{...the same}
+//   DIR/.tmp-*        downloads in progress (fetch/http.ts)
+//   DIR/.staging-*    a verified copy being assembled
+//   DIR/.old-*        the copy being dropped
+//
+// Every file is written to a temp name, fsynced, renamed, and the directory
+// fsynced. A new copy is promoted in renames that never leave the dir without a
+// complete copy: previous → .old, current → previous, staging → current. A
+// crash between the last two leaves no `current/` but an intact `previous/`,
+// and the loader falls back to it. Loading checks the sha256 in meta.json
+// before anything else, and the caller re-verifies before serving.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const ZONE_FILE = 'root.zone';
+export const SIG_FILE = 'root.zone.sig';
+export const META_FILE = 'meta.json';
+export type Slot = 'current' | 'previous';
+export const SLOTS: readonly Slot[] = ['current', 'previous'];
+
+export interface LayerVerdict {
+  readonly ok: boolean;
+  readonly detail: string;
+  readonly ms: number;
+  readonly weak?: boolean;
+}
+export type Layer = 'pgp' | 'zonemd' | 'dnssec';
+export type LayerVerdicts = Partial<Record<Layer, LayerVerdict>>;
+
+/** meta.json: what we know about a stored copy. Times are ISO 8601 UTC. */
+export interface CopyMeta {
+  readonly version: 1;
+  readonly serial: number;
+  readonly source: string;
+  readonly fetchedAt: string;
+  /** Last time a source confirmed this copy is current (new download, 304, same bytes). */
+  readonly confirmedAt: string;
+  readonly etag?: string | undefined;
+  readonly lastModified?: string | undefined;
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly hasSignature: boolean;
+  /** Earliest expiration of the apex SOA/ZONEMD RRSIGs, if the zone is signed. */
+  readonly signaturesExpireAt?: string | undefined;
+  readonly layers: LayerVerdicts;
+}
+
+/** A copy read back from disk, not yet re-verified. */
+export interface StoredCopy {
+  readonly slot: Slot;
+  readonly dir: string;
+  readonly meta: CopyMeta;
+  readonly zone: Uint8Array;
+  readonly signature: Uint8Array | undefined;
+}
+
+export class DataDirError extends Error {
+  override readonly name = 'DataDirError';
+}
+
+async function fsyncPath(path: string, flags = 'r'): Promise<void> {
+  const fh = await open(path, flags);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Write a file durably: temp name, write, fsync, rename, fsync dir. */
+export async function writeFileAtomic(dir: string, name: string, data: Uint8Array | string): Promise<void> {
+  const tmp = join(dir, `.${name}.${randomBytes(6).toString('hex')}`);
+  const fh = await open(tmp, 'wx', 0o644);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, join(dir, name));
+  await fsyncPath(dir);
+}
+
+function isMeta(x: unknown): x is CopyMeta {
+  if (typeof x !== 'object' || x === null) return false;
+  const m = x as Record<string, unknown>;
+  return (
+    m.version === 1 &&
+    typeof m.serial === 'number' &&
+    Number.isInteger(m.serial) &&
+    m.serial >= 0 &&
+    m.serial <= 0xffffffff &&
+    typeof m.source === 'string' &&
+    typeof m.fetchedAt === 'string' &&
+    typeof m.confirmedAt === 'string' &&
+    typeof m.sha256 === 'string' &&
+    /^[0-9a-f]{64}$/.test(m.sha256) &&
+    typeof m.bytes === 'number' &&
+    typeof m.hasSignature === 'boolean' &&
+    typeof m.layers === 'object' &&
+    m.layers !== null
+  );
+}
+
+export class DataDir {
+  constructor(readonly root: string) {}
+
+  slotDir(slot: Slot): string {
+    return join(this.root, slot);
+  }
+
+  /** Create the dir and remove leftovers of interrupted downloads and promotions. */
+  async prepare(): Promise<string[]> {
+    await mkdir(this.root, { recursive: true, mode: 0o755 });
+    const removed: string[] = [];
+    for (const entry of await readdir(this.root)) {
+      if (entry.startsWith('.tmp-') || entry.startsWith('.staging-') || entry.startsWith('.old-')) {
+        await rm(join(this.root, entry), { recursive: true, force: true });
+        removed.push(entry);
+      }
+    }
+    // Dot files inside the slots are interrupted meta.json rewrites.
+    for (const slot of SLOTS) {
+      const d = this.slotDir(slot);
+      const entries = await readdir(d).catch(() => [] as string[]);
+      for (const entry of entries) {
+        if (entry.startsWith('.')) {
+          await rm(join(d, entry), { force: true });
+          removed.push(`${slot}/${entry}`);
+        }
+      }
+    }
+    if (removed.length > 0) await fsyncPath(this.root);
+    return removed;
+  }
+
+  /**
+   * Read one slot. Throws DataDirError when files are missing, meta.json is
+   * malformed, or the zone's sha256 does not match meta.json (corruption).
+   */
+  async read(slot: Slot): Promise<StoredCopy> {
+    const dir = this.slotDir(slot);
+    let metaText: string;
+    try {
+      metaText = await readFile(join(dir, META_FILE), 'utf8');
+    } catch (err) {
+      throw new DataDirError(`${dir}: no ${META_FILE} (${(err as NodeJS.ErrnoException).code ?? err})`, { cause: err });
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(metaText);
+    } catch (err) {
+      throw new DataDirError(`${dir}/${META_FILE}: not valid JSON; the copy is ignored`, { cause: err });
+    }
+    if (!isMeta(parsed)) throw new DataDirError(`${dir}/${META_FILE}: missing or malformed fields; the copy is ignored`);
+    const meta = parsed;
+    let zone: Uint8Array;
+    try {
+      zone = new Uint8Array(await readFile(join(dir, ZONE_FILE)));
+    } catch (err) {
+      throw new DataDirError(`${dir}: cannot read ${ZONE_FILE} (${(err as NodeJS.ErrnoException).code ?? err})`, { cause: err });
+    }
+    const sha = createHash('sha256').update(zone).digest('hex');
+    if (zone.length !== meta.bytes || sha !== meta.sha256) {
+      throw new DataDirError(
+        `${dir}/${ZONE_FILE}: corrupt: sha256 ${sha} (${zone.length} bytes) does not match meta.json ${meta.sha256} (${meta.bytes} bytes); the copy is ignored`,
+      );
+    }
+    let signature: Uint8Array | undefined;
+    if (meta.hasSignature) {
+      try {
+        signature = new Uint8Array(await readFile(join(dir, SIG_FILE)));
+      } catch (err) {
+        throw new DataDirError(`${dir}: meta.json says signed but ${SIG_FILE} is missing`, { cause: err });
+      }
+    }
+    return { slot, dir, meta, zone, signature };
+  }
+
+  /**
+   * Store a verified copy as `current`. `zonePath` is a temp file inside the
+   * data dir (a finished download); it is moved, not copied. The old current
+   * becomes `previous` unless `dropCurrent` (it did not verify at start).
+   */
+  async commit(zonePath: string, signature: Uint8Array | undefined, meta: CopyMeta, opts: { dropCurrent?: boolean } = {}): Promise<void> {
+    const staging = join(this.root, `.staging-${randomBytes(6).toString('hex')}`);
+    await mkdir(staging, { mode: 0o755 });
+    await fsyncPath(zonePath, 'r+');
+    await rename(zonePath, join(staging, ZONE_FILE));
+    if (signature !== undefined) await writeFileAtomic(staging, SIG_FILE, signature);
+    await writeFileAtomic(staging, META_FILE, JSON.stringify(meta, null, 2) + '\n');
+    await fsyncPath(staging);
+    await fsyncPath(this.root);
+
+    const current = this.slotDir('current');
+    const previous = this.slotDir('previous');
+    const hasCurrent = await exists(current);
+    const old = join(this.root, `.old-${randomBytes(6).toString('hex')}`);
+    if (hasCurrent && opts.dropCurrent) {
+      await rename(current, old);
+    } else if (hasCurrent) {
+      if (await exists(previous)) await rename(previous, old);
+      await rename(current, previous);
+    }
+    await fsyncPath(this.root);
+    await rename(staging, current);
+    await fsyncPath(this.root);
+    await rm(old, { recursive: true, force: true });
+  }
+
+  /** Rewrite meta.json of a slot (confirmedAt, validators) durably. */
+  async updateMeta(slot: Slot, meta: CopyMeta): Promise<void> {
+    await writeFileAtomic(this.slotDir(slot), META_FILE, JSON.stringify(meta, null, 2) + '\n');
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}

@@ -1,0 +1,116 @@
+// When a held copy stops being servable (RFC 8806 §3 via RFC 1035 SOA expire):
+// not confirmed current for SOA expire (7 days for the root), or the RRSIGs over
+// its apex SOA/ZONEMD have expired — whichever comes first. Then the store is
+// marked unavailable (fallback or SERVFAIL per --on-expired); a fresh verified
+// copy swapped in ends that by itself.
+
+import type { Name } from '../dns/name.js';
+import type { ResourceRecord } from '../dns/record.js';
+import { RRType } from '../dns/types.js';
+import type { Clock } from '../clock.js';
+import type { ZoneStore } from '../server/zone-store.js';
+
+export interface SoaTimers {
+  readonly serial: number;
+  readonly refresh: number;
+  readonly retry: number;
+  readonly expire: number;
+  readonly minimum: number;
+}
+
+/** The five 32-bit SOA fields (RFC 1035 §3.3.13): the last 20 octets of its RDATA. */
+export function soaTimers(rdata: Uint8Array): SoaTimers {
+  if (rdata.length < 22) throw new RangeError(`SOA RDATA too short (${rdata.length} octets)`);
+  const v = new DataView(rdata.buffer, rdata.byteOffset + rdata.length - 20, 20);
+  return { serial: v.getUint32(0), refresh: v.getUint32(4), retry: v.getUint32(8), expire: v.getUint32(12), minimum: v.getUint32(16) };
+}
+
+/**
+ * RRSIG times are 32-bit seconds compared with serial arithmetic (RFC 4034
+ * §3.1.5): map one to the absolute time (ms) nearest to `nowMs`.
+ */
+export function rrsigTimeToMs(t32: number, nowMs: number): number {
+  const now = Math.floor(nowMs / 1000);
+  let delta = ((t32 >>> 0) - (now >>> 0)) | 0; // signed 32-bit difference
+  if (delta === -0x80000000) delta = 0x7fffffff;
+  return (now + delta) * 1000;
+}
+
+/**
+ * Earliest expiration (ms) of the RRSIGs at the apex covering SOA or ZONEMD,
+ * or undefined when there are none (an unsigned zone; DNSSEC then decides).
+ */
+export function apexSignatureExpiry(records: Iterable<ResourceRecord>, origin: Name, nowMs: number): number | undefined {
+  let earliest: number | undefined;
+  for (const r of records) {
+    if (r.type !== RRType.RRSIG || r.name.key !== origin.key || r.rdata.length < 18) continue;
+    const v = new DataView(r.rdata.buffer, r.rdata.byteOffset, r.rdata.length);
+    const covered = v.getUint16(0);
+    if (covered !== RRType.SOA && covered !== RRType.ZONEMD) continue;
+    const exp = rrsigTimeToMs(v.getUint32(8), nowMs);
+    if (earliest === undefined || exp < earliest) earliest = exp;
+  }
+  return earliest;
+}
+
+export interface ExpiryInput {
+  /** When a source last confirmed the copy current (ms). */
+  readonly confirmedAt: number;
+  /** SOA expire of the copy, seconds. */
+  readonly soaExpire: number;
+  readonly signaturesExpireAt: number | undefined;
+}
+
+export interface ExpiryDeadline {
+  readonly at: number;
+  readonly reason: string;
+}
+
+export function expiryDeadline(e: ExpiryInput): ExpiryDeadline {
+  const unconfirmed = e.confirmedAt + e.soaExpire * 1000;
+  const d = (ms: number): string => new Date(ms).toISOString();
+  if (e.signaturesExpireAt !== undefined && e.signaturesExpireAt < unconfirmed) {
+    return { at: e.signaturesExpireAt, reason: `the RRSIGs over the apex SOA/ZONEMD expired at ${d(e.signaturesExpireAt)}` };
+  }
+  return {
+    at: unconfirmed,
+    reason: `not confirmed current since ${d(e.confirmedAt)} (SOA expire ${e.soaExpire} s passed at ${d(unconfirmed)})`,
+  };
+}
+
+/**
+ * Watches the held copy's deadline. `check()` is called by the scheduler on
+ * every tick (and after each refresh); it never sleeps on its own.
+ */
+export class ExpiryWatch {
+  private input: ExpiryInput | undefined;
+  constructor(
+    private readonly store: ZoneStore,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The copy being served changed or was re-confirmed. */
+  update(input: ExpiryInput | undefined): void {
+    this.input = input;
+  }
+
+  get deadline(): ExpiryDeadline | undefined {
+    return this.input === undefined ? undefined : expiryDeadline(this.input);
+  }
+
+  /** True when the held copy may be served at this moment. */
+  isServable(now = this.clock.now()): boolean {
+    const d = this.deadline;
+    return d !== undefined && now < d.at;
+  }
+
+  /** Mark the store unavailable once the deadline has passed. Returns the reason if expired. */
+  check(): string | undefined {
+    const d = this.deadline;
+    if (d === undefined) return undefined;
+    if (this.clock.now() < d.at) return undefined;
+    const reason = `zone expired: ${d.reason}`;
+    this.store.markUnavailable(reason);
+    return reason;
+  }
+}

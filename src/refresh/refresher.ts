@@ -1,0 +1,342 @@
+// One refresh cycle, never two at once: for each source in order, download →
+// verify → parse → build → policy (no rollback, no same-serial-other-content)
+// → store durably → swap. A bad download never replaces the served zone; the
+// first source that yields a verified new copy or confirms the held one ends
+// the cycle.
+
+import { EventEmitter } from 'node:events';
+import { readFile, rm } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { systemClock, type Clock } from '../clock.js';
+import { serialCompare } from '../dns/serial.js';
+import type { ZoneStore } from '../server/zone-store.js';
+import type { Zone } from '../zone/zone.js';
+import { FetchError } from '../fetch/errors.js';
+import { download, fetchSmall, signatureUrl, type HttpOptions } from '../fetch/http.js';
+import { DataDir, DataDirError, SLOTS, type CopyMeta, type LayerVerdicts, type Slot } from './data-dir.js';
+import { ExpiryWatch, soaTimers } from './expiry.js';
+import { stderrLog, type RefreshLog } from './log.js';
+import type { ZonePipeline } from './pipeline.js';
+
+export type RefreshOutcome = 'updated' | 'unchanged' | 'failed';
+
+export interface SourceAttempt {
+  readonly source: string;
+  readonly outcome: RefreshOutcome;
+  /** One line: why this source failed, or what it confirmed. */
+  readonly reason: string;
+  readonly error?: Error | undefined;
+  readonly layers?: LayerVerdicts | undefined;
+}
+
+/** The 'refresh' event (ops/monitor subscribe to it). */
+export interface RefreshEvent {
+  readonly outcome: RefreshOutcome;
+  /** Serial held after the cycle (undefined when none). */
+  readonly serial: number | undefined;
+  /** The source that updated or confirmed, or undefined when all failed. */
+  readonly source: string | undefined;
+  readonly layers: LayerVerdicts | undefined;
+  readonly durationMs: number;
+  readonly error: Error | undefined;
+  readonly attempts: readonly SourceAttempt[];
+}
+
+export type AlarmKind = 'same-serial-different-content' | 'serial-rollback';
+export interface AlarmEvent {
+  readonly kind: AlarmKind;
+  readonly source: string;
+  readonly serial: number;
+  readonly message: string;
+}
+
+export interface LoadEvent {
+  /** The slot served, or undefined when no stored copy verified. */
+  readonly slot: Slot | undefined;
+  readonly serial: number | undefined;
+  /** One line per ignored copy (corrupt, unverifiable). */
+  readonly problems: readonly string[];
+  readonly removedLeftovers: readonly string[];
+}
+
+export interface RefresherEvents {
+  refresh: [RefreshEvent];
+  alarm: [AlarmEvent];
+  load: [LoadEvent];
+}
+
+/** The copy we hold (verified, stored in the data dir). */
+export interface HeldCopy {
+  readonly slot: Slot;
+  readonly meta: CopyMeta;
+  readonly zone: Zone;
+  readonly soaExpire: number;
+}
+
+export interface RefresherOptions {
+  readonly dataDir: DataDir;
+  readonly store: ZoneStore;
+  readonly pipeline: ZonePipeline;
+  readonly sources: readonly string[];
+  readonly clock?: Clock;
+  readonly http?: HttpOptions;
+  readonly progress?: Writable & { isTTY?: boolean };
+  readonly log?: RefreshLog;
+}
+
+export class Refresher extends EventEmitter<RefresherEvents> {
+  readonly clock: Clock;
+  readonly expiry: ExpiryWatch;
+  private readonly log: RefreshLog;
+  private heldCopy: HeldCopy | undefined;
+  /** The `current/` slot failed verification at start: drop it, keep `previous/`. */
+  private currentIsBad = false;
+  private inFlight: Promise<RefreshEvent> | undefined;
+
+  constructor(private readonly opts: RefresherOptions) {
+    super();
+    if (opts.sources.length === 0) throw new RangeError('at least one --source is needed');
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.log ?? stderrLog;
+    this.expiry = new ExpiryWatch(opts.store, this.clock);
+  }
+
+  get held(): HeldCopy | undefined {
+    return this.heldCopy;
+  }
+
+  get sources(): readonly string[] {
+    return this.opts.sources;
+  }
+
+  get running(): boolean {
+    return this.inFlight !== undefined;
+  }
+
+  /**
+   * At start: the newest stored copy that re-verifies is held and, unless
+   * expired, served at once. Corrupt or unverifiable copies are reported and
+   * ignored, never served.
+   */
+  async load(): Promise<LoadEvent> {
+    const dd = this.opts.dataDir;
+    const removedLeftovers = await dd.prepare();
+    if (removedLeftovers.length > 0) this.log.info('data dir: removed leftovers of an interrupted refresh', { removed: removedLeftovers });
+    const problems: string[] = [];
+    this.currentIsBad = false;
+    for (const slot of SLOTS) {
+      let copy;
+      try {
+        copy = await dd.read(slot);
+      } catch (err) {
+        const missing = err instanceof DataDirError && /no meta\.json \(ENOENT\)/.test(err.message);
+        if (!missing) {
+          problems.push(`${slot}: ${(err as Error).message}`);
+          this.log.error(`data dir: ${slot} copy ignored`, { error: err });
+        }
+        if (slot === 'current') this.currentIsBad = !missing;
+        continue;
+      }
+      try {
+        const checked = await this.opts.pipeline.check({ bytes: copy.zone, signature: copy.signature, source: copy.meta.source }, this.clock.now());
+        if (checked.serial !== copy.meta.serial) throw new Error(`zone serial ${checked.serial} differs from meta.json serial ${copy.meta.serial}`);
+        this.hold({ slot, meta: copy.meta, zone: checked.zone, soaExpire: soaTimers(checked.zone.soa.rdata).expire });
+        this.serveHeldIfValid();
+        const ev: LoadEvent = { slot, serial: copy.meta.serial, problems, removedLeftovers };
+        this.log.info(`data dir: loaded ${slot} copy, serial ${copy.meta.serial}`, { source: copy.meta.source, layers: checked.layers });
+        this.emit('load', ev);
+        return ev;
+      } catch (err) {
+        problems.push(`${slot}: does not re-verify: ${(err as Error).message}`);
+        this.log.error(`data dir: ${slot} copy does not re-verify; ignored, not served`, { error: err });
+        if (slot === 'current') this.currentIsBad = true;
+      }
+    }
+    const ev: LoadEvent = { slot: undefined, serial: undefined, problems, removedLeftovers };
+    this.emit('load', ev);
+    return ev;
+  }
+
+  /** Run one cycle, or join the one in flight (single flight). */
+  refresh(startIndex = 0): Promise<RefreshEvent> {
+    if (this.inFlight !== undefined) return this.inFlight;
+    const p = this.cycle(startIndex).finally(() => {
+      this.inFlight = undefined;
+    });
+    this.inFlight = p;
+    return p;
+  }
+
+  private hold(h: HeldCopy): void {
+    this.heldCopy = h;
+    this.expiry.update({
+      confirmedAt: Date.parse(h.meta.confirmedAt),
+      soaExpire: h.soaExpire,
+      signaturesExpireAt: h.meta.signaturesExpireAt === undefined ? undefined : Date.parse(h.meta.signaturesExpireAt),
+    });
+  }
+
+  /** Serve the held copy unless it has expired (then mark the store unavailable). */
+  private serveHeldIfValid(): void {
+    const h = this.heldCopy;
+    if (h === undefined) return;
+    if (this.expiry.check() !== undefined) return;
+    if (this.opts.store.zone !== h.zone) this.opts.store.swap(h.zone);
+  }
+
+  private async cycle(startIndex: number): Promise<RefreshEvent> {
+    const t0 = performance.now();
+    const sources = this.opts.sources;
+    const attempts: SourceAttempt[] = [];
+    for (let i = 0; i < sources.length; i++) {
+      const source = sources[(startIndex + i) % sources.length]!;
+      const attempt = await this.trySource(source);
+      attempts.push(attempt);
+      if (attempt.outcome === 'failed') {
+        this.log.error(`refresh from ${source} failed: ${attempt.reason}`, { source, layers: attempt.layers });
+        continue;
+      }
+      this.log.info(`refresh from ${source}: ${attempt.outcome}: ${attempt.reason}`, { source, serial: this.heldCopy?.meta.serial, layers: attempt.layers });
+      return this.finish({
+        outcome: attempt.outcome,
+        serial: this.heldCopy?.meta.serial,
+        source,
+        layers: attempt.layers,
+        durationMs: performance.now() - t0,
+        error: undefined,
+        attempts,
+      });
+    }
+    this.expiry.check();
+    const last = attempts[attempts.length - 1]!;
+    const error = new Error(`every source failed: ${attempts.map((a) => `${a.source}: ${a.reason}`).join('; ')}`, { cause: last.error });
+    return this.finish({
+      outcome: 'failed',
+      serial: this.heldCopy?.meta.serial,
+      source: undefined,
+      layers: last.layers,
+      durationMs: performance.now() - t0,
+      error,
+      attempts,
+    });
+  }
+
+  private finish(ev: RefreshEvent): RefreshEvent {
+    this.emit('refresh', ev);
+    return ev;
+  }
+
+  /** A source confirmed the held copy: record it and serve it again if it had expired unconfirmed. */
+  private async confirm(source: string, validators?: { etag: string | undefined; lastModified: string | undefined }): Promise<void> {
+    const h = this.heldCopy!;
+    const meta: CopyMeta = {
+      ...h.meta,
+      confirmedAt: new Date(this.clock.now()).toISOString(),
+      ...(validators !== undefined && h.meta.source === source ? { etag: validators.etag ?? h.meta.etag, lastModified: validators.lastModified ?? h.meta.lastModified } : {}),
+    };
+    await this.opts.dataDir.updateMeta(h.slot, meta);
+    this.hold({ ...h, meta });
+    this.serveHeldIfValid();
+  }
+
+  private async trySource(source: string): Promise<SourceAttempt> {
+    let url: URL;
+    try {
+      url = new URL(source);
+    } catch (err) {
+      return { source, outcome: 'failed', reason: `not a URL: ${source}`, error: err as Error };
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return { source, outcome: 'failed', reason: `unsupported source scheme ${url.protocol} (use http(s)://)` };
+    }
+    const held = this.heldCopy;
+    const conditional = held !== undefined && held.meta.source === source ? { etag: held.meta.etag, lastModified: held.meta.lastModified } : undefined;
+    let tempPath: string | undefined;
+    try {
+      const dl = await download(source, {
+        ...this.opts.http,
+        dir: this.opts.dataDir.root,
+        ...(conditional !== undefined ? { conditional } : {}),
+        ...(this.opts.progress !== undefined ? { progress: this.opts.progress } : {}),
+      });
+      if (dl.kind === 'not-modified') {
+        if (held === undefined) return { source, outcome: 'failed', reason: 'HTTP 304 but no copy is held' };
+        await this.confirm(source);
+        return { source, outcome: 'unchanged', reason: `HTTP 304: serial ${held.meta.serial} is current` };
+      }
+      tempPath = dl.path;
+      if (held !== undefined && dl.sha256 === held.meta.sha256) {
+        await this.confirm(source, { etag: dl.etag, lastModified: dl.lastModified });
+        return { source, outcome: 'unchanged', reason: `same bytes as the held serial ${held.meta.serial}` };
+      }
+      let signature: Uint8Array | undefined;
+      if (this.opts.pipeline.layers.includes('pgp')) {
+        const sigUrl = signatureUrl(dl.url);
+        try {
+          signature = await fetchSmall(sigUrl, this.opts.http);
+        } catch (err) {
+          return {
+            source,
+            outcome: 'failed',
+            reason: `no signature from ${sigUrl} (${(err as Error).message}); PGP is required (fail closed) unless removed with --verify`,
+            error: err as Error,
+          };
+        }
+      }
+      const bytes = new Uint8Array(await readFile(dl.path));
+      const now = this.clock.now();
+      let checked;
+      try {
+        checked = await this.opts.pipeline.check({ bytes, signature, source }, now);
+      } catch (err) {
+        const layers = (err as { layers?: LayerVerdicts }).layers;
+        return { source, outcome: 'failed', reason: `rejected: ${(err as Error).message}`, error: err as Error, layers };
+      }
+      // Policy (RFC 1982 serial arithmetic).
+      if (held !== undefined) {
+        const cmp = serialCompare(checked.serial, held.meta.serial);
+        if (cmp === 0) {
+          const message = `serial ${checked.serial} from ${source} has different content (sha256 ${dl.sha256}) than the held copy (sha256 ${held.meta.sha256}); refused`;
+          this.emit('alarm', { kind: 'same-serial-different-content', source, serial: checked.serial, message });
+          return { source, outcome: 'failed', reason: message, layers: checked.layers };
+        }
+        if (cmp !== 1) {
+          const message = `serial ${checked.serial} is ${cmp === -1 ? 'lower than' : 'not comparable with'} the held serial ${held.meta.serial} (RFC 1982); refusing a rollback`;
+          this.emit('alarm', { kind: 'serial-rollback', source, serial: checked.serial, message });
+          return { source, outcome: 'failed', reason: message, layers: checked.layers };
+        }
+      }
+      const iso = new Date(now).toISOString();
+      const meta: CopyMeta = {
+        version: 1,
+        serial: checked.serial,
+        source,
+        fetchedAt: iso,
+        confirmedAt: iso,
+        etag: dl.etag,
+        lastModified: dl.lastModified,
+        sha256: dl.sha256,
+        bytes: dl.bytes,
+        hasSignature: signature !== undefined,
+        signaturesExpireAt: checked.signaturesExpireAt === undefined ? undefined : new Date(checked.signaturesExpireAt).toISOString(),
+        layers: checked.layers,
+      };
+      await this.opts.dataDir.commit(dl.path, signature, meta, { dropCurrent: this.currentIsBad });
+      tempPath = undefined;
+      this.currentIsBad = false;
+      this.hold({ slot: 'current', meta, zone: checked.zone, soaExpire: soaTimers(checked.zone.soa.rdata).expire });
+      this.serveHeldIfValid();
+      return {
+        source,
+        outcome: 'updated',
+        reason: held === undefined ? `serial ${checked.serial} stored and served` : `serial ${held.meta.serial} → ${checked.serial}`,
+        layers: checked.layers,
+      };
+    } catch (err) {
+      const reason = err instanceof FetchError ? err.message : `${(err as Error).name}: ${(err as Error).message}`;
+      return { source, outcome: 'failed', reason, error: err as Error };
+    } finally {
+      if (tempPath !== undefined) await rm(tempPath, { force: true }).catch(() => undefined);
+    }
+  }
+}

@@ -70,10 +70,14 @@ interface Frame {
 
 /** Parse a TTL: plain seconds or BIND units (`1w2d3h4m5s`, case-insensitive). Undefined if malformed or > MAX_TTL. */
 export function parseTtl(text: string): number | undefined {
-  if (/^[0-9]{1,10}$/.test(text)) {
-    const v = Number(text);
-    return v <= MAX_TTL ? v : undefined;
+  let v = 0;
+  let i = 0;
+  for (; i < text.length && i <= 10; i++) {
+    const c = text.charCodeAt(i) - 0x30;
+    if (c < 0 || c > 9) break;
+    v = v * 10 + c;
   }
+  if (i === text.length && i > 0) return i <= 10 && v <= MAX_TTL ? v : undefined;
   if (!/^([0-9]+[wdhmsWDHMS])+$/.test(text)) return undefined;
   let total = 0;
   for (const m of text.matchAll(/([0-9]+)([wdhmsWDHMS])/g)) {
@@ -85,24 +89,26 @@ export function parseTtl(text: string): number | undefined {
 }
 const UNIT: Record<string, number> = { w: 604800, d: 86400, h: 3600, m: 60, s: 1 };
 
-// Small caches for mnemonic lookups; only valid spellings are stored, so the size is bounded in practice.
+// Small caches for mnemonic lookups (a type token is tried as a class first, so
+// misses are cached too, as -1). Bounded so hostile input cannot grow them.
 const typeCache = new Map<string, number>();
 const classCache = new Map<string, number>();
+const CACHE_MAX = 4096;
 function typeOf(text: string): number | undefined {
   let t = typeCache.get(text);
   if (t === undefined) {
-    t = typeFromString(text);
-    if (t !== undefined && typeCache.size < 4096) typeCache.set(text, t);
+    t = typeFromString(text) ?? -1;
+    if (typeCache.size < CACHE_MAX) typeCache.set(text, t);
   }
-  return t;
+  return t < 0 ? undefined : t;
 }
 function classOf(text: string): number | undefined {
   let c = classCache.get(text);
   if (c === undefined) {
-    c = classFromString(text);
-    if (c !== undefined && classCache.size < 4096) classCache.set(text, c);
+    c = classFromString(text) ?? -1;
+    if (classCache.size < CACHE_MAX) classCache.set(text, c);
   }
-  return c;
+  return c < 0 ? undefined : c;
 }
 
 /**

@@ -247,6 +247,15 @@ describe('parseZone (streaming) and parseZoneFile', () => {
     expect(summary(await parseZoneFile(join(dir, 'z.gz')))).toEqual(expected);
     writeFileSync(join(dir, 'bad.gz'), gzipSync('a. 1 TYPE1 \\# 0\n  1x TYPE1 \\# 0\n'));
     await expect(parseZoneFile(join(dir, 'bad.gz'))).rejects.toMatchObject({ file: join(dir, 'bad.gz'), line: 2, col: 3 });
+    // A truncated gzip is a ParseError too, not a crash.
+    writeFileSync(join(dir, 'cut.gz'), gzipSync(text).subarray(0, 20));
+    await expect(parseZoneFile(join(dir, 'cut.gz'))).rejects.toBeInstanceOf(ParseError);
+    await expect(parseZoneFile(join(dir, 'cut.gz'))).rejects.toThrow(/cannot gunzip/);
+  });
+
+  it('$INCLUDE refuses what is not a regular file', () => {
+    const e = parseErr('$INCLUDE /dev\n', { allowInclude: true });
+    expect([e.line, e.col, e.problem]).toEqual([1, 10, '$INCLUDE cannot read the file']);
   });
 });
 

@@ -6,8 +6,8 @@
 // Untrusted input: every problem is a ParseError with file:line:col, the token
 // and what was expected; `$INCLUDE` is refused unless explicitly allowed.
 
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
@@ -43,8 +43,8 @@ export interface ParsedRecord extends ResourceRecord {
 /** RFC 2181 §8: a TTL is an unsigned 31-bit number. */
 export const MAX_TTL = 0x7fffffff;
 const MAX_INCLUDE_DEPTH = 8;
-/** Refuse to inflate a .gz zone beyond this (the root zone is ~2.3 MB). */
-const MAX_UNZIPPED = 256 * 1024 * 1024;
+/** Refuse zone files (and inflated .gz data) beyond this; the root zone is ~2.3 MB. */
+const MAX_FILE = 256 * 1024 * 1024;
 
 const TTL_EXPECTED = 'a TTL: seconds 0..2147483647, or units like 1h30m (w d h m s)';
 const NAME_EXPECTED = 'a domain name (labels of at most 63 octets, at most 255 octets in all)';
@@ -296,6 +296,8 @@ export class ZoneReader {
         const path = resolve(frame.base, arg.text);
         let text: string;
         try {
+          const st = statSync(path);
+          if (!st.isFile() || st.size > MAX_FILE) throw new Error(`not a regular file of at most ${MAX_FILE} octets`);
           text = readFileSync(path, 'latin1');
         } catch (e) {
           throw new ParseError({ file, line: arg.line, col: arg.col, token: arg.text, expected: 'a readable file', problem: '$INCLUDE cannot read the file', cause: e });
@@ -446,9 +448,17 @@ export async function* parseZone(
 
 /** Read and parse a zone file; `.gz` files (or any file starting with the gzip magic) are inflated first. */
 export async function parseZoneFile(path: string, opts: ParseOptions = {}): Promise<ParsedRecord[]> {
+  const file = opts.file ?? path;
+  const whole = (problem: string, cause?: unknown): ParseError =>
+    new ParseError({ file, line: 1, col: 1, token: '<file>', expected: `a zone file of at most ${MAX_FILE} octets (gzip allowed)`, problem, cause });
+  if ((await stat(path)).size > MAX_FILE) throw whole('file too large');
   let bytes: Uint8Array = await readFile(path);
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    bytes = await promisify(gunzip)(bytes, { maxOutputLength: MAX_UNZIPPED });
+    try {
+      bytes = await promisify(gunzip)(bytes, { maxOutputLength: MAX_FILE });
+    } catch (e) {
+      throw whole(`cannot gunzip (${e instanceof Error ? e.message : String(e)})`, e);
+    }
   }
-  return parseZoneText(latin1(bytes), { ...opts, file: opts.file ?? path, includeBase: opts.includeBase ?? dirname(path) });
+  return parseZoneText(latin1(bytes), { ...opts, file, includeBase: opts.includeBase ?? dirname(path) });
 }

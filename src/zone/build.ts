@@ -9,6 +9,7 @@ import { canonicalRdata } from '../dns/rdata.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { DNSSEC_TYPES, RRType, Rcode } from '../dns/types.js';
 import { checkZone } from './checks.js';
+import { parseZoneFile } from './parser.js';
 import type { LookupResult } from './lookup.js';
 import { canonicalSortKey, rdataName, type DnssecMode, type RRsetData, type Zone, type ZoneNode } from './zone.js';
 
@@ -240,4 +241,10 @@ function soaSerial(rdata: Uint8Array): number {
   const o = rdataName(rdata, afterMname).next;
   if (o + 4 > rdata.length) throw new RangeError('SOA RDATA too short');
   return ((rdata[o]! << 24) | (rdata[o + 1]! << 16) | (rdata[o + 2]! << 8) | rdata[o + 3]!) >>> 0;
+}
+
+/** Parse a master file (plain or .gz) and build it: what the CLI commands and tests start from. */
+export async function loadZoneFile(path: string, opts: BuildOptions): Promise<Zone> {
+  const records = await parseZoneFile(path, { file: path, origin: opts.origin ?? Name.root });
+  return buildZone(records, opts);
 }

@@ -119,7 +119,7 @@ export function tinyParse(bytes: Uint8Array): ResourceRecord[] {
 }
 
 /** PGP checked for real with `keys`; other layers are not available in this kit. */
-export function pgpPipeline(keys: readonly TestKey[], opts: { layers?: readonly Layer[] } = {}): ZonePipeline & { calls: number } {
+export function pgpPipeline(keys: readonly { readonly publicKey: openpgp.PublicKey }[], opts: { layers?: readonly Layer[] } = {}): ZonePipeline & { calls: number } {
   const layers = opts.layers ?? (['pgp'] as const);
   const p = {
     layers,

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeRoot } from './fake-root.js';
+import { buildSoaQuery, parseSoaResponse, probeSoa, ProbeError } from './soa-probe.js';
+import { parseRootHints, rootTargets, RootHintsError } from './root-hints.js';
+import { readFileSync } from 'node:fs';
+
+const fast = { timeoutMs: 300, retryDelayMs: 50 };
+
+describe('probeSoa against a fake root', () => {
+  let root: FakeRoot;
+  beforeAll(async () => {
+    root = await FakeRoot.start('127.0.2.1', 0, { serial: 2026082201 });
+  });
+  afterAll(() => root.close());
+  const target = () => ({ server: 'x.', address: '127.0.2.1', port: root.port });
+
+  it('reads the serial over UDP', async () => {
+    root.config = { serial: 2026082201 };
+    expect(await probeSoa(target(), fast)).toMatchObject({ ok: true, serial: 2026082201, transport: 'udp' });
+  });
+
+  it('falls back to TCP on TC', async () => {
+    root.config = { serial: 7, mode: 'truncate' };
+    expect(await probeSoa(target(), fast)).toMatchObject({ ok: true, serial: 7, transport: 'tcp' });
+  });
+
+  it('reads the SOA RRSIG inception', async () => {
+    const inc = Date.UTC(2026, 7, 22, 16);
+    root.config = { serial: 7, sigInception: inc };
+    const r = await probeSoa(target(), { ...fast, nowMs: inc + 3600_000 });
+    expect(r).toMatchObject({ ok: true, sigInception: inc });
+  });
+
+  it('times out on silence, retrying once (two queries, not more)', async () => {
+    root.config = { serial: 7, mode: 'silent' };
+    root.queries = 0;
+    const r = await probeSoa(target(), fast);
+    expect(r).toMatchObject({ ok: false, error: 'timeout after 300 ms (udp)' });
+    expect(root.queries).toBe(2);
+  });
+
+  it('ignores an answer with the wrong ID (then times out)', async () => {
+    root.config = { serial: 7, mode: 'bad-id' };
+    expect(await probeSoa(target(), { ...fast, retries: 0 })).toMatchObject({ ok: false, error: /timeout/ });
+  });
+
+  it('refuses a non-authoritative answer and a SERVFAIL without retrying', async () => {
+    root.config = { serial: 7, mode: 'no-aa' };
+    root.queries = 0;
+    expect(await probeSoa(target(), fast)).toMatchObject({ ok: false, error: /AA bit clear/ });
+    expect(root.queries).toBe(1);
+    root.config = { serial: 7, mode: 'servfail' };
+    expect(await probeSoa(target(), fast)).toMatchObject({ ok: false, error: 'rcode 2' });
+  });
+
+});
+
+describe('parseSoaResponse', () => {
+  const q = buildSoaQuery(0x1234, true);
+  it('rejects a short packet, a query echoed back, and a wrong question', () => {
+    expect(() => parseSoaResponse(new Uint8Array(5), 0x1234)).toThrow(ProbeError);
+    expect(() => parseSoaResponse(q, 0x1234)).toThrow(/QR bit clear/);
+    const r = Uint8Array.from(q);
+    r[2] = 0x84;
+    r[14] = 2; // qtype NS
+    expect(() => parseSoaResponse(r, 0x1234)).toThrow(/not `\. IN SOA`/);
+  });
+  it('rejects an authoritative empty answer', () => {
+    const r = Uint8Array.from(q.subarray(0, 17));
+    r[2] = 0x84;
+    r[11] = 0;
+    expect(() => parseSoaResponse(r, 0x1234)).toThrow(/no SOA/);
+  });
+});
+
+describe('root hints', () => {
+  it('reads the IANA hints: 13 servers, each with IPv4 and IPv6', () => {
+    const s = parseRootHints(readFileSync(new URL('../../test/fixtures/keys/root.hints', import.meta.url), 'utf8'));
+    expect(s.map((x) => x.name[0]).join('')).toBe('abcdefghijklm');
+    expect(s[0]).toEqual({ name: 'a.root-servers.net.', ipv4: ['198.41.0.4'], ipv6: ['2001:503:ba3e::2:30'] });
+    expect(s.every((x) => x.ipv4.length === 1 && x.ipv6.length === 1)).toBe(true);
+    expect(rootTargets(s)).toHaveLength(26);
+    expect(rootTargets(s, 53, '4').every((t) => t.port === 53 && !t.address.includes(':'))).toBe(true);
+  });
+  it('reads the fake-roots file and refuses broken ones with file:line', () => {
+    const s = parseRootHints(readFileSync(new URL('../../test/fixtures/monitor/fake-roots.hints', import.meta.url), 'utf8'));
+    expect(rootTargets(s, 5353).map((t) => t.address)).toEqual(Array.from({ length: 13 }, (_, i) => `127.0.1.${i + 1}`));
+    expect(() => parseRootHints('. NS a.\na. A 300.1.1.1\n', 'h')).toThrow(new RootHintsError('h:2: "300.1.1.1" is not an IPv4 address'));
+    expect(() => parseRootHints('. NS a.\n', 'h')).toThrow(/no address for a\./);
+    expect(() => parseRootHints('a. A 192.0.2.1\n', 'h')).toThrow(/no "\." NS/);
+    expect(() => parseRootHints('. 3600 IN MX a.\n', 'h')).toThrow(/unexpected type MX/);
+  });
+});

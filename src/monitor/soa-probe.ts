@@ -1,0 +1,235 @@
+// Ask one server for `. SOA` and check the answer hard before believing it:
+// source address and port, ID, QR, opcode, question echoed, AA, rcode, an SOA
+// for `.` in the answer section. UDP first with a short timeout, TCP when the
+// answer is truncated (RFC 7766 §5), at most one retry after a pause: a monitor
+// asking thirteen roots every few minutes must never turn into a retry storm.
+//
+// The query carries EDNS0 with DO (RFC 3225) so a signed server also returns the
+// RRSIG over the SOA: its inception time says when that zone was signed, which
+// lets `check` estimate how long a newer zone has existed without any history.
+
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { randomInt } from 'node:crypto';
+import { Name } from '../dns/name.js';
+import { RRClass, RRType, Rcode } from '../dns/types.js';
+
+export interface ProbeTarget {
+  /** Who this is, for reports: e.g. `a.root-servers.net.` or `ours`. */
+  readonly server: string;
+  readonly address: string;
+  readonly port: number;
+}
+
+export interface ProbeOptions {
+  /** Per-attempt timeout. Default 2000 ms. */
+  timeoutMs?: number;
+  /** Retries after a timeout (0 or 1; larger values are clamped to 1). Default 1. */
+  retries?: number;
+  /** Pause before the retry. Default 500 ms. */
+  retryDelayMs?: number;
+  /** Set the DO bit (ask for the RRSIG over the SOA). Default true. */
+  dnssecOk?: boolean;
+  /** For tests: a fixed message ID. */
+  id?: number;
+  /** Used to place the RRSIG inception (32-bit, RFC 4034 §3.1.5) in time; default Date.now(). */
+  nowMs?: number;
+}
+
+export interface SoaAnswer {
+  readonly serial: number;
+  /** Inception of the RRSIG covering the SOA, ms since the epoch, if one came back. */
+  readonly sigInception?: number;
+  readonly sigExpiration?: number;
+}
+
+export type ProbeResult =
+  | (ProbeTarget & SoaAnswer & { readonly ok: true; readonly transport: 'udp' | 'tcp'; readonly rttMs: number })
+  | (ProbeTarget & { readonly ok: false; readonly error: string });
+
+export class ProbeError extends Error {
+  override readonly name = 'ProbeError';
+}
+
+const MAX_TCP = 65535;
+
+/** `. IN SOA` query, RD clear (we ask authoritatives), EDNS0 1232 bytes (DNS flag day 2020). */
+export function buildSoaQuery(id: number, dnssecOk: boolean): Uint8Array {
+  const q = new Uint8Array(12 + 5 + 11);
+  const v = new DataView(q.buffer);
+  v.setUint16(0, id);
+  v.setUint16(2, 0); // QR=0 opcode=0 RD=0
+  v.setUint16(4, 1); // QDCOUNT
+  v.setUint16(10, 1); // ARCOUNT (OPT)
+  q[12] = 0; // root name
+  v.setUint16(13, RRType.SOA);
+  v.setUint16(15, RRClass.IN);
+  // OPT RR (RFC 6891 §6.1.2): root owner, type 41, class = UDP size, TTL = ext-rcode/version/flags.
+  q[17] = 0;
+  v.setUint16(18, RRType.OPT);
+  v.setUint16(20, 1232);
+  v.setUint32(22, dnssecOk ? 0x00008000 : 0);
+  v.setUint16(26, 0);
+  return q;
+}
+
+/** 32-bit RRSIG time to ms, the instance nearest `nowMs` (RFC 4034 §3.1.5 uses serial arithmetic). */
+function sigTimeToMs(t: number, nowMs: number): number {
+  const now32 = Math.floor(nowMs / 1000) >>> 0;
+  let delta = (t - now32) | 0; // signed 32-bit difference
+  return (Math.floor(nowMs / 1000) + delta) * 1000;
+}
+
+/**
+ * Check a response to `buildSoaQuery(id)` and pull the SOA serial out.
+ * Returns 'truncated' when TC is set (caller retries over TCP). Throws
+ * ProbeError with a specific reason for anything else that is wrong.
+ */
+export function parseSoaResponse(msg: Uint8Array, id: number, nowMs: number = Date.now()): SoaAnswer | 'truncated' {
+  if (msg.length < 12) throw new ProbeError(`short response (${msg.length} bytes)`);
+  const v = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
+  if (v.getUint16(0) !== id) throw new ProbeError('response ID does not match the query');
+  const flags = v.getUint16(2);
+  if ((flags & 0x8000) === 0) throw new ProbeError('QR bit clear: not a response');
+  const opcode = (flags >> 11) & 0xf;
+  if (opcode !== 0) throw new ProbeError(`unexpected opcode ${opcode}`);
+  const rcode = flags & 0xf;
+  const qd = v.getUint16(4);
+  const an = v.getUint16(6);
+  if (qd !== 1) throw new ProbeError(`QDCOUNT ${qd}, expected 1`);
+  let o = 12;
+  const q = Name.fromWire(msg, o);
+  o = q.next;
+  if (o + 4 > msg.length) throw new ProbeError('question section truncated');
+  if (!q.name.isRoot() || v.getUint16(o) !== RRType.SOA || v.getUint16(o + 2) !== RRClass.IN)
+    throw new ProbeError('question in the response is not `. IN SOA`');
+  o += 4;
+  if (flags & 0x0200) return 'truncated';
+  if (rcode !== Rcode.NOERROR) throw new ProbeError(`rcode ${rcode}`);
+  if ((flags & 0x0400) === 0) throw new ProbeError('AA bit clear: not an authoritative answer for the root');
+  let serial: number | undefined;
+  let sigInception: number | undefined;
+  let sigExpiration: number | undefined;
+  for (let i = 0; i < an; i++) {
+    const owner = Name.fromWire(msg, o);
+    o = owner.next;
+    if (o + 10 > msg.length) throw new ProbeError('answer record truncated');
+    const type = v.getUint16(o);
+    const cls = v.getUint16(o + 2);
+    const rdlen = v.getUint16(o + 8);
+    const rd = o + 10;
+    o = rd + rdlen;
+    if (o > msg.length) throw new ProbeError('answer RDATA runs past the end of the message');
+    if (!owner.name.isRoot() || cls !== RRClass.IN) continue;
+    if (type === RRType.SOA) {
+      if (serial !== undefined) throw new ProbeError('more than one SOA in the answer');
+      const mname = Name.fromWire(msg, rd);
+      const rname = Name.fromWire(msg, mname.next);
+      if (rname.next + 20 !== o) throw new ProbeError('SOA RDATA has the wrong length');
+      serial = v.getUint32(rname.next);
+    } else if (type === RRType.RRSIG && rdlen >= 18 && v.getUint16(rd) === RRType.SOA) {
+      sigExpiration = sigTimeToMs(v.getUint32(rd + 8), nowMs);
+      sigInception = sigTimeToMs(v.getUint32(rd + 12), nowMs);
+    }
+  }
+  if (serial === undefined) throw new ProbeError('no SOA for `.` in the answer section');
+  return { serial, ...(sigInception !== undefined ? { sigInception, sigExpiration } : {}) };
+}
+
+function udpAttempt(t: ProbeTarget, query: Uint8Array, id: number, timeoutMs: number, nowMs: number) {
+  return new Promise<SoaAnswer | 'truncated'>((resolve, reject) => {
+    const sock = dgram.createSocket(net.isIPv6(t.address) ? 'udp6' : 'udp4');
+    let done = false;
+    const finish = (err: Error | undefined, val?: SoaAnswer | 'truncated') => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.close();
+      if (err) reject(err);
+      else resolve(val!);
+    };
+    const timer = setTimeout(() => finish(new ProbeError(`timeout after ${timeoutMs} ms (udp)`)), timeoutMs);
+    sock.on('error', (e) => finish(new ProbeError(`udp: ${e.message}`)));
+    sock.on('message', (msg, rinfo) => {
+      // Off-path junk (wrong source or ID) is ignored, not fatal: keep waiting for the real answer.
+      if (rinfo.address !== t.address || rinfo.port !== t.port) return;
+      if (msg.length >= 2 && msg.readUInt16BE(0) !== id) return;
+      try {
+        finish(undefined, parseSoaResponse(msg, id, nowMs));
+      } catch (e) {
+        finish(e as Error);
+      }
+    });
+    sock.send(query, t.port, t.address, (e) => {
+      if (e) finish(new ProbeError(`udp send: ${e.message}`));
+    });
+  });
+}
+
+function tcpAttempt(t: ProbeTarget, query: Uint8Array, id: number, timeoutMs: number, nowMs: number) {
+  return new Promise<SoaAnswer>((resolve, reject) => {
+    const sock = net.connect({ host: t.address, port: t.port });
+    let done = false;
+    let buf = Buffer.alloc(0);
+    const finish = (err: Error | undefined, val?: SoaAnswer) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      if (err) reject(err);
+      else resolve(val!);
+    };
+    const timer = setTimeout(() => finish(new ProbeError(`timeout after ${timeoutMs} ms (tcp)`)), timeoutMs);
+    sock.on('error', (e) => finish(new ProbeError(`tcp: ${e.message}`)));
+    sock.on('connect', () => {
+      const framed = Buffer.alloc(2 + query.length);
+      framed.writeUInt16BE(query.length, 0);
+      framed.set(query, 2);
+      sock.write(framed);
+    });
+    sock.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (buf.length > 2 + MAX_TCP) return finish(new ProbeError('tcp: more data than one message'));
+      if (buf.length < 2) return;
+      const len = buf.readUInt16BE(0);
+      if (buf.length < 2 + len) return;
+      try {
+        const r = parseSoaResponse(buf.subarray(2, 2 + len), id, nowMs);
+        if (r === 'truncated') throw new ProbeError('TC bit set over TCP');
+        finish(undefined, r);
+      } catch (e) {
+        finish(e as Error);
+      }
+    });
+    sock.on('end', () => finish(new ProbeError('tcp: connection closed before a full response')));
+  });
+}
+
+/** One SOA probe: UDP, TCP on TC, one spaced retry after a timeout. Never throws. */
+export async function probeSoa(t: ProbeTarget, opts: ProbeOptions = {}): Promise<ProbeResult> {
+  const timeoutMs = opts.timeoutMs ?? 2000;
+  const retries = Math.min(Math.max(opts.retries ?? 1, 0), 1);
+  const retryDelayMs = opts.retryDelayMs ?? 500;
+  let lastError = 'no attempt';
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, retryDelayMs));
+    const id = opts.id ?? randomInt(0, 0x10000);
+    const query = buildSoaQuery(id, opts.dnssecOk ?? true);
+    const nowMs = opts.nowMs ?? Date.now();
+    const start = performance.now();
+    try {
+      let r = await udpAttempt(t, query, id, timeoutMs, nowMs);
+      let transport: 'udp' | 'tcp' = 'udp';
+      if (r === 'truncated') {
+        r = await tcpAttempt(t, query, id, timeoutMs, nowMs);
+        transport = 'tcp';
+      }
+      return { ...t, ...r, ok: true, transport, rttMs: Math.round(performance.now() - start) };
+    } catch (e) {
+      lastError = e instanceof Error ? e.message : String(e);
+      // Only silence is worth a retry; a wrong answer will be wrong again.
+      if (!lastError.startsWith('timeout')) break;
+    }
+  }
+  return { ...t, ok: false, error: lastError };
+}

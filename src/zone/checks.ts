@@ -149,6 +149,11 @@ export function findZoneProblems(records: Iterable<ResourceRecord>, origin: Name
       continue; // malformed RDATA is the codec's business, not ours
     }
     if (!target.isSubdomainOf(origin)) continue;
+    // RFC 9471 §2.2: glue for a name server under *another* delegation (sibling
+    // glue, e.g. example. NS a.iana-servers.net. in the root) is optional; the
+    // resolver finds it through that delegation. NSD accepts such zones too.
+    const cut = enclosingCut(target, origin, nodes);
+    if (cut !== undefined && cut !== ns.name.key) continue;
     const tk = target.key;
     let ok = checked.get(tk);
     if (ok === undefined) {
@@ -164,6 +169,14 @@ export function findZoneProblems(records: Iterable<ResourceRecord>, origin: Name
     }
   }
   return problems;
+}
+
+/** Key of the closest delegation point (NS owner below the origin) at or above `name`, if any. */
+function enclosingCut(name: Name, origin: Name, nodes: ReadonlyMap<string, Node>): string | undefined {
+  for (let n = name; n.labelCount > origin.labelCount; n = n.parent()) {
+    if (nodes.get(n.key)?.ns === true) return n.key;
+  }
+  return undefined;
 }
 
 function location(rr: ResourceRecord): string | undefined {

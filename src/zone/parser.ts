@@ -211,6 +211,10 @@ export class ZoneReader {
       if (type === undefined) {
         throw err(file, t, 'unknown record type', 'a record type (A, NS, SOA, … or TYPEnnn)' + (ttl === undefined && cls === undefined ? ', a TTL or a class' : ''));
       }
+      // RFC 6895 §3.1: 0 is reserved and 128..255 are QTYPEs and meta-TYPEs (OPT is 41); none is data.
+      if (type === 0 || type === 41 || (type >= 128 && type <= 255)) {
+        throw err(file, t, 'a query or meta type cannot be zone data', 'a data record type (A, NS, SOA, … or TYPEnnn outside 128..255)');
+      }
       typeTok = t;
       i++;
       break;

@@ -126,7 +126,7 @@ describe('parse errors carry file:line:col, the token and what was expected', ()
     ['a. 1 IN CH TYPE1 \\# 0', 1, 9, 'CH', 'a second class'],
     ['a. 1 IN BOGUS x', 1, 9, 'BOGUS', 'unknown record type'],
     ['a. 1 IN', 1, 8, '', 'missing record type'],
-    ['a. 1 IN ANY \\# 0', 1, 9, 'ANY', 'meta type'],
+    ['a. 1 IN AXFR \\# 0', 1, 9, 'AXFR', 'meta type'],
     ['a. 1 IN OPT \\# 0', 1, 9, 'OPT', 'meta type'],
     ['a. 1 IN TYPE0 \\# 0', 1, 9, 'TYPE0', 'meta type'],
     ['a. 1 IN TYPE250 \\# 0', 1, 9, 'TYPE250', 'meta type'],

@@ -127,7 +127,7 @@ export function pgpPipeline(keys: readonly { readonly publicKey: openpgp.PublicK
     async check(c: Candidate, _at: number): Promise<CheckedZone> {
       p.calls++;
       const verdicts: { -readonly [K in Layer]?: LayerVerdicts[K] } = {};
-      if (layers.includes('pgp')) {
+      if (layers.includes('pgp') && c.transport === 'http') {
         const t0 = performance.now();
         if (c.signature === undefined) throw new CheckError('pgp: no signature (fail closed)', { pgp: { ok: false, detail: 'no signature', ms: 0 } });
         try {

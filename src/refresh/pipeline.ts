@@ -13,7 +13,11 @@ export interface Candidate {
   /** Detached OpenPGP signature over `bytes`, when the source has one. */
   readonly signature: Uint8Array | undefined;
   readonly source: string;
+  /** AXFR copies carry no PGP signature: that layer does not apply to them (ZONEMD and DNSSEC are then mandatory). */
+  readonly transport: Transport;
 }
+
+export type Transport = 'http' | 'axfr';
 
 export interface CheckedZone {
   readonly zone: Zone;
@@ -61,4 +65,31 @@ export function parseLayers(text: string): Layer[] {
   }
   if (out.length === 0) throw new RangeError('--verify: empty list (use none to verify nothing)');
   return out;
+}
+
+/**
+ * Check a source list against `--verify` before anything runs: an axfr://
+ * source has no PGP signature, so ZONEMD and DNSSEC are both mandatory for it.
+ */
+export function checkSourcesAgainstLayers(sources: readonly string[], layers: readonly Layer[]): void {
+  for (const s of sources) {
+    let u: URL;
+    try {
+      u = new URL(s);
+    } catch {
+      throw new RangeError(`--source ${s}: not a URL`);
+    }
+    if (u.protocol === 'axfr:') {
+      if (!layers.includes('zonemd') || !layers.includes('dnssec')) {
+        throw new RangeError(`--source ${s}: AXFR copies have no PGP signature, so --verify must include both zonemd and dnssec for them`);
+      }
+    } else if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+      throw new RangeError(`--source ${s}: unsupported scheme ${u.protocol} (use http://, https:// or axfr://)`);
+    }
+  }
+}
+
+/** The layers that apply to one candidate: PGP is not applicable to AXFR copies. */
+export function layersFor(transport: Transport, layers: readonly Layer[]): Layer[] {
+  return transport === 'axfr' ? layers.filter((l) => l !== 'pgp') : [...layers];
 }

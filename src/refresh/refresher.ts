@@ -12,11 +12,13 @@ import { serialCompare } from '../dns/serial.js';
 import type { ZoneStore } from '../server/zone-store.js';
 import type { Zone } from '../zone/zone.js';
 import { FetchError } from '../fetch/errors.js';
+import { axfr, parseAxfrUrl, type AxfrOptions } from '../fetch/axfr.js';
 import { download, fetchSmall, signatureUrl, type HttpOptions } from '../fetch/http.js';
+import { writeZoneText } from '../fetch/zone-text.js';
 import { DataDir, DataDirError, SLOTS, type CopyMeta, type LayerVerdicts, type Slot } from './data-dir.js';
 import { ExpiryWatch, soaTimers } from './expiry.js';
 import { stderrLog, type RefreshLog } from './log.js';
-import type { ZonePipeline } from './pipeline.js';
+import type { Transport, ZonePipeline } from './pipeline.js';
 
 export type RefreshOutcome = 'updated' | 'unchanged' | 'failed';
 
@@ -80,9 +82,27 @@ export interface RefresherOptions {
   readonly sources: readonly string[];
   readonly clock?: Clock;
   readonly http?: HttpOptions;
+  readonly axfr?: AxfrOptions;
   readonly progress?: Writable & { isTTY?: boolean };
   readonly log?: RefreshLog;
 }
+
+function transportOf(source: string): Transport {
+  return source.startsWith('axfr:') ? 'axfr' : 'http';
+}
+
+type Acquired =
+  | { readonly kind: 'not-modified' }
+  | {
+      readonly kind: 'file';
+      readonly url: string;
+      readonly path: string;
+      readonly sha256: string;
+      readonly bytes: number;
+      readonly etag: string | undefined;
+      readonly lastModified: string | undefined;
+      readonly transport: Transport;
+    };
 
 export class Refresher extends EventEmitter<RefresherEvents> {
   readonly clock: Clock;
@@ -138,7 +158,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
         continue;
       }
       try {
-        const checked = await this.opts.pipeline.check({ bytes: copy.zone, signature: copy.signature, source: copy.meta.source }, this.clock.now());
+        const checked = await this.opts.pipeline.check({ bytes: copy.zone, signature: copy.signature, source: copy.meta.source, transport: transportOf(copy.meta.source) }, this.clock.now());
         if (checked.serial !== copy.meta.serial) throw new Error(`zone serial ${checked.serial} differs from meta.json serial ${copy.meta.serial}`);
         this.hold({ slot, meta: copy.meta, zone: checked.zone, soaExpire: soaTimers(checked.zone.soa.rdata).expire });
         this.serveHeldIfValid();
@@ -239,6 +259,25 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     this.serveHeldIfValid();
   }
 
+  /** Download (HTTP) or transfer (AXFR) into a temp file in the data dir. */
+  private async acquire(source: string, url: URL): Promise<Acquired> {
+    const held = this.heldCopy;
+    if (url.protocol === 'axfr:') {
+      const r = await axfr(parseAxfrUrl(source), this.opts.axfr);
+      const file = await writeZoneText(r.records, this.opts.dataDir.root);
+      return { kind: 'file', url: source, path: file.path, sha256: file.sha256, bytes: file.bytes, etag: undefined, lastModified: undefined, transport: 'axfr' };
+    }
+    const conditional = held !== undefined && held.meta.source === source ? { etag: held.meta.etag, lastModified: held.meta.lastModified } : undefined;
+    const dl = await download(source, {
+      ...this.opts.http,
+      dir: this.opts.dataDir.root,
+      ...(conditional !== undefined ? { conditional } : {}),
+      ...(this.opts.progress !== undefined ? { progress: this.opts.progress } : {}),
+    });
+    if (dl.kind === 'not-modified') return { kind: 'not-modified' };
+    return { kind: 'file', url: dl.url, path: dl.path, sha256: dl.sha256, bytes: dl.bytes, etag: dl.etag, lastModified: dl.lastModified, transport: 'http' };
+  }
+
   private async trySource(source: string): Promise<SourceAttempt> {
     let url: URL;
     try {
@@ -246,19 +285,13 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     } catch (err) {
       return { source, outcome: 'failed', reason: `not a URL: ${source}`, error: err as Error };
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      return { source, outcome: 'failed', reason: `unsupported source scheme ${url.protocol} (use http(s)://)` };
+    if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'axfr:') {
+      return { source, outcome: 'failed', reason: `unsupported source scheme ${url.protocol} (use http(s):// or axfr://)` };
     }
     const held = this.heldCopy;
-    const conditional = held !== undefined && held.meta.source === source ? { etag: held.meta.etag, lastModified: held.meta.lastModified } : undefined;
     let tempPath: string | undefined;
     try {
-      const dl = await download(source, {
-        ...this.opts.http,
-        dir: this.opts.dataDir.root,
-        ...(conditional !== undefined ? { conditional } : {}),
-        ...(this.opts.progress !== undefined ? { progress: this.opts.progress } : {}),
-      });
+      const dl = await this.acquire(source, url);
       if (dl.kind === 'not-modified') {
         if (held === undefined) return { source, outcome: 'failed', reason: 'HTTP 304 but no copy is held' };
         await this.confirm(source);
@@ -270,7 +303,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
         return { source, outcome: 'unchanged', reason: `same bytes as the held serial ${held.meta.serial}` };
       }
       let signature: Uint8Array | undefined;
-      if (this.opts.pipeline.layers.includes('pgp')) {
+      if (dl.transport === 'http' && this.opts.pipeline.layers.includes('pgp')) {
         const sigUrl = signatureUrl(dl.url);
         try {
           signature = await fetchSmall(sigUrl, this.opts.http);
@@ -287,7 +320,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
       const now = this.clock.now();
       let checked;
       try {
-        checked = await this.opts.pipeline.check({ bytes, signature, source }, now);
+        checked = await this.opts.pipeline.check({ bytes, signature, source, transport: dl.transport }, now);
       } catch (err) {
         const layers = (err as { layers?: LayerVerdicts }).layers;
         return { source, outcome: 'failed', reason: `rejected: ${(err as Error).message}`, error: err as Error, layers };

@@ -1,0 +1,70 @@
+// The /metrics document, computed from one OpsSnapshot on each scrape.
+
+import { STATE_CODE, MonitorState } from '../monitor/drift.js';
+import { Exposition, type Labels } from './prom.js';
+import { isReady, type OpsSnapshot } from './status.js';
+
+const sec = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
+
+export function renderMetrics(s: OpsSnapshot): string {
+  const e = new Exposition();
+  const z = s.zone;
+  const m = s.monitor;
+  e.single('rootmirror_ready', 'gauge', '1 when a verified, unexpired zone is being served (same as /readyz).', isReady(s) ? 1 : 0);
+  e.single('rootmirror_zone_serial', 'gauge', 'SOA serial of the served zone.', z?.serial);
+  e.single('rootmirror_zone_age_seconds', 'gauge', 'Seconds since the served copy was last confirmed current upstream.', z?.confirmedAt === undefined ? undefined : sec(s.now - z.confirmedAt));
+  e.single('rootmirror_zone_expires_in_seconds', 'gauge', 'Seconds until the served copy expires (negative: expired).', z?.expiresAt === undefined ? undefined : sec(z.expiresAt - s.now));
+  e.single(
+    'rootmirror_zone_signature_expires_in_seconds',
+    'gauge',
+    'Seconds until the earliest apex RRSIG of the served zone expires.',
+    z?.apexSigExpiresAt === undefined ? undefined : sec(z.apexSigExpiresAt - s.now),
+  );
+  const layers = Object.entries(z?.layers ?? {}).filter(([, v]) => v !== undefined);
+  e.family('rootmirror_verification_ok', 'gauge', 'Verdict of each verification layer on the served copy (1 pass, 0 fail).', layers.map(([k, v]) => [{ layer: k }, v!.ok ? 1 : 0] as const));
+  e.family('rootmirror_verification_duration_seconds', 'gauge', 'Time each verification layer took on the served copy.', layers.map(([k, v]) => [{ layer: k }, v!.ms / 1000] as const));
+  const lr = s.lastRefresh;
+  e.single('rootmirror_refresh_last_timestamp_seconds', 'gauge', 'Unix time of the last refresh cycle.', sec(lr?.at));
+  e.single('rootmirror_refresh_last_success_timestamp_seconds', 'gauge', 'Unix time of the last refresh that updated or confirmed the zone.', sec(s.lastSuccessAt));
+  e.single('rootmirror_refresh_last_duration_seconds', 'gauge', 'Duration of the last refresh cycle.', sec(lr?.durationMs));
+  e.family('rootmirror_refresh_last_result', 'gauge', 'Outcome of the last refresh cycle (1 for the outcome it had).', lr ? (['updated', 'unchanged', 'failed'] as const).map((o) => [{ outcome: o }, lr.outcome === o ? 1 : 0] as const) : []);
+  const lrl = Object.entries(lr?.layers ?? {}).filter(([, v]) => v !== undefined);
+  e.family('rootmirror_refresh_last_verification_ok', 'gauge', 'Verdict of each verification layer in the last refresh cycle.', lrl.map(([k, v]) => [{ layer: k }, v!.ok ? 1 : 0] as const));
+  e.family('rootmirror_refreshes_total', 'counter', 'Refresh cycles by outcome.', Object.entries(s.refreshes).map(([k, v]) => [{ outcome: k }, v] as const));
+  e.single('rootmirror_refresh_failed_verification_streak', 'gauge', 'Consecutive most-recent refreshes that failed verification.', s.failedVerificationStreak);
+
+  e.single('rootmirror_monitor_last_run_timestamp_seconds', 'gauge', 'Unix time of the last drift check against the live roots.', sec(m?.at));
+  e.family(
+    'rootmirror_monitor_state',
+    'gauge',
+    'Drift monitor state: 1 for the current state.',
+    m ? Object.values(MonitorState).map((st) => [{ state: st }, m.state === st ? 1 : 0] as const) : [],
+  );
+  e.single('rootmirror_monitor_state_code', 'gauge', 'Drift monitor state as a Nagios code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.', m ? STATE_CODE[m.state] : undefined);
+  e.single('rootmirror_live_serial', 'gauge', 'Highest serial served by a majority of the root servers that answered.', m?.liveSerial);
+  e.single('rootmirror_behind_seconds', 'gauge', 'Seconds the served serial has been behind the live serial (0 when not behind).', m ? sec(m.behindMs) : undefined);
+  e.single('rootmirror_roots_answered', 'gauge', 'Root servers that answered the last SOA probe.', m?.rootsAnswered);
+  const rootSamples: (readonly [Labels, number])[] = [];
+  const upSamples: (readonly [Labels, number])[] = [];
+  for (const r of m?.roots ?? [])
+    for (const a of r.addresses) {
+      if (a.serial !== undefined) rootSamples.push([{ server: r.server, address: a.address }, a.serial]);
+      upSamples.push([{ server: r.server, address: a.address }, a.serial !== undefined ? 1 : 0]);
+    }
+  e.family('rootmirror_root_serial', 'gauge', 'SOA serial each root server instance answered in the last probe.', rootSamples);
+  e.family('rootmirror_root_up', 'gauge', 'Whether each root server instance gave a usable SOA answer in the last probe.', upSamples);
+
+  const c = s.counters;
+  e.family('rootmirror_dns_queries_total', 'counter', 'DNS queries answered, by transport, query type and response code.', (c?.queries ?? []).map((q) => [{ transport: q.transport, qtype: q.qtype, rcode: q.rcode }, q.count] as const));
+  e.single('rootmirror_dns_truncated_total', 'counter', 'UDP responses sent with TC set.', c?.truncated);
+  e.single('rootmirror_dns_malformed_total', 'counter', 'Malformed queries received.', c?.malformed);
+  e.single('rootmirror_dns_dropped_total', 'counter', 'Queries dropped without a response.', c?.dropped);
+  e.single('rootmirror_dns_tcp_connections_total', 'counter', 'TCP connections accepted.', c?.tcpConnections);
+  e.single('rootmirror_dns_fallback_forwarded_total', 'counter', 'Queries forwarded to the live roots because no usable zone was held.', c?.fallbackForwarded);
+  if (s.webhook)
+    e.family('rootmirror_alert_webhook_deliveries_total', 'counter', 'Alert webhook deliveries by result.', [
+      [{ result: 'delivered' }, s.webhook.sent],
+      [{ result: 'failed' }, s.webhook.failures],
+    ]);
+  return e.text();
+}

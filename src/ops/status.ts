@@ -1,0 +1,177 @@
+// What the ops endpoint reads: one snapshot, built on each request from small
+// structural interfaces, so ops depends on no component's internals. The daemon
+// wires an `OpsState` to the store ('swap'), the refresher ('refresh') and the
+// monitor ('report'); tests drive it directly.
+
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
+import type { ChangeReport } from '../monitor/change-report.js';
+import type { DriftReport } from '../monitor/drift.js';
+
+export type LayerName = 'pgp' | 'zonemd' | 'dnssec';
+
+export interface LayerResult {
+  readonly ok: boolean;
+  readonly detail: string;
+  readonly ms: number;
+  readonly weak?: boolean;
+}
+
+/** The served zone as ops sees it. Times in ms since the epoch. */
+export interface ServedZone {
+  readonly serial: number;
+  readonly source?: string | undefined;
+  readonly fetchedAt?: number | undefined;
+  readonly confirmedAt?: number | undefined;
+  /** When the copy stops being usable (SOA EXPIRE after confirmation, or signatures). */
+  readonly expiresAt?: number | undefined;
+  /** Earliest expiration of the apex RRSIGs. */
+  readonly apexSigExpiresAt?: number | undefined;
+  readonly layers?: Partial<Record<LayerName, LayerResult>> | undefined;
+}
+
+/** A refresh cycle's outcome; src/refresh's RefreshEvent satisfies it. */
+export interface RefreshOutcomeLike {
+  readonly outcome: 'updated' | 'unchanged' | 'failed';
+  readonly serial: number | undefined;
+  readonly source: string | undefined;
+  readonly layers: Partial<Record<LayerName, LayerResult>> | undefined;
+  readonly durationMs: number;
+  readonly error: Error | undefined;
+}
+
+/** Server counters (src/server/counters.ts should provide this shape, or an adapter to it). */
+export interface ServerCounters {
+  readonly queries: readonly { readonly transport: 'udp' | 'tcp'; readonly qtype: string; readonly rcode: string; readonly count: number }[];
+  readonly truncated: number;
+  readonly malformed: number;
+  readonly dropped: number;
+  readonly tcpConnections: number;
+  readonly fallbackForwarded: number;
+}
+
+export interface OpsSnapshot {
+  readonly now: number;
+  /** A verified zone is in the store and being answered from. */
+  readonly serving: boolean;
+  readonly zone: ServedZone | undefined;
+  readonly lastRefresh: (RefreshOutcomeLike & { readonly at: number }) | undefined;
+  readonly lastSuccessAt: number | undefined;
+  readonly refreshes: Readonly<Record<'updated' | 'unchanged' | 'failed', number>>;
+  readonly failedVerificationStreak: number;
+  readonly monitor: DriftReport | undefined;
+  readonly changeReport: ChangeReport | undefined;
+  readonly lastError: { readonly at: number; readonly message: string } | undefined;
+  readonly counters: ServerCounters | undefined;
+  readonly webhook: { readonly sent: number; readonly failures: number } | undefined;
+}
+
+/** /readyz: a verified, unexpired zone is being served. */
+export function isReady(s: OpsSnapshot): boolean {
+  if (!s.serving || s.zone === undefined) return false;
+  if (s.zone.expiresAt !== undefined && s.zone.expiresAt <= s.now) return false;
+  const layers = Object.values(s.zone.layers ?? {});
+  return layers.every((l) => l === undefined || l.ok);
+}
+
+/** Did this failed refresh fail on verification (as opposed to download)? */
+function verificationFailed(ev: RefreshOutcomeLike): boolean {
+  return ev.outcome === 'failed' && Object.values(ev.layers ?? {}).some((l) => l !== undefined && !l.ok);
+}
+
+/** Collects the daemon's events into what /status and /metrics show. */
+export class OpsState {
+  zone: ServedZone | undefined;
+  serving = false;
+  monitor: DriftReport | undefined;
+  changeReport: ChangeReport | undefined;
+  counters: (() => ServerCounters) | undefined;
+  webhook: { readonly sent: number; readonly failures: number } | undefined;
+  private lastRefresh: (RefreshOutcomeLike & { at: number }) | undefined;
+  private lastSuccessAt: number | undefined;
+  private lastError: { at: number; message: string } | undefined;
+  private readonly refreshes = { updated: 0, unchanged: 0, failed: 0 };
+  private streak = 0;
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  onRefresh(ev: RefreshOutcomeLike): void {
+    const at = this.clock.now();
+    this.lastRefresh = { ...ev, at };
+    this.refreshes[ev.outcome]++;
+    if (ev.outcome === 'failed') {
+      this.lastError = { at, message: ev.error?.message ?? 'refresh failed' };
+      if (verificationFailed(ev)) this.streak++;
+    } else {
+      this.lastSuccessAt = at;
+      this.streak = 0;
+    }
+  }
+
+  /** Consecutive most-recent refreshes that failed verification (monitor's CRITICAL rule). */
+  get failedVerificationStreak(): number {
+    return this.streak;
+  }
+
+  noteError(message: string): void {
+    this.lastError = { at: this.clock.now(), message };
+  }
+
+  snapshot(): OpsSnapshot {
+    return {
+      now: this.clock.now(),
+      serving: this.serving,
+      zone: this.zone,
+      lastRefresh: this.lastRefresh,
+      lastSuccessAt: this.lastSuccessAt,
+      refreshes: { ...this.refreshes },
+      failedVerificationStreak: this.streak,
+      monitor: this.monitor,
+      changeReport: this.changeReport,
+      lastError: this.lastError,
+      counters: this.counters?.(),
+      webhook: this.webhook ? { sent: this.webhook.sent, failures: this.webhook.failures } : undefined,
+    };
+  }
+}
+
+const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
+
+/** The /status document. */
+export function statusDocument(s: OpsSnapshot): Record<string, unknown> {
+  const m = s.monitor;
+  return {
+    now: iso(s.now),
+    ready: isReady(s),
+    serial: s.zone?.serial ?? null,
+    source: s.zone?.source ?? null,
+    fetchedAt: iso(s.zone?.fetchedAt),
+    confirmedAt: iso(s.zone?.confirmedAt),
+    expiresAt: iso(s.zone?.expiresAt),
+    signaturesExpireAt: iso(s.zone?.apexSigExpiresAt),
+    layers: s.zone?.layers ?? {},
+    lastRefresh: s.lastRefresh
+      ? { at: iso(s.lastRefresh.at), outcome: s.lastRefresh.outcome, durationMs: s.lastRefresh.durationMs, source: s.lastRefresh.source ?? null, error: s.lastRefresh.error?.message ?? null }
+      : null,
+    failedVerificationStreak: s.failedVerificationStreak,
+    monitor: m
+      ? {
+          at: iso(m.at),
+          state: m.state,
+          reason: m.reason,
+          liveSerial: m.liveSerial ?? null,
+          behind: m.behind,
+          behindSince: iso(m.behindSince),
+          behindSeconds: Math.round(m.behindMs / 1000),
+          rootsAsked: m.rootsAsked,
+          rootsAnswered: m.rootsAnswered,
+          rootsMatching: m.rootsMatching,
+          roots: m.roots,
+          disagreeing: m.disagreeing,
+          silent: m.silent,
+        }
+      : null,
+    lastError: s.lastError ? { at: iso(s.lastError.at), message: s.lastError.message } : null,
+    lastChange: s.changeReport ?? null,
+  };
+}

@@ -1,0 +1,41 @@
+// The mirror's configuration (data dir, sources, keys, layers, timers) and its
+// defaults. The option table that fills it lives with the CLI
+// (src/cli/commands/fetch.ts: MIRROR_OPTIONS, mirrorConfigFromArgs).
+
+import { fileURLToPath } from 'node:url';
+import type { OnExpired } from '../server/zone-store.js';
+import type { Layer } from './data-dir.js';
+import { checkSourcesAgainstLayers } from './pipeline.js';
+
+/** Files shipped in the package's keys/ (src/refresh → ../../keys, also from dist/refresh). */
+export const PACKAGE_KEYS_DIR = fileURLToPath(new URL('../../keys/', import.meta.url));
+export const DEFAULT_SOURCE = 'https://www.internic.net/domain/root.zone';
+export const DEFAULT_DATA_DIR = '/var/lib/rootmirror';
+export const DEFAULT_PGP_KEY = PACKAGE_KEYS_DIR + 'registry-admin.key';
+export const DEFAULT_TRUST_ANCHORS = PACKAGE_KEYS_DIR + 'root-anchors.xml';
+
+export interface MirrorConfig {
+  readonly dataDir: string;
+  readonly sources: readonly string[];
+  readonly pgpKeys: readonly string[];
+  readonly trustAnchors: readonly string[];
+  readonly layers: readonly Layer[];
+  readonly onExpired: OnExpired;
+  readonly refreshMs: number;
+  readonly retryMs: number;
+  readonly jitterMs: number;
+  readonly maxBytes: number;
+}
+
+/** Validate a configuration (RangeError with a one-line reason). */
+export function validateMirrorConfig(c: MirrorConfig): MirrorConfig {
+  if (c.sources.length === 0) throw new RangeError('--source: at least one URL is needed');
+  checkSourcesAgainstLayers(c.sources, c.layers);
+  if (!(c.refreshMs > 0)) throw new RangeError('--refresh must be more than 0 seconds');
+  if (!(c.retryMs > 0)) throw new RangeError('--retry must be more than 0 seconds');
+  if (!(c.jitterMs >= 0)) throw new RangeError('--refresh-jitter must not be negative');
+  if (!Number.isSafeInteger(c.maxBytes) || c.maxBytes < 1024) throw new RangeError('--max-size must be an integer of at least 1024');
+  if (c.layers.includes('pgp') && c.pgpKeys.length === 0) throw new RangeError('--verify includes pgp but no --pgp-key is given');
+  if (c.layers.includes('dnssec') && c.trustAnchors.length === 0) throw new RangeError('--verify includes dnssec but no --trust-anchors is given');
+  return c;
+}

@@ -1,0 +1,88 @@
+// The daemon side of `rootmirror serve` without --zone-file: load the newest
+// stored copy that re-verifies and serve it at once, then keep it fresh on
+// schedule. With no usable copy the store stays unavailable (fallback or
+// SERVFAIL per --on-expired) until the first verified download.
+
+import type { Writable } from 'node:stream';
+import { systemClock, type Clock } from '../clock.js';
+import type { HttpOptions } from '../fetch/http.js';
+import type { ZoneStore } from '../server/zone-store.js';
+import type { DnssecMode } from '../zone/zone.js';
+import { validateMirrorConfig, type MirrorConfig } from './config.js';
+import { DataDir } from './data-dir.js';
+import { stderrLog, type RefreshLog } from './log.js';
+import type { ZonePipeline } from './pipeline.js';
+import { Refresher, type LoadEvent, type RefreshEvent } from './refresher.js';
+import { RefreshScheduler, cronTicker, type Ticker } from './scheduler.js';
+import { createZonePipeline, type LayerVerifiers } from './zone-pipeline.js';
+
+export interface MirrorOptions {
+  readonly config: MirrorConfig;
+  /** The server's store: swapped on every verified new copy, marked unavailable on expiry. */
+  readonly store: ZoneStore;
+  /** How the served zone is built (the server's --dnssec). */
+  readonly dnssec: DnssecMode;
+  /** Verification layers (src/verify). Ignored when `pipeline` is given. */
+  readonly verifiers?: LayerVerifiers;
+  /** Replace the whole verify+parse+build step (tests, bench). */
+  readonly pipeline?: ZonePipeline;
+  readonly clock?: Clock;
+  readonly log?: RefreshLog;
+  /** What drives the scheduler; default node-cron every 10 s. */
+  readonly ticker?: Ticker;
+  readonly random?: () => number;
+  readonly http?: Omit<HttpOptions, 'maxBytes'>;
+  readonly progress?: Writable & { isTTY?: boolean };
+}
+
+export interface Mirror {
+  readonly refresher: Refresher;
+  readonly scheduler: RefreshScheduler;
+  /** What was found in the data dir at start. */
+  readonly loaded: LoadEvent;
+  /** The first scheduling step (a refresh when no fresh copy was held); resolves when it is done. */
+  readonly firstTick: Promise<RefreshEvent | undefined>;
+  stop(): void;
+}
+
+/** Start the mirror: load, serve at once, schedule refreshes. Throws RangeError on a bad configuration. */
+export async function startMirror(opts: MirrorOptions): Promise<Mirror> {
+  const config = validateMirrorConfig(opts.config);
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? stderrLog;
+  let pipeline = opts.pipeline;
+  if (pipeline === undefined) {
+    if (opts.verifiers === undefined) throw new RangeError('startMirror: verifiers (src/verify) or a pipeline are needed');
+    pipeline = createZonePipeline({ layers: config.layers, dnssec: opts.dnssec, verifiers: opts.verifiers });
+  }
+  if (config.layers.length === 0) log.warn('--verify none: copies are served without any verification');
+  const refresher = new Refresher({
+    dataDir: new DataDir(config.dataDir),
+    store: opts.store,
+    pipeline,
+    sources: config.sources,
+    clock,
+    log,
+    http: { ...opts.http, maxBytes: config.maxBytes },
+    axfr: { maxBytes: config.maxBytes * 4 },
+    ...(opts.progress !== undefined ? { progress: opts.progress } : {}),
+  });
+  const random = opts.random ?? Math.random;
+  const scheduler = new RefreshScheduler(refresher, { refreshMs: config.refreshMs, retryMs: config.retryMs, jitterMs: config.jitterMs, random, log });
+  const loaded = await refresher.load();
+  const held = refresher.held;
+  if (held !== undefined) {
+    // A copy confirmed recently waits for its next interval; an older one refreshes now.
+    const next = Date.parse(held.meta.confirmedAt) + config.refreshMs + Math.floor(random() * config.jitterMs);
+    scheduler.setDueAt(Math.max(clock.now(), next));
+  }
+  const firstTick = scheduler.tick();
+  scheduler.start(opts.ticker ?? cronTicker());
+  return {
+    refresher,
+    scheduler,
+    loaded,
+    firstTick,
+    stop: () => scheduler.stop(),
+  };
+}

@@ -128,7 +128,16 @@ export function buildZone(input: Iterable<ResourceRecord>, opts: BuildOptions): 
   if (apex === undefined) throw new Error('unreachable: checkZone accepted a zone without apex');
 
   const soa = apex.rrsets.get(RRType.SOA)!.records[0]!;
-  const glueFor = (ns: RRsetData | undefined): ResourceRecord[] => glue(ns, nodes);
+  // NS targets repeat a lot (13 gtld-servers for hundreds of TLDs): resolve each RDATA once.
+  const targetCache = new Map<string, ZoneNode | undefined>();
+  const target = (rdata: Uint8Array): ZoneNode | undefined => {
+    const k = Buffer.from(rdata.buffer, rdata.byteOffset, rdata.byteLength).toString('latin1');
+    if (targetCache.has(k)) return targetCache.get(k);
+    const t = nodes.get(rdataName(rdata, 0).name.key);
+    targetCache.set(k, t);
+    return t;
+  };
+  const glueFor = (ns: RRsetData | undefined): ResourceRecord[] => glue(ns, nodes, target);
 
   // Referrals do not depend on the question below the cut: build them once.
   for (const node of delegations) {
@@ -187,11 +196,15 @@ export function result(
  * glue under other delegations (the root's gtld-servers.net. for com.), and
  * authoritative addresses. NSD's order: every A first, then every AAAA.
  */
-export function glue(ns: RRsetData | undefined, nodes: ReadonlyMap<string, ZoneNode>): ResourceRecord[] {
+export function glue(
+  ns: RRsetData | undefined,
+  nodes: ReadonlyMap<string, ZoneNode>,
+  target: (rdata: Uint8Array) => ZoneNode | undefined = (rdata) => nodes.get(rdataName(rdata, 0).name.key),
+): ResourceRecord[] {
   if (ns === undefined) return [];
   const targets: ZoneNode[] = [];
   for (const r of ns.records) {
-    const t = nodes.get(rdataName(r.rdata, 0).name.key);
+    const t = target(r.rdata);
     if (t !== undefined && !targets.includes(t)) targets.push(t);
   }
   const out: ResourceRecord[] = [];

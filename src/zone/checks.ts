@@ -152,8 +152,6 @@ export function findZoneProblems(records: Iterable<ResourceRecord>, origin: Name
     // RFC 9471 §2.2: glue for a name server under *another* delegation (sibling
     // glue, e.g. example. NS a.iana-servers.net. in the root) is optional; the
     // resolver finds it through that delegation. NSD accepts such zones too.
-    const cut = enclosingCut(target, origin, nodes);
-    if (cut !== undefined && cut !== ns.name.key) continue;
     const tk = target.key;
     let ok = checked.get(tk);
     if (ok === undefined) {
@@ -161,6 +159,8 @@ export function findZoneProblems(records: Iterable<ResourceRecord>, origin: Name
       checked.set(tk, ok);
     }
     if (!ok) {
+      const cut = enclosingCut(target, origin, nodes);
+      if (cut !== undefined && cut !== ns.name.key) continue;
       problems.push({
         code: 'missing-glue',
         record: ns,

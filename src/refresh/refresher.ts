@@ -29,6 +29,16 @@ export interface SourceAttempt {
   readonly reason: string;
   readonly error?: Error | undefined;
   readonly layers?: LayerVerdicts | undefined;
+  /** Wall time of each step of this attempt (ms). */
+  readonly timings?: AttemptTimings;
+}
+
+export interface AttemptTimings {
+  download?: number;
+  signature?: number;
+  check?: number;
+  store?: number;
+  swap?: number;
 }
 
 /** The 'refresh' event (ops/monitor subscribe to it). */
@@ -216,7 +226,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
         this.log.error(`refresh from ${source} failed: ${attempt.reason}`, { source, layers: attempt.layers });
         continue;
       }
-      this.log.info(`refresh from ${source}: ${attempt.outcome}: ${attempt.reason}`, { source, serial: this.heldCopy?.meta.serial, layers: attempt.layers });
+      this.log.info(`refresh from ${source}: ${attempt.outcome}: ${attempt.reason}`, { source, serial: this.heldCopy?.meta.serial, layers: attempt.layers, timings: attempt.timings });
       return this.finish({
         outcome: attempt.outcome,
         serial: this.heldCopy?.meta.serial,
@@ -290,8 +300,17 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     }
     const held = this.heldCopy;
     let tempPath: string | undefined;
+    const timings: AttemptTimings = {};
     try {
+      let t = performance.now();
+      const lap = (): number => {
+        const now = performance.now();
+        const d = now - t;
+        t = now;
+        return d;
+      };
       const dl = await this.acquire(source, url);
+      timings.download = lap();
       if (dl.kind === 'not-modified') {
         if (held === undefined) return { source, outcome: 'failed', reason: 'HTTP 304 but no copy is held' };
         await this.confirm(source);
@@ -306,7 +325,9 @@ export class Refresher extends EventEmitter<RefresherEvents> {
       if (dl.transport === 'http' && this.opts.pipeline.layers.includes('pgp')) {
         const sigUrl = signatureUrl(dl.url);
         try {
+          lap();
           signature = await fetchSmall(sigUrl, this.opts.http);
+          timings.signature = lap();
         } catch (err) {
           return {
             source,
@@ -317,13 +338,16 @@ export class Refresher extends EventEmitter<RefresherEvents> {
         }
       }
       const bytes = new Uint8Array(await readFile(dl.path));
+      lap();
       const now = this.clock.now();
       let checked;
       try {
         checked = await this.opts.pipeline.check({ bytes, signature, source, transport: dl.transport }, now);
+        timings.check = lap();
       } catch (err) {
+        timings.check = lap();
         const layers = (err as { layers?: LayerVerdicts }).layers;
-        return { source, outcome: 'failed', reason: `rejected: ${(err as Error).message}`, error: err as Error, layers };
+        return { source, outcome: 'failed', reason: `rejected: ${(err as Error).message}`, error: err as Error, layers, timings };
       }
       // Policy (RFC 1982 serial arithmetic).
       if (held !== undefined) {
@@ -354,12 +378,16 @@ export class Refresher extends EventEmitter<RefresherEvents> {
         signaturesExpireAt: checked.signaturesExpireAt === undefined ? undefined : new Date(checked.signaturesExpireAt).toISOString(),
         layers: checked.layers,
       };
+      lap();
       await this.opts.dataDir.commit(dl.path, signature, meta, { dropCurrent: this.currentIsBad });
+      timings.store = lap();
       tempPath = undefined;
       this.currentIsBad = false;
       this.hold({ slot: 'current', meta, zone: checked.zone, soaExpire: soaTimers(checked.zone.soa.rdata).expire });
       this.serveHeldIfValid();
+      timings.swap = lap();
       return {
+        timings,
         source,
         outcome: 'updated',
         reason: held === undefined ? `serial ${checked.serial} stored and served` : `serial ${held.meta.serial} → ${checked.serial}`,
@@ -367,7 +395,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
       };
     } catch (err) {
       const reason = err instanceof FetchError ? err.message : `${(err as Error).name}: ${(err as Error).message}`;
-      return { source, outcome: 'failed', reason, error: err as Error };
+      return { source, outcome: 'failed', reason, error: err as Error, timings };
     } finally {
       if (tempPath !== undefined) await rm(tempPath, { force: true }).catch(() => undefined);
     }

@@ -150,15 +150,16 @@ function atNode(zone: Zone, node: ZoneNode, qtype: number, d: boolean, depth: nu
     if (set === undefined) return nodata(zone, node, d);
     return result('answer', Rcode.NOERROR, true, withSigs(set, d), [], []);
   }
+  const apexNs = zone.apex.rrsets.get(RRType.NS);
   if (qtype === RRType.RRSIG) {
-    // Asked for explicitly: served whatever DO says (RFC 4035 §3.1.5 does not forbid it; NSD does this).
+    // Asked for explicitly: every RRSIG of the node, whatever DO says (NSD does this too).
     if (node.rrsigs.length === 0) return nodata(zone, node, d);
-    return result('answer', Rcode.NOERROR, true, node.rrsigs, [], []);
+    if (apexNs === undefined) return result('answer', Rcode.NOERROR, true, node.rrsigs, [], []);
+    return result('answer', Rcode.NOERROR, true, node.rrsigs, withSigs(apexNs, d), zone.apexGlue);
   }
 
   const set = node.rrsets.get(qtype);
   if (set !== undefined) {
-    const apexNs = zone.apex.rrsets.get(RRType.NS);
     if (qtype === RRType.NS) {
       const additional = node === zone.apex ? zone.apexGlue : glueOf(zone, set);
       return result('answer', Rcode.NOERROR, true, withSigs(set, d), [], additional);

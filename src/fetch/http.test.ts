@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { Agent } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -196,6 +197,22 @@ describe('download', () => {
     gz[gz.length >> 1] ^= 0xff;
     handler = (_req, res) => res.end(gz);
     await expectFetchError(download(`${base}/root.zone.gz`, { dir }), 'gzip', /gzip/);
+  });
+
+  it('shows progress on a TTY, and nothing otherwise', async () => {
+    const big = Buffer.alloc(1024 * 1024, 0x41);
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-length': big.length });
+      res.end(big);
+    };
+    const lines: string[] = [];
+    const tty = Object.assign(new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) }), { isTTY: true });
+    await download(`${base}/root.zone`, { dir, progress: tty });
+    expect(lines.join('')).toMatch(/\r.*root\.zone: 0\.\d \/ 1\.0 MiB/);
+    const quiet: string[] = [];
+    const pipe = Object.assign(new Writable({ write: (c: Buffer, _e, cb) => (quiet.push(c.toString()), cb()) }), { isTTY: false });
+    await download(`${base}/root.zone`, { dir, progress: pipe });
+    expect(quiet).toEqual([]);
   });
 
   it('reports DNS failure clearly', async () => {

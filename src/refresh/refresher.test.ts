@@ -280,6 +280,16 @@ describe('Refresher', () => {
     if (/serial/.test(reason.source)) expect(alarms).toHaveLength(1);
   });
 
+  it('a .gz source is inflated and its signature fetched from X.sig (over the uncompressed file)', async () => {
+    const bytes = zoneText(2026110100, { filler: 200 });
+    srv.file('/root.zone.gz', gzipSync(bytes));
+    srv.file('/root.zone.sig', await sign(key, bytes));
+    const ev = await refresher([`${srv.base}/root.zone.gz`]).refresh();
+    expect(ev.outcome).toBe('updated');
+    expect(new Uint8Array(await readFile(join(dir, 'current', 'root.zone')))).toEqual(bytes);
+    expect(srv.hits).toEqual(['/root.zone.gz', '/root.zone.sig']);
+  });
+
   it('tries the next source when one fails', async () => {
     await publish(2026110100, { path: '/b/root.zone' });
     const r = refresher([`${srv.base}/a/root.zone`, `${srv.base}/b/root.zone`]);

@@ -87,6 +87,8 @@ export class OpsState {
   changeReport: ChangeReport | undefined;
   counters: (() => ServerCounters) | undefined;
   webhook: { readonly sent: number; readonly failures: number } | undefined;
+  /** When set, read the served zone and serving flag from here at each snapshot (the daemon's wiring). */
+  live: { zone(): ServedZone | undefined; serving(): boolean } | undefined;
   private lastRefresh: (RefreshOutcomeLike & { at: number }) | undefined;
   private lastSuccessAt: number | undefined;
   private lastError: { at: number; message: string } | undefined;
@@ -120,8 +122,8 @@ export class OpsState {
   snapshot(): OpsSnapshot {
     return {
       now: this.clock.now(),
-      serving: this.serving,
-      zone: this.zone,
+      serving: this.live ? this.live.serving() : this.serving,
+      zone: this.live ? this.live.zone() : this.zone,
       lastRefresh: this.lastRefresh,
       lastSuccessAt: this.lastSuccessAt,
       refreshes: { ...this.refreshes },

@@ -1,0 +1,155 @@
+// Everything issue 5 adds to `serve`, started with one call: the ops HTTP
+// endpoint, the drift monitor, the webhook alerter, state-change logging and
+// the change report on each swap. It reads the store and the refresher through
+// small structural interfaces (no writes anywhere).
+
+import { systemClock, type Clock } from '../clock.js';
+import type { ZoneStore } from '../server/zone-store.js';
+import type { Zone } from '../zone/zone.js';
+import { changeReport, logChangeReport } from '../monitor/change-report.js';
+import { DEFAULT_THRESHOLDS, type Thresholds } from '../monitor/drift.js';
+import { DriftMonitor, DEFAULT_MONITOR_INTERVAL_MS } from '../monitor/monitor.js';
+import { readRootHints, rootTargets, type AddressFamilies } from '../monitor/root-hints.js';
+import type { ProbeOptions } from '../monitor/soa-probe.js';
+import { DEFAULT_HTTP, startOpsServer, type OpsServer } from './http.js';
+import { nullLogger, type Logger } from './log.js';
+import { OpsState, type LayerName, type LayerResult, type RefreshOutcomeLike, type ServedZone, type ServerCounters } from './status.js';
+import { WebhookAlerter } from './webhook.js';
+
+/** What monitoring reads from src/refresh's Refresher (it satisfies this). */
+export interface RefresherLike {
+  on(event: 'refresh', listener: (ev: RefreshOutcomeLike) => void): unknown;
+  off(event: 'refresh', listener: (ev: RefreshOutcomeLike) => void): unknown;
+  readonly held:
+    | {
+        readonly meta: {
+          readonly serial: number;
+          readonly source: string;
+          readonly fetchedAt: string;
+          readonly confirmedAt: string;
+          readonly signaturesExpireAt?: string | undefined;
+          readonly layers: Partial<Record<LayerName, LayerResult>>;
+        };
+      }
+    | undefined;
+  readonly expiry: { readonly deadline: { readonly at: number } | undefined };
+}
+
+export interface MonitoringOptions {
+  store: ZoneStore;
+  /** Absent with --zone-file (no refresh): the zone is then shown without source/layers. */
+  refresher?: RefresherLike;
+  /** `--http ADDR:PORT`; default 127.0.0.1:8053. */
+  http?: string;
+  /** `--root-hints FILE`. */
+  rootHints: string;
+  /** `--root-port` (53 unless testing against fake roots). */
+  rootPort?: number;
+  family?: AddressFamilies;
+  /** `--monitor-interval`; 0 disables the monitor. */
+  monitorIntervalMs?: number;
+  thresholds?: Thresholds;
+  probe?: ProbeOptions;
+  /** `--alert-webhook URL`. */
+  webhook?: string;
+  counters?: () => ServerCounters;
+  clock?: Clock;
+  log?: Logger;
+}
+
+export interface Monitoring {
+  readonly state: OpsState;
+  readonly monitor: DriftMonitor | undefined;
+  readonly alerter: WebhookAlerter | undefined;
+  readonly http: OpsServer;
+  stop(): Promise<void>;
+}
+
+const ms = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
+
+export async function startMonitoring(o: MonitoringOptions): Promise<Monitoring> {
+  const clock = o.clock ?? systemClock;
+  const log = o.log ?? nullLogger;
+  const state = new OpsState(clock);
+  state.counters = o.counters;
+  const refresher = o.refresher;
+
+  state.live = {
+    serving: () => o.store.state.kind === 'serving',
+    zone: (): ServedZone | undefined => {
+      const z = o.store.state.zone;
+      if (z === undefined) return undefined;
+      const meta = refresher?.held?.meta;
+      if (meta === undefined || meta.serial !== z.serial) return { serial: z.serial };
+      return {
+        serial: z.serial,
+        source: meta.source,
+        fetchedAt: ms(meta.fetchedAt),
+        confirmedAt: ms(meta.confirmedAt),
+        expiresAt: refresher?.expiry.deadline?.at,
+        apexSigExpiresAt: ms(meta.signaturesExpireAt),
+        layers: meta.layers,
+      };
+    },
+  };
+
+  const onRefresh = (ev: RefreshOutcomeLike) => state.onRefresh(ev);
+  refresher?.on('refresh', onRefresh);
+
+  const onSwap = (next: Zone, previous: Zone | undefined) => {
+    if (previous === undefined || previous.serial === next.serial) return;
+    // Off the swap path: the diff walks both zones once.
+    setImmediate(() => {
+      try {
+        const r = changeReport(previous, next);
+        state.changeReport = r;
+        logChangeReport(log.child({ component: 'change-report' }), r);
+      } catch (e) {
+        log.error('change report failed', { error: e });
+      }
+    });
+  };
+  o.store.on('swap', onSwap);
+
+  const alerter = o.webhook ? new WebhookAlerter({ url: o.webhook, clock, log: log.child({ component: 'webhook' }) }) : undefined;
+  state.webhook = alerter;
+
+  let monitor: DriftMonitor | undefined;
+  const interval = o.monitorIntervalMs ?? DEFAULT_MONITOR_INTERVAL_MS;
+  if (interval > 0) {
+    const servers = await readRootHints(o.rootHints);
+    monitor = new DriftMonitor({
+      targets: rootTargets(servers, o.rootPort ?? 53, o.family ?? 'both'),
+      ours: () => {
+        const z = state.live!.zone();
+        return { serial: z?.serial, confirmedAt: z?.confirmedAt, expiresAt: z?.expiresAt, failedVerifications: state.failedVerificationStreak };
+      },
+      clock,
+      thresholds: o.thresholds ?? DEFAULT_THRESHOLDS,
+      ...(o.probe ? { probe: o.probe } : {}),
+      intervalMs: interval,
+      log: log.child({ component: 'monitor' }),
+    });
+    monitor.on('report', (r) => {
+      state.monitor = r;
+      void alerter?.observe(r);
+    });
+  }
+
+  const http = await startOpsServer(o.http ?? DEFAULT_HTTP, () => state.snapshot());
+  log.info('ops endpoint listening', { address: `${http.address.host}:${http.address.port}`, paths: '/metrics /healthz /readyz /status' });
+  monitor?.start();
+
+  return {
+    state,
+    monitor,
+    alerter,
+    http,
+    async stop() {
+      refresher?.off('refresh', onRefresh);
+      o.store.off('swap', onSwap);
+      await monitor?.stop();
+      await http.close();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+// startMonitoring wired to a real ZoneStore and a refresher-shaped emitter:
+// swaps produce a change report, refresh events feed /metrics and /status, three
+// verification failures in a row make the monitor CRITICAL, /readyz follows the store.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { ManualClock } from '../src/clock.js';
+import { Name } from '../src/dns/name.js';
+import type { ResourceRecord } from '../src/dns/record.js';
+import { RRType } from '../src/dns/types.js';
+import { ZoneStore } from '../src/server/zone-store.js';
+import type { Zone } from '../src/zone/zone.js';
+import { startFakeRoots } from '../src/monitor/fake-root.js';
+import { startMonitoring, type Monitoring, type RefresherLike } from '../src/ops/monitoring.js';
+import type { RefreshOutcomeLike } from '../src/ops/status.js';
+
+const HINTS = fileURLToPath(new URL('./fixtures/monitor/fake-roots.hints', import.meta.url));
+const T0 = Date.UTC(2026, 7, 22, 18, 0, 0);
+const N = 2026082201;
+
+const rr = (name: string, type: number, rdata: number[]): ResourceRecord => ({ name: Name.fromText(name), type, class: 1, ttl: 86400, rdata: Uint8Array.from(rdata) });
+const nsTo = (target: string) => [...Name.fromText(target).canonicalWire()];
+
+/** The parts of a Zone that the store and the change report read. */
+function zoneLike(serial: number, tlds: string[], ksk: number): Zone {
+  const records = [
+    rr('.', RRType.DNSKEY, [1, 1, 3, 8, ksk, 2, 3]),
+    ...tlds.map((t) => rr(`${t}.`, RRType.NS, nsTo(`ns.${t}.`))),
+  ];
+  return { origin: Name.root, serial, records } as unknown as Zone;
+}
+
+class FakeRefresher extends EventEmitter<{ refresh: [RefreshOutcomeLike] }> implements RefresherLike {
+  held: RefresherLike['held'];
+  expiry = { deadline: { at: T0 + 7 * 86400_000 } as { at: number } | undefined };
+}
+
+describe('startMonitoring', () => {
+  const clock = new ManualClock(T0);
+  const store = new ZoneStore('servfail');
+  const refresher = new FakeRefresher();
+  let roots: Awaited<ReturnType<typeof startFakeRoots>>;
+  let mon: Monitoring;
+  const logs: string[] = [];
+  const log = {
+    debug() {},
+    info: (m: string) => void logs.push(`info ${m}`),
+    warn: (m: string) => void logs.push(`warn ${m}`),
+    error: (m: string) => void logs.push(`error ${m}`),
+    child: () => log,
+  };
+  const get = async (p: string) => {
+    const r = await fetch(`http://127.0.0.1:${mon.http.address.port}${p}`);
+    return { status: r.status, text: await r.text() };
+  };
+
+  beforeAll(async () => {
+    roots = await startFakeRoots(Array.from({ length: 13 }, () => ({ serial: N + 1 })));
+    mon = await startMonitoring({
+      store,
+      refresher,
+      http: '127.0.0.1:0',
+      rootHints: HINTS,
+      rootPort: roots.port,
+      monitorIntervalMs: 60_000,
+      probe: { timeoutMs: 200, retryDelayMs: 50 },
+      clock,
+      log,
+    });
+  });
+  afterAll(async () => {
+    await mon?.stop();
+    await roots?.close();
+  });
+
+  it('not ready before a zone is swapped in; monitor says CRITICAL (nothing served)', async () => {
+    expect((await get('/readyz')).status).toBe(503);
+    expect((await get('/healthz')).status).toBe(200);
+    const r = await mon.monitor!.runOnce();
+    expect(r).toMatchObject({ state: 'CRITICAL', reason: 'not serving a zone' });
+    expect(logs).toContain('error monitor start -> CRITICAL: not serving a zone');
+  });
+
+  it('a swap: ready, /status shows the held copy; the next swap yields a change report', async () => {
+    refresher.held = {
+      meta: {
+        serial: N,
+        source: 'https://example.test/root.zone',
+        fetchedAt: new Date(T0 - 60_000).toISOString(),
+        confirmedAt: new Date(T0 - 60_000).toISOString(),
+        signaturesExpireAt: new Date(T0 + 10 * 86400_000).toISOString(),
+        layers: { pgp: { ok: true, detail: 'ok', ms: 30 }, zonemd: { ok: true, detail: 'ok', ms: 800 } },
+      },
+    };
+    store.swap(zoneLike(N, ['com', 'net', 'org'], 1));
+    refresher.emit('refresh', { outcome: 'updated', serial: N, source: 'https://example.test/root.zone', layers: refresher.held.meta.layers, durationMs: 1500, error: undefined });
+    expect((await get('/readyz')).status).toBe(200);
+    let s = JSON.parse((await get('/status')).text);
+    expect(s).toMatchObject({ ready: true, serial: N, source: 'https://example.test/root.zone', fetchedAt: '2026-08-22T17:59:00.000Z', lastChange: null, lastRefresh: { outcome: 'updated', durationMs: 1500 } });
+
+    refresher.held = { meta: { ...refresher.held.meta, serial: N + 1 } };
+    const swapped = new Promise<void>((r) => store.once('swap', () => setImmediate(r)));
+    store.swap(zoneLike(N + 1, ['com', 'net', 'shop'], 2));
+    await swapped;
+    s = JSON.parse((await get('/status')).text);
+    expect(s.lastChange).toMatchObject({ fromSerial: N, toSerial: N + 1, tldsAdded: ['shop.'], tldsRemoved: ['org.'] });
+    expect(s.lastChange.dnskeyChanged.added).toHaveLength(1);
+    expect(logs).toContain(`error ROOT DNSKEY SET CHANGED in ${N + 1} (KSK: check your trust anchor, RFC 5011)`); // flags 0x0101 = 257: a KSK
+    const r = await mon.monitor!.runOnce();
+    expect(r).toMatchObject({ state: 'OK', ourSerial: N + 1, ageMs: 60_000 });
+  });
+
+  it('three refreshes failing verification in a row: CRITICAL; a good one clears it', async () => {
+    const bad: RefreshOutcomeLike = { outcome: 'failed', serial: N + 1, source: undefined, layers: { zonemd: { ok: false, detail: 'digest mismatch', ms: 700 } }, durationMs: 900, error: new Error('ZONEMD digest mismatch') };
+    for (let i = 0; i < 3; i++) refresher.emit('refresh', bad);
+    // a download failure (no layer verdicts) does not count as a verification failure
+    refresher.emit('refresh', { ...bad, layers: undefined, error: new Error('HTTP 503') });
+    const r = await mon.monitor!.runOnce();
+    expect(r).toMatchObject({ state: 'CRITICAL', reason: 'last 3 refreshes failed verification' });
+    const m = (await get('/metrics')).text;
+    expect(m).toContain('rootmirror_refreshes_total{outcome="failed"} 4\n');
+    expect(m).toContain('rootmirror_refresh_last_result{outcome="failed"} 1\n');
+    expect(m).toContain('rootmirror_refresh_failed_verification_streak 3\n');
+    expect(JSON.parse((await get('/status')).text).lastError).toEqual({ at: '2026-08-22T18:00:00.000Z', message: 'HTTP 503' });
+    refresher.emit('refresh', { outcome: 'unchanged', serial: N + 1, source: 'x', layers: undefined, durationMs: 10, error: undefined });
+    expect((await mon.monitor!.runOnce()).state).toBe('OK');
+  });
+
+  it('expiry passed: /readyz 503 even while the store still serves', async () => {
+    refresher.expiry.deadline = { at: T0 - 1 };
+    expect((await get('/readyz')).status).toBe(503);
+    expect((await mon.monitor!.runOnce()).state).toBe('CRITICAL');
+    refresher.expiry.deadline = { at: T0 + 86400_000 };
+  });
+
+  it('rejects other methods and unknown paths', async () => {
+    const r = await fetch(`http://127.0.0.1:${mon.http.address.port}/metrics`, { method: 'POST', body: 'x' });
+    expect(r.status).toBe(405);
+    expect((await get('/nope')).status).toBe(404);
+  });
+});

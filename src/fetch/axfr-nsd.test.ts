@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typeToString } from '../dns/types.js';
-import { axfr } from './axfr.js';
+import { axfr, querySoaSerial } from './axfr.js';
 
 const NSD = '/usr/sbin/nsd';
 const FIXTURE = resolve('test/fixtures/signed/root.zone.signed');
@@ -98,6 +98,7 @@ describe.skipIf(!have)('axfr against NSD', () => {
     const soaLine = ldns.find((l) => l.split(/\s+/)[3] === 'SOA')!;
     expect(r.serial).toBe(Number(soaLine.split(/\s+/)[6]));
     expect(r.messages).toBeGreaterThan(1);
+    expect(await querySoaSerial({ host: '127.0.0.1', port })).toBe(r.serial);
     process.stderr.write(`axfr from nsd: ${r.records.length} records, ${r.messages} messages, ${r.bytes} bytes in ${ms.toFixed(0)} ms\n`);
   }, 30_000);
 });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Name } from '../dns/name.js';
 import { FetchError } from './errors.js';
-import { axfr, axfrQuery, parseAxfrUrl } from './axfr.js';
+import { axfr, axfrQuery, parseAxfrUrl, querySoaSerial } from './axfr.js';
 
 // A tiny AXFR server for tests: writes the messages a scenario gives it, with
 // compression pointers in owner names and NS/SOA RDATA.
@@ -28,11 +28,11 @@ function soa(serial: number): Rec {
 }
 
 /** One response message: header, the AXFR question for the root (optional), answers. */
-function message(id: number, recs: Rec[], opts: { question?: boolean; rcode?: number; flags?: number } = {}): Uint8Array {
+function message(id: number, recs: Rec[], opts: { question?: boolean; rcode?: number; flags?: number; qtype?: number } = {}): Uint8Array {
   const question = opts.question ?? true;
   const flags = opts.flags ?? 0x8400 | (opts.rcode ?? 0);
   const out = [...u16(id), ...u16(flags), ...u16(question ? 1 : 0), ...u16(recs.length), 0, 0, 0, 0];
-  if (question) out.push(0, ...u16(252), ...u16(1));
+  if (question) out.push(0, ...u16(opts.qtype ?? 252), ...u16(1));
   for (const r of recs) out.push(...r.owner, ...u16(r.type), ...u16(r.cls ?? 1), ...u32(r.ttl), ...u16(r.rdata.length), ...r.rdata);
   return Uint8Array.from(out);
 }
@@ -123,6 +123,14 @@ describe('axfr', () => {
     const err = await axfr({ host: '127.0.0.1', port }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FetchError);
     expect((err as Error).message).toMatch(error);
+  });
+
+  it('querySoaSerial asks for the SOA and insists on an authoritative answer', async () => {
+    let port = await serve((id, s) => send(s, message(id, [soa(2026110107)], { qtype: 6 })));
+    expect(await querySoaSerial({ host: '127.0.0.1', port })).toBe(2026110107);
+    await new Promise((r) => server!.close(r));
+    port = await serve((id, s) => send(s, message(id, [soa(2026110107)], { qtype: 6, flags: 0x8000 })));
+    await expect(querySoaSerial({ host: '127.0.0.1', port })).rejects.toThrow(/not authoritative/);
   });
 
   it('caps total bytes and times out a stalled transfer', async () => {

@@ -56,14 +56,14 @@ export function parseAxfrUrl(source: string): AxfrTarget {
   return { host, port };
 }
 
-/** The AXFR query: RD=0, one question (zone, AXFR, IN), no EDNS. */
-export function axfrQuery(zone: Name, id: number): Uint8Array {
+/** The AXFR (or SOA) query: RD=0, one question (zone, qtype, IN), no EDNS. */
+export function axfrQuery(zone: Name, id: number, qtype: number = RRType.AXFR): Uint8Array {
   const q = new Uint8Array(12 + zone.wire.length + 4);
   const v = new DataView(q.buffer);
   v.setUint16(0, id);
   v.setUint16(4, 1);
   q.set(zone.wire, 12);
-  v.setUint16(12 + zone.wire.length, RRType.AXFR);
+  v.setUint16(12 + zone.wire.length, qtype);
   v.setUint16(14 + zone.wire.length, RRClass.IN);
   return q;
 }
@@ -116,10 +116,11 @@ function readRdata(msg: Uint8Array, type: number, start: number, length: number)
 
 interface Parsed {
   readonly answers: ResourceRecord[];
+  readonly authoritative: boolean;
 }
 
 /** Check one response message and return its answer records. */
-export function parseAxfrMessage(msg: Uint8Array, id: number, zone: Name, first: boolean): Parsed {
+export function parseAxfrMessage(msg: Uint8Array, id: number, zone: Name, first: boolean, qtype: number = RRType.AXFR): Parsed {
   if (msg.length < 12) throw new WireError(`message of ${msg.length} octets is shorter than a header`);
   const v = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
   if (v.getUint16(0) !== id) throw new WireError(`message ID ${v.getUint16(0)} does not match the query ID ${id}`);
@@ -136,7 +137,7 @@ export function parseAxfrMessage(msg: Uint8Array, id: number, zone: Name, first:
   for (let i = 0; i < qd; i++) {
     const { name, next } = Name.fromWire(msg, pos);
     if (next + 4 > msg.length) throw new WireError('question runs past the end');
-    if (name.key !== zone.key || v.getUint16(next) !== RRType.AXFR || v.getUint16(next + 2) !== RRClass.IN) {
+    if (name.key !== zone.key || v.getUint16(next) !== qtype || v.getUint16(next + 2) !== RRClass.IN) {
       throw new WireError(`question ${name} type ${v.getUint16(next)} does not match the query`);
     }
     pos = next + 4;
@@ -155,7 +156,7 @@ export function parseAxfrMessage(msg: Uint8Array, id: number, zone: Name, first:
     pos = start + rdlength;
   }
   // Authority/additional (e.g. TSIG, OPT) are not zone data; ignored.
-  return { answers };
+  return { answers, authoritative: (flags & 0x0400) !== 0 };
 }
 
 function soaSerial(rdata: Uint8Array): number {
@@ -257,6 +258,62 @@ export async function axfr(target: AxfrTarget, opts: AxfrOptions = {}): Promise<
           return;
         }
       }
+    });
+  });
+}
+
+/**
+ * The zone's SOA serial from the same server, over TCP: a secondary's refresh
+ * check (RFC 1034 §4.3.5) before paying for a full transfer.
+ */
+export async function querySoaSerial(target: AxfrTarget, opts: Pick<AxfrOptions, 'zone' | 'connectTimeoutMs' | 'idleTimeoutMs' | 'signal'> = {}): Promise<number> {
+  const zone = opts.zone ?? Name.root;
+  const label = `axfr://${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+  const id = randomBytes(2).readUInt16BE(0);
+  const connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
+  const idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs;
+  return await new Promise<number>((resolve, reject) => {
+    let settled = false;
+    let buf: Buffer = Buffer.alloc(0);
+    const sock = connect({ host: target.host, port: target.port });
+    const fail = (msg: string, code: FetchErrorCode, cause?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(connectTimer);
+      sock.destroy();
+      reject(new FetchError(`${label}: SOA query: ${msg}`, code, label, cause === undefined ? undefined : { cause }));
+    };
+    const connectTimer = setTimeout(() => fail(`connect timed out after ${connectTimeoutMs} ms`, FetchErrorCode.timeout), connectTimeoutMs);
+    const onAbort = (): void => fail('aborted', FetchErrorCode.aborted);
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    sock.setTimeout(idleTimeoutMs, () => fail(`no answer for ${idleTimeoutMs} ms`, FetchErrorCode.timeout));
+    sock.on('error', (err: NodeJS.ErrnoException) => fail(err.message, err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' ? FetchErrorCode.dns : FetchErrorCode.connect, err));
+    sock.once('close', () => {
+      opts.signal?.removeEventListener('abort', onAbort);
+      fail('connection closed before an answer', FetchErrorCode.shortBody);
+    });
+    sock.once('connect', () => {
+      clearTimeout(connectTimer);
+      const q = axfrQuery(zone, id, RRType.SOA);
+      sock.write(Buffer.concat([Buffer.from([q.length >> 8, q.length & 0xff]), q]));
+    });
+    sock.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (buf.length > 65537) return fail('answer larger than a DNS message', FetchErrorCode.protocol);
+      if (buf.length < 2 || buf.length < 2 + buf.readUInt16BE(0)) return;
+      const msg = new Uint8Array(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+      let parsed: Parsed;
+      try {
+        parsed = parseAxfrMessage(msg, id, zone, true, RRType.SOA);
+      } catch (err) {
+        return fail((err as Error).message, FetchErrorCode.protocol, err);
+      }
+      if (!parsed.authoritative) return fail('answer is not authoritative (AA not set)', FetchErrorCode.protocol);
+      const soa = parsed.answers.find((r) => r.type === RRType.SOA && r.name.key === zone.key);
+      if (soa === undefined || soa.rdata.length < 22) return fail('no SOA in the answer', FetchErrorCode.protocol);
+      settled = true;
+      sock.destroy();
+      resolve(soaSerial(soa.rdata));
     });
   });
 }

@@ -12,7 +12,7 @@ import { serialCompare } from '../dns/serial.js';
 import type { ZoneStore } from '../server/zone-store.js';
 import type { Zone } from '../zone/zone.js';
 import { FetchError } from '../fetch/errors.js';
-import { axfr, parseAxfrUrl, type AxfrOptions } from '../fetch/axfr.js';
+import { axfr, parseAxfrUrl, querySoaSerial, type AxfrOptions } from '../fetch/axfr.js';
 import { download, fetchSmall, signatureUrl, type HttpOptions } from '../fetch/http.js';
 import { writeZoneText } from '../fetch/zone-text.js';
 import { DataDir, DataDirError, SLOTS, type CopyMeta, type LayerVerdicts, type Slot } from './data-dir.js';
@@ -102,7 +102,7 @@ function transportOf(source: string): Transport {
 }
 
 type Acquired =
-  | { readonly kind: 'not-modified' }
+  | { readonly kind: 'not-modified'; readonly reason: string }
   | {
       readonly kind: 'file';
       readonly url: string;
@@ -273,7 +273,13 @@ export class Refresher extends EventEmitter<RefresherEvents> {
   private async acquire(source: string, url: URL): Promise<Acquired> {
     const held = this.heldCopy;
     if (url.protocol === 'axfr:') {
-      const r = await axfr(parseAxfrUrl(source), this.opts.axfr);
+      const target = parseAxfrUrl(source);
+      if (held !== undefined && held.meta.source === source) {
+        // A secondary's refresh check: same serial from the same server, no transfer.
+        const serial = await querySoaSerial(target, this.opts.axfr);
+        if (serial === held.meta.serial) return { kind: 'not-modified', reason: `SOA serial ${serial} unchanged at ${source}` };
+      }
+      const r = await axfr(target, this.opts.axfr);
       const file = await writeZoneText(r.records, this.opts.dataDir.root);
       return { kind: 'file', url: source, path: file.path, sha256: file.sha256, bytes: file.bytes, etag: undefined, lastModified: undefined, transport: 'axfr' };
     }
@@ -284,7 +290,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
       ...(conditional !== undefined ? { conditional } : {}),
       ...(this.opts.progress !== undefined ? { progress: this.opts.progress } : {}),
     });
-    if (dl.kind === 'not-modified') return { kind: 'not-modified' };
+    if (dl.kind === 'not-modified') return { kind: 'not-modified', reason: `HTTP 304: serial ${held?.meta.serial} is current` };
     return { kind: 'file', url: dl.url, path: dl.path, sha256: dl.sha256, bytes: dl.bytes, etag: dl.etag, lastModified: dl.lastModified, transport: 'http' };
   }
 
@@ -314,7 +320,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
       if (dl.kind === 'not-modified') {
         if (held === undefined) return { source, outcome: 'failed', reason: 'HTTP 304 but no copy is held' };
         await this.confirm(source);
-        return { source, outcome: 'unchanged', reason: `HTTP 304: serial ${held.meta.serial} is current` };
+        return { source, outcome: 'unchanged', reason: dl.reason, timings };
       }
       tempPath = dl.path;
       if (held !== undefined && dl.sha256 === held.meta.sha256) {

@@ -12,6 +12,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ readonly command: Comman
   inspect: () => import('./commands/inspect.js'),
   lookup: () => import('./commands/lookup.js'),
   export: () => import('./commands/export.js'),
+  check: () => import('./commands/check.js'),
 };
 
 /** Error classes whose message is meant for the operator (one per stage, see docs/ARCHITECTURE.md). */

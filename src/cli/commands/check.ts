@@ -64,6 +64,8 @@ export async function runCheck(o: CheckOptions): Promise<CheckResult> {
     estimateFromSignature: true,
   });
   let text = report.reason;
+  if (report.behind && !answers.some((a) => a.ok && a.serial === report.liveSerial && a.sigInception !== undefined))
+    text += ' (lag not datable: the roots sent no SOA RRSIG)';
   const lagging = report.disagreeing.length;
   if (lagging > 0 && report.liveSerial !== undefined) text += `; ${lagging} root instance(s) disagree (${report.disagreeing.map((d) => `${d.server} ${d.serial}`).join(', ')})`;
   if (report.silent.length > 0 && report.rootsAnswered > 0) text += `; ${report.silent.length} root address(es) silent`;

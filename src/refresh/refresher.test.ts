@@ -290,6 +290,28 @@ describe('Refresher', () => {
     expect(srv.hits).toEqual(['/root.zone.gz', '/root.zone.sig']);
   });
 
+  it('same serial, same records written differently (another source) is "unchanged", not an alarm', async () => {
+    await publish(2026110100);
+    const r = refresher([`${srv.base}/root.zone`, `${srv.base}/other/root.zone`]);
+    await r.refresh();
+    // The second source writes the same records with other spacing and comments.
+    const text = new TextDecoder().decode(zoneText(2026110100, { filler: 3 })).replaceAll('\t', '   ') + '; written by another tool\n';
+    const other = new TextEncoder().encode(text);
+    srv.routes.delete('/root.zone');
+    srv.file('/other/root.zone', other);
+    srv.file('/other/root.zone.sig', await sign(key, other));
+    const alarms: AlarmEvent[] = [];
+    r.on('alarm', (a) => alarms.push(a));
+    clock.advance(60_000);
+    const ev = await r.refresh();
+    expect(ev.outcome).toBe('unchanged');
+    expect(ev.attempts[1]!.reason).toMatch(/same records as the held copy/);
+    expect(alarms).toEqual([]);
+    expect((await meta()).confirmedAt).toBe(new Date(T0 + 60_000).toISOString());
+    // The stored file is still the first source's.
+    expect(new Uint8Array(await readFile(join(dir, 'current', 'root.zone')))).toEqual(zoneText(2026110100, { filler: 200 }));
+  });
+
   it('tries the next source when one fails', async () => {
     await publish(2026110100, { path: '/b/root.zone' });
     const r = refresher([`${srv.base}/a/root.zone`, `${srv.base}/b/root.zone`]);

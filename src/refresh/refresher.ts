@@ -4,6 +4,7 @@
 // first source that yields a verified new copy or confirms the held one ends
 // the cycle.
 
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFile, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
@@ -95,6 +96,26 @@ export interface RefresherOptions {
   readonly axfr?: AxfrOptions;
   readonly progress?: Writable & { isTTY?: boolean };
   readonly log?: RefreshLog;
+}
+
+/** Same records (owner, type, class, TTL, RDATA, in the zone's canonical order)? */
+export function sameRecords(a: Zone, b: Zone): boolean {
+  if (a.records.length !== b.records.length) return false;
+  const digest = (z: Zone): string => {
+    const h = createHash('sha256');
+    const fixed = Buffer.alloc(10);
+    for (const r of z.records) {
+      h.update(r.name.canonicalWire());
+      fixed.writeUInt16BE(r.type, 0);
+      fixed.writeUInt16BE(r.class, 2);
+      fixed.writeUInt32BE(r.ttl, 4);
+      fixed.writeUInt16BE(r.rdata.length, 8);
+      h.update(fixed);
+      h.update(r.rdata);
+    }
+    return h.digest('hex');
+  };
+  return digest(a) === digest(b);
 }
 
 function transportOf(source: string): Transport {
@@ -359,6 +380,12 @@ export class Refresher extends EventEmitter<RefresherEvents> {
       if (held !== undefined) {
         const cmp = serialCompare(checked.serial, held.meta.serial);
         if (cmp === 0) {
+          // Other bytes may be the same zone written differently (an AXFR copy
+          // against InterNIC's file): compare the records, not the files.
+          if (sameRecords(checked.zone, held.zone)) {
+            await this.confirm(source);
+            return { source, outcome: 'unchanged', reason: `serial ${held.meta.serial}: same records as the held copy (file bytes differ)`, layers: checked.layers, timings };
+          }
           const message = `serial ${checked.serial} from ${source} has different content (sha256 ${dl.sha256}) than the held copy (sha256 ${held.meta.sha256}); refused`;
           this.emit('alarm', { kind: 'same-serial-different-content', source, serial: checked.serial, message });
           return { source, outcome: 'failed', reason: message, layers: checked.layers };

@@ -8,7 +8,7 @@ import type { ZoneStore } from '../server/zone-store.js';
 import type { Zone } from '../zone/zone.js';
 import { changeReport, logChangeReport } from '../monitor/change-report.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../monitor/drift.js';
-import { DriftMonitor, DEFAULT_MONITOR_INTERVAL_MS } from '../monitor/monitor.js';
+import { DriftMonitor, DEFAULT_MONITOR_INTERVAL_MS, cronFor } from '../monitor/monitor.js';
 import { readRootHints, rootTargets, type AddressFamilies } from '../monitor/root-hints.js';
 import type { ProbeOptions } from '../monitor/soa-probe.js';
 import { DEFAULT_HTTP, startOpsServer, type OpsServer } from './http.js';
@@ -151,5 +151,57 @@ export async function startMonitoring(o: MonitoringOptions): Promise<Monitoring>
       await monitor?.stop();
       await http.close();
     },
+  };
+}
+
+/**
+ * The `serve` options this feature adds, in src/cli/options.ts's OptionSpec
+ * shape (declared structurally here: nothing below cli imports from cli).
+ * `serve` spreads them into its option table and passes its parsed values
+ * to `monitoringConfig()`.
+ */
+export const MONITORING_OPTIONS = [
+  { name: 'http', type: 'string', default: DEFAULT_HTTP, metavar: 'ADDR:PORT', help: 'ops endpoint: /metrics /healthz /readyz /status (loopback by default)' },
+  { name: 'root-hints', type: 'string', metavar: 'FILE', help: 'root hints listing the live roots the monitor asks (default: keys/root.hints)' },
+  { name: 'root-port', type: 'number', default: 53, metavar: 'PORT', help: 'port the roots in --root-hints answer on (53; other values for drills with fake roots)' },
+  { name: 'root-family', type: 'string', default: 'both', choices: ['4', '6', 'both'], help: 'ask the roots over IPv4, IPv6 or both' },
+  { name: 'monitor-interval', type: 'duration', default: DEFAULT_MONITOR_INTERVAL_MS / 1000, metavar: 'D', help: 'how often to compare our serial with the live roots (0: never); must divide a minute, hour or day' },
+  { name: 'warn-behind', type: 'duration', default: DEFAULT_THRESHOLDS.warnBehindMs / 1000, metavar: 'D', help: 'monitor WARNING when behind the live serial longer than this' },
+  { name: 'crit-behind', type: 'duration', default: DEFAULT_THRESHOLDS.critBehindMs / 1000, metavar: 'D', help: 'monitor CRITICAL when behind the live serial longer than this' },
+  { name: 'alert-webhook', type: 'string', metavar: 'URL', help: 'POST a JSON document on each monitor state change and recovery (3 tries, backoff; reminder at most daily)' },
+] as const;
+
+/** Turn parsed `serve` option values (durations in seconds) into MonitoringOptions fields. */
+export function monitoringConfig(
+  values: ReadonlyMap<string, unknown>,
+  defaultRootHints: string,
+): Pick<MonitoringOptions, 'http' | 'rootHints' | 'rootPort' | 'family' | 'monitorIntervalMs' | 'thresholds' | 'webhook'> {
+  const s = (k: string) => (typeof values.get(k) === 'string' ? (values.get(k) as string) : undefined);
+  const n = (k: string) => (typeof values.get(k) === 'number' ? (values.get(k) as number) : undefined);
+  const port = n('root-port') ?? 53;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`--root-port ${port} is not a port number`);
+  const warn = (n('warn-behind') ?? DEFAULT_THRESHOLDS.warnBehindMs / 1000) * 1000;
+  const crit = (n('crit-behind') ?? DEFAULT_THRESHOLDS.critBehindMs / 1000) * 1000;
+  if (crit < warn) throw new RangeError(`--crit-behind (${crit / 1000}s) is shorter than --warn-behind (${warn / 1000}s)`);
+  const interval = (n('monitor-interval') ?? DEFAULT_MONITOR_INTERVAL_MS / 1000) * 1000;
+  if (interval > 0) cronFor(interval); // throws with a hint when the interval cannot be scheduled
+  const webhook = s('alert-webhook');
+  if (webhook !== undefined) {
+    let u: URL;
+    try {
+      u = new URL(webhook);
+    } catch {
+      throw new RangeError(`--alert-webhook "${webhook}" is not a URL`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new RangeError(`--alert-webhook must be http(s), got ${u.protocol}`);
+  }
+  return {
+    http: s('http') ?? DEFAULT_HTTP,
+    rootHints: s('root-hints') ?? defaultRootHints,
+    rootPort: port,
+    family: (s('root-family') ?? 'both') as AddressFamilies,
+    monitorIntervalMs: interval,
+    thresholds: { warnBehindMs: warn, critBehindMs: crit },
+    ...(webhook !== undefined ? { webhook } : {}),
   };
 }

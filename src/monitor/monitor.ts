@@ -99,13 +99,17 @@ export class DriftMonitor extends EventEmitter<MonitorEvents> {
     return report;
   }
 
-  /** Schedule runs (and one right away). */
-  start(): void {
+  /**
+   * Schedule runs, and one right away unless `runNow` is false (the daemon
+   * passes false while no zone is loaded yet, so a fresh install's first
+   * download does not page anyone as "not serving").
+   */
+  start(runNow = true): void {
     if (this.task) return;
     const interval = this.opts.intervalMs ?? DEFAULT_MONITOR_INTERVAL_MS;
     const jitter = this.opts.jitterMs ?? Math.min(interval * 0.2, 60_000);
     this.task = cron.schedule(cronFor(interval), () => this.tick(), { noOverlap: true, maxRandomDelay: jitter, name: 'rootmirror-monitor' });
-    this.tick();
+    if (runNow) void this.tick();
   }
 
   private tick(): Promise<void> {

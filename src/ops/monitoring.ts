@@ -138,7 +138,7 @@ export async function startMonitoring(o: MonitoringOptions): Promise<Monitoring>
 
   const http = await startOpsServer(o.http ?? DEFAULT_HTTP, () => state.snapshot());
   log.info('ops endpoint listening', { address: `${http.address.host}:${http.address.port}`, paths: '/metrics /healthz /readyz /status' });
-  monitor?.start();
+  monitor?.start(o.store.state.kind === 'serving');
 
   return {
     state,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeRoot } from './fake-root.js';
-import { buildSoaQuery, parseSoaResponse, probeSoa, ProbeError } from './soa-probe.js';
+import { buildSoaQuery, canonicalAddress, parseSoaResponse, probeSoa, ProbeError } from './soa-probe.js';
 import { parseRootHints, rootTargets, RootHintsError } from './root-hints.js';
 import { readFileSync } from 'node:fs';
 
@@ -53,6 +53,14 @@ describe('probeSoa against a fake root', () => {
     expect(await probeSoa(target(), fast)).toMatchObject({ ok: false, error: 'rcode 2' });
   });
 
+});
+
+describe('canonicalAddress', () => {
+  it('compares IPv6 sources in RFC 5952 form', () => {
+    expect(canonicalAddress('2001:0503:BA3E:0:0:0:2:30')).toBe('2001:503:ba3e::2:30');
+    expect(canonicalAddress('::1')).toBe('::1');
+    expect(canonicalAddress('127.0.1.1')).toBe('127.0.1.1');
+  });
 });
 
 describe('parseSoaResponse', () => {

@@ -77,6 +77,7 @@ export function buildSoaQuery(id: number, dnssecOk: boolean): Uint8Array {
 function sigTimeToMs(t: number, nowMs: number): number {
   const now32 = Math.floor(nowMs / 1000) >>> 0;
   let delta = (t - now32) | 0; // signed 32-bit difference
+  if (delta === -0x80000000) delta = 0x7fffffff; // undefined in RFC 1982: read as the future
   return (Math.floor(nowMs / 1000) + delta) * 1000;
 }
 
@@ -136,9 +137,15 @@ export function parseSoaResponse(msg: Uint8Array, id: number, nowMs: number = Da
   return { serial, ...(sigInception !== undefined ? { sigInception, sigExpiration } : {}) };
 }
 
+/** Canonical text of an address (RFC 5952 for IPv6, via the WHATWG URL serializer), to compare sources. */
+export function canonicalAddress(a: string): string {
+  return net.isIPv6(a) ? new URL(`http://[${a}]/`).hostname.slice(1, -1) : a;
+}
+
 function udpAttempt(t: ProbeTarget, query: Uint8Array, id: number, timeoutMs: number, nowMs: number) {
   return new Promise<SoaAnswer | 'truncated'>((resolve, reject) => {
     const sock = dgram.createSocket(net.isIPv6(t.address) ? 'udp6' : 'udp4');
+    const from = canonicalAddress(t.address);
     let done = false;
     const finish = (err: Error | undefined, val?: SoaAnswer | 'truncated') => {
       if (done) return;
@@ -152,7 +159,7 @@ function udpAttempt(t: ProbeTarget, query: Uint8Array, id: number, timeoutMs: nu
     sock.on('error', (e) => finish(new ProbeError(`udp: ${e.message}`)));
     sock.on('message', (msg, rinfo) => {
       // Off-path junk (wrong source or ID) is ignored, not fatal: keep waiting for the real answer.
-      if (rinfo.address !== t.address || rinfo.port !== t.port) return;
+      if (canonicalAddress(rinfo.address) !== from || rinfo.port !== t.port) return;
       if (msg.length >= 2 && msg.readUInt16BE(0) !== id) return;
       try {
         finish(undefined, parseSoaResponse(msg, id, nowMs));

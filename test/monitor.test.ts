@@ -22,7 +22,7 @@ const HINTS = fileURLToPath(new URL('./fixtures/monitor/fake-roots.hints', impor
 const H = 3600_000;
 const T0 = Date.UTC(2026, 7, 22, 18, 0, 0);
 const N = 2026082201;
-const probe = { timeoutMs: 200, retryDelayMs: 50 };
+const probe = { timeoutMs: 500, retryDelayMs: 50 };
 
 function promtoolAvailable(): boolean {
   return spawnSync('promtool', ['--version']).status === 0;
@@ -48,7 +48,7 @@ describe('drift monitor against fake roots', () => {
     return { status: res.status, text: await res.text() };
   };
   const check = () =>
-    runCheck({ server: `127.0.2.1:${ours.port}`, rootHints: HINTS, rootPort: roots.port, family: 'both', warnBehindSec: 7200, critBehindSec: 43200, timeoutMs: 200, now: () => clock.now() });
+    runCheck({ server: `127.0.2.1:${ours.port}`, rootHints: HINTS, rootPort: roots.port, family: 'both', warnBehindSec: 7200, critBehindSec: 43200, timeoutMs: 500, now: () => clock.now() });
   const step = async (): Promise<DriftReport> => {
     const r = await monitor.runOnce();
     state.monitor = r;
@@ -241,7 +241,7 @@ describe('drift monitor against fake roots', () => {
     const r = await step();
     expect(r).toMatchObject({ state: 'OK', rootsAnswered: 9, rootsAsked: 13, behind: false, reason: `serial ${N + 1} matches 9/13 roots` });
     expect(r.silent.map((s) => s.address)).toEqual(['127.0.1.10', '127.0.1.11', '127.0.1.12', '127.0.1.13']);
-    expect(r.silent[0]!.error).toBe('timeout after 200 ms (udp)');
+    expect(r.silent[0]!.error).toBe('timeout after 500 ms (udp)');
     expect(deliveries.at(-1)!.body).toMatchObject({ kind: 'recovery', state: 'OK', previous: 'CRITICAL', serial: N + 1, behindSeconds: 0 });
     const m = (await get('/metrics')).text;
     expect(m).toContain('rootmirror_root_up{server="j.root-servers.net.",address="127.0.1.10"} 0\n');
@@ -291,7 +291,7 @@ describe('drift monitor against fake roots', () => {
     ours.config = { serial: N + 1, mode: 'silent' };
     const c = await check();
     expect(c.exit).toBe(2);
-    expect(c.line).toMatch(/^ROOTMIRROR CRITICAL - our server 127\.0\.2\.1:\d+ did not answer: timeout after 200 ms \(udp\)$/);
+    expect(c.line).toMatch(/^ROOTMIRROR CRITICAL - our server 127\.0\.2\.1:\d+ did not answer: timeout after 500 ms \(udp\)$/);
     state.zone = { ...state.zone!, expiresAt: clock.now() - 1 };
     expect((await get('/readyz')).status).toBe(503);
     expect((await get('/metrics')).text).toContain('rootmirror_ready 0\n');

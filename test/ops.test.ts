@@ -64,7 +64,7 @@ describe('startMonitoring', () => {
       rootHints: HINTS,
       rootPort: roots.port,
       monitorIntervalMs: 60_000,
-      probe: { timeoutMs: 200, retryDelayMs: 50 },
+      probe: { timeoutMs: 1000, retryDelayMs: 50 },
       clock,
       log,
     });

@@ -6,9 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { ManualClock } from '../src/clock.js';
-import { Name } from '../src/dns/name.js';
-import type { ResourceRecord } from '../src/dns/record.js';
-import { RRType } from '../src/dns/types.js';
+import { parseZoneText } from '../src/zone/parser.js';
+import { buildZone } from '../src/zone/build.js';
 import { ZoneStore } from '../src/server/zone-store.js';
 import type { Zone } from '../src/zone/zone.js';
 import { startFakeRoots } from '../src/monitor/fake-root.js';
@@ -19,16 +18,17 @@ const HINTS = fileURLToPath(new URL('./fixtures/monitor/fake-roots.hints', impor
 const T0 = Date.UTC(2026, 7, 22, 18, 0, 0);
 const N = 2026082201;
 
-const rr = (name: string, type: number, rdata: number[]): ResourceRecord => ({ name: Name.fromText(name), type, class: 1, ttl: 86400, rdata: Uint8Array.from(rdata) });
-const nsTo = (target: string) => [...Name.fromText(target).canonicalWire()];
-
-/** The parts of a Zone that the store and the change report read. */
-function zoneLike(serial: number, tlds: string[], ksk: number): Zone {
-  const records = [
-    rr('.', RRType.DNSKEY, [1, 1, 3, 8, ksk, 2, 3]),
-    ...tlds.map((t) => rr(`${t}.`, RRType.NS, nsTo(`ns.${t}.`))),
-  ];
-  return { origin: Name.root, serial, records } as unknown as Zone;
+/** A small real zone (parser + buildZone): SOA, apex NS + glue, a DNSKEY, TLD delegations. */
+function smallZone(serial: number, tlds: string[], kskByte: number): Zone {
+  const key = Buffer.concat([Buffer.from([3, 1, 0, 1]), Buffer.alloc(64, kskByte)]).toString('base64');
+  const text = [
+    `. 86400 IN SOA a.root-servers.net. nstld.verisign-grs.com. ${serial} 1800 900 604800 86400`,
+    '. 518400 IN NS a.root-servers.net.',
+    'a.root-servers.net. 518400 IN A 198.41.0.4',
+    `. 172800 IN DNSKEY 257 3 8 ${key}`,
+    ...tlds.flatMap((t) => [`${t}. 172800 IN NS ns.${t}.`, `ns.${t}. 172800 IN A 192.0.2.${tlds.indexOf(t) + 1}`]),
+  ].join('\n');
+  return buildZone(parseZoneText(text, { file: 'small' }), { dnssec: 'keep' });
 }
 
 class FakeRefresher extends EventEmitter<{ refresh: [RefreshOutcomeLike] }> implements RefresherLike {
@@ -93,7 +93,7 @@ describe('startMonitoring', () => {
         layers: { pgp: { ok: true, detail: 'ok', ms: 30 }, zonemd: { ok: true, detail: 'ok', ms: 800 } },
       },
     };
-    store.swap(zoneLike(N, ['com', 'net', 'org'], 1));
+    store.swap(smallZone(N, ['com', 'net', 'org'], 1));
     refresher.emit('refresh', { outcome: 'updated', serial: N, source: 'https://example.test/root.zone', layers: refresher.held.meta.layers, durationMs: 1500, error: undefined });
     expect((await get('/readyz')).status).toBe(200);
     let s = JSON.parse((await get('/status')).text);
@@ -101,12 +101,12 @@ describe('startMonitoring', () => {
 
     refresher.held = { meta: { ...refresher.held.meta, serial: N + 1 } };
     const swapped = new Promise<void>((r) => store.once('swap', () => setImmediate(r)));
-    store.swap(zoneLike(N + 1, ['com', 'net', 'shop'], 2));
+    store.swap(smallZone(N + 1, ['com', 'net', 'shop'], 2));
     await swapped;
     s = JSON.parse((await get('/status')).text);
     expect(s.lastChange).toMatchObject({ fromSerial: N, toSerial: N + 1, tldsAdded: ['shop.'], tldsRemoved: ['org.'] });
     expect(s.lastChange.dnskeyChanged.added).toHaveLength(1);
-    expect(logs).toContain(`error ROOT DNSKEY SET CHANGED in ${N + 1} (KSK: check your trust anchor, RFC 5011)`); // flags 0x0101 = 257: a KSK
+    expect(logs).toContain(`error ROOT DNSKEY SET CHANGED in ${N + 1} (KSK: check your trust anchor, RFC 5011)`); // flags 257: a KSK
     const r = await mon.monitor!.runOnce();
     expect(r).toMatchObject({ state: 'OK', ourSerial: N + 1, ageMs: 60_000 });
   });

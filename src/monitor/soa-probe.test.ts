@@ -99,3 +99,44 @@ describe('root hints', () => {
     expect(() => parseRootHints('. 3600 IN MX a.\n', 'h')).toThrow(/unexpected type MX/);
   });
 });
+
+describe('parseSoaResponse on hostile input', () => {
+  // A valid answer: header (ID 0x1234, QR AA), `. IN SOA`, one SOA with a compressed RNAME.
+  const valid = Uint8Array.from([
+    0x12, 0x34, 0x84, 0x00, 0, 1, 0, 1, 0, 0, 0, 0,
+    0, 0, 6, 0, 1,
+    0, 0, 6, 0, 1, 0, 1, 0x51, 0x80, 0, 30,
+    1, 97, 4, 114, 111, 111, 116, 0, // a.root.
+    0xc0, 30, // pointer back to "root."
+    0x78, 0xc2, 0x9b, 0x59, 0, 0, 7, 8, 0, 0, 3, 0x84, 0, 9, 0x3a, 0x80, 0, 1, 0x51, 0x80,
+  ]);
+
+  it('reads the hand-built answer (compressed RNAME)', () => {
+    expect(parseSoaResponse(valid, 0x1234)).toEqual({ serial: 2026019673 });
+  });
+
+  it('every truncation is refused with an Error', () => {
+    for (let n = 0; n < valid.length; n++) expect(() => parseSoaResponse(valid.subarray(0, n), 0x1234)).toThrow(Error);
+  });
+
+  it('random corruption never escapes as anything but an Error, and a returned serial always came from an SOA', () => {
+    let seed = 42;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / 0x1000000;
+    let accepted = 0;
+    for (let i = 0; i < 20000; i++) {
+      const m = Uint8Array.from(valid);
+      const flips = 1 + Math.floor(rnd() * 4);
+      for (let k = 0; k < flips; k++) m[Math.floor(rnd() * m.length)] = Math.floor(rnd() * 256);
+      try {
+        const r = parseSoaResponse(m, 0x1234);
+        if (r !== 'truncated') {
+          accepted++;
+          expect(typeof r.serial).toBe('number');
+        }
+      } catch (e) {
+        expect(e).toBeInstanceOf(Error);
+      }
+    }
+    expect(accepted).toBeGreaterThan(0); // corruption of the serial or TTL bytes is undetectable, and fine
+  });
+});

@@ -13,6 +13,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ readonly command: Comman
   lookup: () => import('./commands/lookup.js'),
   export: () => import('./commands/export.js'),
   check: () => import('./commands/check.js'),
+  serve: () => import('./commands/serve.js'),
+  fetch: () => import('./commands/fetch.js'),
 };
 
 /** Error classes whose message is meant for the operator (one per stage, see docs/ARCHITECTURE.md). */

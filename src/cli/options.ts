@@ -30,6 +30,8 @@ export interface ParsedArgs {
   readonly positionals: readonly string[];
   /** `--help` was given: print help, do nothing else. */
   readonly help: boolean;
+  /** Options given by flag or environment (not defaulted). */
+  readonly explicit: ReadonlySet<string>;
 }
 
 /** Bad command line or environment: one line for the user, exit status 2. */
@@ -191,21 +193,24 @@ export function parseArgs(
   }
 
   const values = new Map<string, OptionValue>();
+  const explicit = new Set<string>();
   for (const spec of specs) {
     const flagged = fromFlags.get(spec.name);
     if (flagged !== undefined) {
       values.set(spec.name, flagged);
+      explicit.add(spec.name);
       continue;
     }
     const ev = envName(spec);
     const raw = ev !== undefined ? env[ev] : undefined;
     if (raw !== undefined && raw !== '') {
       values.set(spec.name, convert(spec, raw, `environment ${ev}`));
+      explicit.add(spec.name);
       continue;
     }
     if (spec.default !== undefined) values.set(spec.name, spec.default);
   }
-  return { values, positionals, help };
+  return { values, positionals, help, explicit };
 }
 
 /** Typed accessors: they throw if the table and the code disagree, which is a bug, not user error. */

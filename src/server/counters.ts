@@ -1,0 +1,44 @@
+// In-memory server counters, read by the ops endpoint (/metrics) and tests.
+// Plain numbers and maps: incrementing must cost next to nothing per query.
+
+export type Transport = 'udp' | 'tcp';
+
+export class ServerCounters {
+  /** Queries answered, by transport, qtype and rcode: key `${transport} ${qtype} ${rcode}`. */
+  readonly queries = new Map<string, number>();
+  truncated = 0;
+  /** Packets that could not be parsed far enough to answer them normally (FORMERR or dropped). */
+  malformed = 0;
+  /** Packets dropped without an answer (QR set, shorter than a header, ACL). */
+  dropped = 0;
+  /** Unexpected exceptions turned into SERVFAIL. */
+  servfailOnException = 0;
+  tcpOpened = 0;
+  tcpClosed = 0;
+  /** Connections closed to make room (cap reached) or idle too long. */
+  tcpEvicted = 0;
+  tcpIdleTimeouts = 0;
+  axfrServed = 0;
+  axfrRefused = 0;
+  /** Queries relayed to the live roots while the zone was unavailable. */
+  fallbackForwarded = 0;
+  fallbackFailed = 0;
+  /** Queries with DO set answered from a stripped zone. */
+  doOnStripped = 0;
+
+  countQuery(transport: Transport, qtype: number, rcode: number): void {
+    const key = `${transport} ${qtype} ${rcode}`;
+    this.queries.set(key, (this.queries.get(key) ?? 0) + 1);
+  }
+
+  /** Total queries answered (all transports, types, rcodes). */
+  get totalQueries(): number {
+    let n = 0;
+    for (const v of this.queries.values()) n += v;
+    return n;
+  }
+
+  get tcpOpen(): number {
+    return this.tcpOpened - this.tcpClosed;
+  }
+}

@@ -1,0 +1,141 @@
+// Reading a query off the wire without ever throwing. The header is checked
+// before anything else is decoded (miekg MsgAcceptFunc): QR set → drop, opcode
+// other than QUERY → NOTIMP, QDCOUNT ≠ 1 → FORMERR. Then the question, then the
+// additional section for EDNS (RFC 6891). Everything the network sends is
+// hostile until proven otherwise; every failure becomes a verdict.
+
+import { Name } from '../dns/name.js';
+import { Opcode, RRClass, RRType, Rcode } from '../dns/types.js';
+
+export interface Edns {
+  /** Requestor's UDP payload size, as sent. */
+  readonly payload: number;
+  readonly version: number;
+  readonly dnssecOk: boolean;
+}
+
+export interface Question {
+  readonly qname: Name;
+  readonly qtype: number;
+  readonly qclass: number;
+}
+
+/** What to do with one incoming message. */
+export type QueryVerdict =
+  /** Not a query we answer at all (response bit, runt packet). */
+  | { readonly kind: 'drop'; readonly reason: string }
+  /** Answer with this rcode and no data. `question` echoed when it could be read. */
+  | {
+      readonly kind: 'error';
+      readonly rcode: number;
+      readonly id: number;
+      readonly opcode: number;
+      readonly rd: boolean;
+      readonly question?: Question;
+      readonly edns?: Edns;
+      readonly reason: string;
+    }
+  | {
+      readonly kind: 'query';
+      readonly id: number;
+      readonly rd: boolean;
+      readonly cd: boolean;
+      readonly question: Question;
+      readonly edns?: Edns;
+    };
+
+const HEADER = 12;
+
+export function readQuery(msg: Uint8Array): QueryVerdict {
+  if (msg.length < HEADER) return { kind: 'drop', reason: 'shorter than a DNS header' };
+  const id = (msg[0]! << 8) | msg[1]!;
+  const b2 = msg[2]!;
+  if (b2 & 0x80) return { kind: 'drop', reason: 'QR set: a response, not a query' };
+  const opcode = (b2 >> 3) & 0x0f;
+  const rd = (b2 & 0x01) !== 0;
+  const cd = (msg[3]! & 0x10) !== 0;
+  const qdcount = (msg[4]! << 8) | msg[5]!;
+  const ancount = (msg[6]! << 8) | msg[7]!;
+  const nscount = (msg[8]! << 8) | msg[9]!;
+  const arcount = (msg[10]! << 8) | msg[11]!;
+  const fail = (rcode: number, reason: string, question?: Question, edns?: Edns): QueryVerdict => ({
+    kind: 'error',
+    rcode,
+    id,
+    opcode,
+    rd,
+    reason,
+    ...(question ? { question } : {}),
+    ...(edns ? { edns } : {}),
+  });
+
+  if (opcode !== Opcode.QUERY) return fail(Rcode.NOTIMP, `opcode ${opcode} not implemented`);
+  if (qdcount !== 1) return fail(Rcode.FORMERR, `QDCOUNT is ${qdcount}, must be 1`);
+
+  let pos = HEADER;
+  let qname: Name;
+  try {
+    const r = Name.fromWire(msg, pos);
+    qname = r.name;
+    pos = r.next;
+  } catch (e) {
+    return fail(Rcode.FORMERR, `bad QNAME: ${(e as Error).message}`);
+  }
+  if (pos + 4 > msg.length) return fail(Rcode.FORMERR, 'question cut short');
+  const question: Question = {
+    qname,
+    qtype: (msg[pos]! << 8) | msg[pos + 1]!,
+    qclass: (msg[pos + 2]! << 8) | msg[pos + 3]!,
+  };
+  pos += 4;
+  if (ancount !== 0 || nscount !== 0) return fail(Rcode.FORMERR, 'a query with records in ANSWER or AUTHORITY', question);
+
+  let edns: Edns | undefined;
+  for (let i = 0; i < arcount; i++) {
+    let owner: Name;
+    try {
+      const r = Name.fromWire(msg, pos);
+      owner = r.name;
+      pos = r.next;
+    } catch (e) {
+      return fail(Rcode.FORMERR, `bad name in ADDITIONAL: ${(e as Error).message}`, question);
+    }
+    if (pos + 10 > msg.length) return fail(Rcode.FORMERR, 'ADDITIONAL record cut short', question);
+    const type = (msg[pos]! << 8) | msg[pos + 1]!;
+    const cls = (msg[pos + 2]! << 8) | msg[pos + 3]!;
+    const ttl = ((msg[pos + 4]! << 24) | (msg[pos + 5]! << 16) | (msg[pos + 6]! << 8) | msg[pos + 7]!) >>> 0;
+    const rdlen = (msg[pos + 8]! << 8) | msg[pos + 9]!;
+    pos += 10;
+    if (pos + rdlen > msg.length) return fail(Rcode.FORMERR, 'ADDITIONAL RDATA runs past the end', question);
+    if (type === RRType.OPT) {
+      // RFC 6891 §6.1.1: one OPT, owner the root.
+      if (edns !== undefined) return fail(Rcode.FORMERR, 'more than one OPT record', question);
+      if (!owner.isRoot()) return fail(Rcode.FORMERR, 'OPT record owner is not the root', question);
+      if (!optionsWellFormed(msg, pos, rdlen)) return fail(Rcode.FORMERR, 'malformed EDNS options', question);
+      edns = { payload: cls, version: (ttl >>> 16) & 0xff, dnssecOk: (ttl & 0x8000) !== 0 };
+    } else if (type === 250 /* TSIG */) {
+      // RFC 8945 §5.2: we hold no keys.
+      return fail(Rcode.NOTAUTH, 'TSIG-signed query, and no TSIG keys are configured', question);
+    }
+    pos += rdlen;
+  }
+  if (pos !== msg.length) return fail(Rcode.FORMERR, `${msg.length - pos} octets of trailing garbage`, question, edns);
+  if (edns !== undefined && edns.version > 0) return fail(Rcode.BADVERS, `EDNS version ${edns.version} not supported`, question, edns);
+  if (question.qclass !== RRClass.IN) return fail(Rcode.REFUSED, `class ${question.qclass}: only IN is served`, question, edns);
+  const qt = question.qtype;
+  if (qt === RRType.OPT || qt === 250 || qt === 249) return fail(Rcode.FORMERR, `QTYPE ${qt} is not a question`, question, edns);
+  if (qt === RRType.IXFR || qt === 253 || qt === 254) return fail(Rcode.NOTIMP, `QTYPE ${qt} not implemented`, question, edns);
+  return { kind: 'query', id, rd, cd, question, ...(edns ? { edns } : {}) };
+}
+
+/** EDNS options are TLVs (RFC 6891 §6.1.2) that must exactly fill the RDATA. */
+function optionsWellFormed(msg: Uint8Array, pos: number, rdlen: number): boolean {
+  const end = pos + rdlen;
+  let o = pos;
+  while (o < end) {
+    if (o + 4 > end) return false;
+    const len = (msg[o + 2]! << 8) | msg[o + 3]!;
+    o += 4 + len;
+  }
+  return o === end;
+}

@@ -1,0 +1,251 @@
+// One query in, one response out: the whole answering path, shared by UDP and
+// TCP. It reads `store.state` once, so an answer never mixes two zones; it
+// never throws to the socket: an unexpected exception becomes SERVFAIL plus a
+// counter and a rate-limited log line (NSD's query_error).
+
+import { Name } from '../dns/name.js';
+import { RRType, Rcode } from '../dns/types.js';
+import { nullLogger, rateLimited, type Logger, type RateLimitedLogger } from '../ops/log.js';
+import type { Acl } from './acl.js';
+import { bodyWithin, templateFor, type Body } from './answer-cache.js';
+import type { ServerCounters, Transport } from './counters.js';
+import { readQuery, type Edns, type Question } from './query.js';
+import type { ZoneStore } from './zone-store.js';
+
+/** Our advertised UDP payload size (DNS flag day 2020). */
+export const UDP_PAYLOAD = 1232;
+const PLAIN_UDP_LIMIT = 512;
+
+/** Relays a query to the live root servers while the zone is unavailable. */
+export interface Fallback {
+  /** Resolve with the upstream response (any ID), or undefined when no server answered. */
+  forward(query: Uint8Array, transport: Transport): Promise<Uint8Array | undefined>;
+}
+
+export interface ResponderOptions {
+  readonly store: ZoneStore;
+  readonly counters: ServerCounters;
+  readonly allowQuery: Acl;
+  readonly log?: Logger;
+  readonly fallback?: Fallback;
+}
+
+export type Response = Uint8Array | null;
+
+export class Responder {
+  private readonly store: ZoneStore;
+  private readonly counters: ServerCounters;
+  private readonly allowQuery: Acl;
+  private readonly log: Logger;
+  private readonly errorLog: RateLimitedLogger;
+  private readonly fallback: Fallback | undefined;
+  private warnedDoOnStrip = false;
+
+  constructor(opts: ResponderOptions) {
+    this.store = opts.store;
+    this.counters = opts.counters;
+    this.allowQuery = opts.allowQuery;
+    this.log = opts.log ?? nullLogger;
+    this.errorLog = rateLimited(this.log, { intervalMs: 60_000 });
+    this.fallback = opts.fallback;
+  }
+
+  /**
+   * Answer one message. Returns the response, null to send nothing, or a
+   * promise of either (only when relaying to the live roots).
+   */
+  answer(msg: Uint8Array, transport: Transport, client: string): Response | Promise<Response> {
+    const v = readQuery(msg);
+    if (v.kind === 'drop') {
+      this.counters.dropped++;
+      this.counters.malformed += v.reason.startsWith('shorter') ? 1 : 0;
+      return null;
+    }
+    if (v.kind === 'error') {
+      if (v.rcode === Rcode.FORMERR) this.counters.malformed++;
+      this.counters.countQuery(transport, v.question?.qtype ?? 0, v.rcode);
+      return errorResponse(v.id, v.opcode, v.rd, false, v.rcode, v.question, v.edns);
+    }
+    const q = v.question;
+    if (!this.allowQuery.allows(client)) {
+      this.counters.countQuery(transport, q.qtype, Rcode.REFUSED);
+      return errorResponse(v.id, 0, v.rd, v.cd, Rcode.REFUSED, q, v.edns);
+    }
+    if (q.qtype === RRType.AXFR) {
+      // AXFR is a TCP conversation (tcp.ts); over UDP it is a format error (RFC 5936 §4.2).
+      this.counters.countQuery(transport, q.qtype, Rcode.FORMERR);
+      return errorResponse(v.id, 0, v.rd, v.cd, Rcode.FORMERR, q, v.edns);
+    }
+    const state = this.store.state;
+    if (state.kind === 'unavailable') return this.unavailable(msg, v.id, v.rd, v.cd, q, v.edns, transport, state.onExpired);
+    try {
+      const zone = state.zone;
+      const dnssecOk = v.edns?.dnssecOk ?? false;
+      if (dnssecOk && zone.dnssec === 'strip') this.noteDoOnStrip();
+      const t = templateFor(zone, q.qname, q.qtype, dnssecOk);
+      const qlen = q.qname.wire.length + 4;
+      const optLen = v.edns ? 11 : 0;
+      let body: Body = t.full;
+      if (transport === 'udp') {
+        const limit = v.edns ? Math.min(Math.max(v.edns.payload, PLAIN_UDP_LIMIT), UDP_PAYLOAD) : PLAIN_UDP_LIMIT;
+        body = bodyWithin(t, limit - qlen - optLen);
+      }
+      if (body.truncated) this.counters.truncated++;
+      this.counters.countQuery(transport, q.qtype, t.rcode);
+      return assemble(v.id, v.rd, v.cd, t.aa, t.rcode, q, body, v.edns);
+    } catch (e) {
+      this.counters.servfailOnException++;
+      this.counters.countQuery(transport, q.qtype, Rcode.SERVFAIL);
+      this.errorLog.error('servfail-exception', 'exception while answering; sent SERVFAIL', {
+        qname: q.qname.toString(),
+        qtype: q.qtype,
+        error: e instanceof Error ? (e.stack ?? e.message) : String(e),
+      });
+      return errorResponse(v.id, 0, v.rd, v.cd, Rcode.SERVFAIL, q, v.edns);
+    }
+  }
+
+  private unavailable(
+    msg: Uint8Array,
+    id: number,
+    rd: boolean,
+    cd: boolean,
+    q: Question,
+    edns: Edns | undefined,
+    transport: Transport,
+    onExpired: 'fallback' | 'servfail',
+  ): Response | Promise<Response> {
+    const servfail = (): Uint8Array => {
+      this.counters.countQuery(transport, q.qtype, Rcode.SERVFAIL);
+      return errorResponse(id, 0, rd, cd, Rcode.SERVFAIL, q, edns);
+    };
+    if (onExpired === 'servfail' || this.fallback === undefined) return servfail();
+    return this.fallback.forward(msg, transport).then(
+      (upstream) => {
+        if (upstream === undefined || upstream.length < 12) {
+          this.counters.fallbackFailed++;
+          return servfail();
+        }
+        this.counters.fallbackForwarded++;
+        const out = Uint8Array.from(upstream);
+        out[0] = id >>> 8;
+        out[1] = id & 0xff;
+        this.counters.countQuery(transport, q.qtype, out[3]! & 0x0f);
+        return out;
+      },
+      () => {
+        this.counters.fallbackFailed++;
+        return servfail();
+      },
+    );
+  }
+
+  private noteDoOnStrip(): void {
+    this.counters.doOnStripped++;
+    if (this.warnedDoOnStrip) return;
+    this.warnedDoOnStrip = true;
+    this.log.warn(
+      'a validating resolver (DO bit set) is querying a zone served with --dnssec strip: it gets no DNSSEC records ' +
+        'and its validation will fail; restart rootmirror with --dnssec keep (ROOTMIRROR_DNSSEC=keep)',
+    );
+  }
+}
+
+const QR = 0x8000;
+const AA = 0x0400;
+const TC = 0x0200;
+const RD = 0x0100;
+const CD = 0x0010;
+
+function flags(opcode: number, aa: boolean, tc: boolean, rd: boolean, cd: boolean, rcode: number): number {
+  return QR | (opcode << 11) | (aa ? AA : 0) | (tc ? TC : 0) | (rd ? RD : 0) | (cd ? CD : 0) | (rcode & 0x0f);
+}
+
+/** Header + the client's question (its case) + a cached body with pointers moved + OPT. */
+function assemble(id: number, rd: boolean, cd: boolean, aa: boolean, rcode: number, q: Question, body: Body, edns: Edns | undefined): Uint8Array {
+  const qwire = q.qname.wire;
+  const qlen = qwire.length + 4;
+  const opt = edns !== undefined;
+  const out = Buffer.allocUnsafe(12 + qlen + body.bytes.length + (opt ? 11 : 0));
+  writeHeader(out, id, flags(0, aa, body.truncated, rd, cd, rcode), 1, body.ancount, body.nscount, body.arcount + (opt ? 1 : 0));
+  out.set(qwire, 12);
+  let o = 12 + qwire.length;
+  out[o++] = q.qtype >>> 8;
+  out[o++] = q.qtype & 0xff;
+  out[o++] = q.qclass >>> 8;
+  out[o++] = q.qclass & 0xff;
+  out.set(body.bytes, o);
+  for (const p of body.pointers) {
+    const at = o + p;
+    const target = (((out[at]! & 0x3f) << 8) | out[at + 1]!) + qlen;
+    out[at] = 0xc0 | (target >>> 8);
+    out[at + 1] = target & 0xff;
+  }
+  if (opt) writeOpt(out, o + body.bytes.length, rcode, edns.dnssecOk);
+  return out;
+}
+
+function writeHeader(out: Uint8Array, id: number, f: number, qd: number, an: number, ns: number, ar: number): void {
+  out[0] = id >>> 8;
+  out[1] = id & 0xff;
+  out[2] = f >>> 8;
+  out[3] = f & 0xff;
+  out[4] = qd >>> 8;
+  out[5] = qd & 0xff;
+  out[6] = an >>> 8;
+  out[7] = an & 0xff;
+  out[8] = ns >>> 8;
+  out[9] = ns & 0xff;
+  out[10] = ar >>> 8;
+  out[11] = ar & 0xff;
+}
+
+/** RFC 6891 §6.1.2 OPT: our payload size, the upper rcode bits, version 0, DO echoed. */
+function writeOpt(out: Uint8Array, o: number, rcode: number, dnssecOk: boolean): void {
+  out[o] = 0;
+  out[o + 1] = 0;
+  out[o + 2] = RRType.OPT;
+  out[o + 3] = UDP_PAYLOAD >>> 8;
+  out[o + 4] = UDP_PAYLOAD & 0xff;
+  out[o + 5] = rcode >>> 4;
+  out[o + 6] = 0;
+  out[o + 7] = dnssecOk ? 0x80 : 0;
+  out[o + 8] = 0;
+  out[o + 9] = 0;
+  out[o + 10] = 0;
+}
+
+/** A response with no records: errors, REFUSED, SERVFAIL. */
+export function errorResponse(
+  id: number,
+  opcode: number,
+  rd: boolean,
+  cd: boolean,
+  rcode: number,
+  q: Question | undefined,
+  edns: Edns | undefined,
+): Uint8Array {
+  const qlen = q ? q.qname.wire.length + 4 : 0;
+  const opt = edns !== undefined;
+  const out = new Uint8Array(12 + qlen + (opt ? 11 : 0));
+  writeHeader(out, id, flags(opcode, false, false, rd, cd, rcode), q ? 1 : 0, 0, 0, opt ? 1 : 0);
+  if (q) {
+    out.set(q.qname.wire, 12);
+    const o = 12 + q.qname.wire.length;
+    out[o] = q.qtype >>> 8;
+    out[o + 1] = q.qtype & 0xff;
+    out[o + 2] = q.qclass >>> 8;
+    out[o + 3] = q.qclass & 0xff;
+  }
+  if (opt) writeOpt(out, 12 + qlen, rcode, edns.dnssecOk);
+  return out;
+}
+
+/** For tests and tools: the question name of a message, if readable. */
+export function questionName(msg: Uint8Array): Name | undefined {
+  try {
+    return Name.fromWire(msg, 12).name;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,156 @@
+// Start the authoritative listeners: UDP and TCP on each address, all
+// answering from one ZoneStore. Bind failures are explained in operator terms.
+
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { nullLogger, type Logger } from '../ops/log.js';
+import { Acl, LOOPBACK } from './acl.js';
+import { ServerCounters } from './counters.js';
+import { Responder, type Fallback } from './respond.js';
+import { handleTcp, TcpConnections } from './tcp.js';
+import { startUdp } from './udp.js';
+import type { ZoneStore } from './zone-store.js';
+
+export interface ListenAddress {
+  readonly address: string;
+  readonly port: number;
+}
+
+export interface ServerOptions {
+  /** `ADDR:PORT` or `[v6]:PORT`; port 0 picks a free port (same for UDP and TCP). */
+  readonly listen: readonly string[];
+  readonly store: ZoneStore;
+  readonly allowQuery?: readonly string[];
+  readonly allowTransfer?: readonly string[];
+  readonly tcpIdleTimeoutMs?: number;
+  readonly maxTcpConnections?: number;
+  readonly maxPendingPerConnection?: number;
+  readonly counters?: ServerCounters;
+  readonly log?: Logger;
+  readonly fallback?: Fallback;
+}
+
+export interface RunningServer {
+  readonly addresses: readonly ListenAddress[];
+  readonly counters: ServerCounters;
+  /** Stop accepting, answer what is pending on TCP, close. */
+  close(): Promise<void>;
+}
+
+export class BindError extends Error {
+  override readonly name = 'BindError';
+}
+
+export function parseListen(text: string): ListenAddress {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:[\]]+):(\d+)$/.exec(text);
+  if (!m) throw new RangeError(`--listen "${text}": expected ADDR:PORT, e.g. 127.53.53.53:53 or [::1]:53`);
+  const port = Number(m[2]);
+  if (!net.isIP(m[1]!) || port > 65535) throw new RangeError(`--listen "${text}": not an IP address and port`);
+  return { address: m[1]!, port };
+}
+
+export function explainBindError(e: NodeJS.ErrnoException, at: ListenAddress): BindError {
+  const where = `${at.address.includes(':') ? `[${at.address}]` : at.address}:${at.port}`;
+  switch (e.code) {
+    case 'EACCES':
+      return new BindError(
+        `cannot listen on ${where}: permission denied. Port ${at.port} is privileged: run as root, give the process ` +
+          'CAP_NET_BIND_SERVICE (systemd: AmbientCapabilities=CAP_NET_BIND_SERVICE; or setcap cap_net_bind_service=+ep on node), ' +
+          'or use a port >= 1024',
+      );
+    case 'EADDRNOTAVAIL':
+      return new BindError(
+        `cannot listen on ${where}: the address is not configured on this host. 127.53.53.53 works out of the box on Linux; ` +
+          'on macOS run: sudo ifconfig lo0 alias 127.53.53.53 up',
+      );
+    case 'EADDRINUSE':
+      return new BindError(`cannot listen on ${where}: something else is already listening there (another DNS server?)`);
+    case 'EAFNOSUPPORT':
+      return new BindError(`cannot listen on ${where}: IPv6 is not available on this host; drop the IPv6 --listen address`);
+    default:
+      return new BindError(`cannot listen on ${where}: ${e.message}`);
+  }
+}
+
+function bindTcp(server: net.Server, at: ListenAddress): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error): void => reject(e);
+    server.once('error', onError);
+    server.listen({ host: at.address, port: at.port, exclusive: false }, () => {
+      server.off('error', onError);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
+}
+
+function bindUdp(socket: dgram.Socket, at: ListenAddress): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error): void => reject(e);
+    socket.once('error', onError);
+    socket.bind({ address: at.address, port: at.port, exclusive: false }, () => {
+      socket.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const counters = opts.counters ?? new ServerCounters();
+  const log = opts.log ?? nullLogger;
+  const responder = new Responder({
+    store: opts.store,
+    counters,
+    allowQuery: new Acl(opts.allowQuery ?? LOOPBACK),
+    log,
+    ...(opts.fallback ? { fallback: opts.fallback } : {}),
+  });
+  const conns = new TcpConnections(counters);
+  const tcpOpts = {
+    idleTimeoutMs: opts.tcpIdleTimeoutMs ?? 10_000,
+    maxConnections: opts.maxTcpConnections ?? 256,
+    maxPendingPerConnection: opts.maxPendingPerConnection ?? 32,
+    allowTransfer: new Acl(opts.allowTransfer ?? LOOPBACK),
+    store: opts.store,
+  };
+  const tcpServers: net.Server[] = [];
+  const udpSockets: dgram.Socket[] = [];
+  const addresses: ListenAddress[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const s of udpSockets) s.close();
+    await Promise.all(tcpServers.map((s) => new Promise<void>((r) => s.close(() => r()))).concat(conns.drain()));
+  };
+  try {
+    for (const text of opts.listen) {
+      const at = parseListen(text);
+      // TCP first: with port 0 it picks the port, and UDP takes the same one.
+      for (let attempt = 0; ; attempt++) {
+        const tcp = net.createServer({ pauseOnConnect: false });
+        const udp = dgram.createSocket({ type: at.address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
+        let port: number;
+        try {
+          port = await bindTcp(tcp, at);
+        } catch (e) {
+          throw explainBindError(e as NodeJS.ErrnoException, at);
+        }
+        try {
+          await bindUdp(udp, { address: at.address, port });
+        } catch (e) {
+          tcp.close();
+          udp.close();
+          if (at.port === 0 && (e as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 5) continue;
+          throw explainBindError(e as NodeJS.ErrnoException, { address: at.address, port });
+        }
+        handleTcp(tcp, responder, counters, conns, tcpOpts);
+        startUdp(udp, responder, counters);
+        tcpServers.push(tcp);
+        udpSockets.push(udp);
+        addresses.push({ address: at.address, port });
+        break;
+      }
+    }
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+  return { addresses, counters, close: closeAll };
+}

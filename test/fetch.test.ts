@@ -1,0 +1,62 @@
+// `rootmirror fetch` through the CLI entry point: exit status and one-line
+// messages, against a loopback server.
+
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { FixtureServer } from './refresh-kit.js';
+
+const FIXTURE = resolve('test/fixtures/signed/small.zone.signed');
+let srv: FixtureServer;
+let dir: string;
+let out: string[];
+let err: string[];
+
+beforeAll(async () => {
+  srv = await new FixtureServer().start();
+});
+afterAll(async () => srv.stop());
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rootmirror-fetch-'));
+  srv.routes.clear();
+  out = [];
+  err = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (out.push(String(c)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => (err.push(String(c)), true));
+});
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const io = { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t) };
+const fetch = (...extra: string[]): Promise<number> => main(['fetch', '--data-dir', dir, '--source', `${srv.base}/root.zone`, ...extra], io);
+
+describe('rootmirror fetch', () => {
+  it('--verify none: stores the copy, exit 0; again: "current", exit 0', async () => {
+    const zone = await readFile(FIXTURE);
+    srv.file('/root.zone', zone, '"x1"');
+    expect(await fetch('--verify', 'none')).toBe(0);
+    expect(out.join('')).toMatch(/^stored serial 2026110100 from http:\/\/127\.0\.0\.1:\d+\/root\.zone in /);
+    expect(await readFile(join(dir, 'current', 'root.zone'))).toEqual(zone);
+    out = [];
+    expect(await fetch('--verify', 'none')).toBe(0);
+    expect(out.join('')).toMatch(/^serial 2026110100 is current from /);
+  });
+
+  it('a failure exits 1 with one line naming the reason', async () => {
+    expect(await fetch('--verify', 'none')).toBe(1);
+    const text = err.join('');
+    expect(text).toMatch(/^rootmirror fetch: every source failed: http:\/\/127\.0\.0\.1:\d+\/root\.zone: .*HTTP 404; check the --source URL\n$/);
+    expect(text.split('\n').filter((l) => l !== '')).toHaveLength(1);
+  });
+
+  it('usage errors exit 2: axfr without zonemd+dnssec, unknown layer', async () => {
+    expect(await main(['fetch', '--data-dir', dir, '--source', 'axfr://127.0.0.1:1', '--verify', 'pgp'], io)).toBe(2);
+    expect(err.join('')).toMatch(/must include both zonemd and dnssec/);
+    expect(await main(['fetch', '--data-dir', dir, '--verify', 'pgp,md5'], io)).toBe(2);
+    expect(err.join('')).toMatch(/unknown layer "md5"/);
+  });
+});

@@ -77,6 +77,8 @@ export async function startMirror(opts: MirrorOptions): Promise<Mirror> {
     scheduler.setDueAt(Math.max(clock.now(), next));
   }
   const firstTick = scheduler.tick();
+  // Callers may not await it; a bug in the cycle must still be logged, not crash the process.
+  firstTick.catch((err: unknown) => log.error('first refresh failed unexpectedly', { error: err }));
   scheduler.start(opts.ticker ?? cronTicker());
   return {
     refresher,

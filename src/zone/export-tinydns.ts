@@ -16,7 +16,14 @@ export class TinydnsExportError extends Error {
   override readonly name = 'TinydnsExportError';
 }
 
-/** Octal escape for everything that is not [A-Za-z0-9-_]. */
+/** Generic RDATA: every octet as \ooo, so no digit after an escape can be misread. */
+function escAll(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += '\\' + b.toString(8).padStart(3, '0');
+  return s;
+}
+
+/** Octal escape for everything in a name that is not [A-Za-z0-9-_]. */
 function esc(bytes: Uint8Array): string {
   let s = '';
   for (const b of bytes) {
@@ -59,7 +66,7 @@ export function tinydnsLine(rr: ResourceRecord): string {
     case RRType.CNAME:
       return `C${owner}:${tinydnsName(rdataName(rr.rdata, 0).name)}:${rr.ttl}`;
     default:
-      return `:${owner}:${rr.type}:${esc(rr.rdata)}:${rr.ttl}`;
+      return `:${owner}:${rr.type}:${escAll(rr.rdata)}:${rr.ttl}`;
   }
 }
 

@@ -30,7 +30,7 @@ const parseCases: [file: string, line: number, col: number, problem: string][] =
     ["missing-rdata.zone", 8, 32, ''],
     ["generic-length-mismatch.zone", 8, 28, 'generic RDATA length does not match'],
     ["bad-escape.zone", 8, 2, 'bad escape'],
-    ["soa-missing-field.zone", 5, 22, ''],
+    ["soa-missing-field.zone", 5, 20, ''], // just after the last field, where the minimum belongs
     ["nested-paren.zone", 8, 31, 'nested'],
     ["second-ttl.zone", 8, 13, 'a second TTL'],
     ["bad-ns-name.zone", 8, 19, ''],

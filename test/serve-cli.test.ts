@@ -1,0 +1,103 @@
+// The daemon as an operator runs it: `bin/rootmirror serve --zone-file`, one
+// ready line, answers on UDP and TCP, ops endpoint up, SIGTERM → exit 0.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { decode, encodeQuery, tcpExchange, udpExchange } from './helpers/dns-client.js';
+
+const BIN = fileURLToPath(new URL('../bin/rootmirror', import.meta.url));
+const ZONE = fileURLToPath(new URL('./fixtures/root-zone/root.zone.2026082201', import.meta.url));
+const HINTS = fileURLToPath(new URL('./fixtures/monitor/fake-roots.hints', import.meta.url));
+
+let child: ChildProcess | undefined;
+afterEach(() => {
+  child?.kill('SIGKILL');
+  child = undefined;
+});
+
+interface Ready {
+  listen: string[];
+  serial: number;
+  http: string;
+  dnssec: string;
+}
+
+/** Start `rootmirror serve` and resolve with its parsed "ready" log line. */
+function serve(args: string[], env: Record<string, string> = {}): Promise<Ready> {
+  child = spawn(process.execPath, [BIN, 'serve', ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const c = child;
+  return new Promise((resolve, reject) => {
+    let err = '';
+    const rl = createInterface({ input: c.stderr! });
+    rl.on('line', (line) => {
+      err += line + '\n';
+      try {
+        const j = JSON.parse(line) as { msg?: string } & Ready;
+        if (j.msg === 'ready') resolve(j);
+      } catch {
+        /* not JSON */
+      }
+    });
+    c.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+  });
+}
+
+const hostPort = (s: string): [string, number] => {
+  const i = s.lastIndexOf(':');
+  return [s.slice(0, i).replace(/^\[|\]$/g, ''), Number(s.slice(i + 1))];
+};
+
+describe('rootmirror serve --zone-file', () => {
+  it('logs one ready line, answers on UDP and TCP, serves /metrics, stops cleanly on SIGTERM', async () => {
+    const ready = await serve(
+      ['--zone-file', ZONE, '--listen', '127.0.41.1:0', '--http', '127.0.41.1:0', '--root-hints', HINTS, '--monitor-interval', '0'],
+      {},
+    );
+    expect(ready.serial).toBe(2026082201);
+    expect(ready.dnssec).toBe('strip');
+    const [host, port] = hostPort(ready.listen[0]!);
+    const u = decode(await udpExchange(host, port, encodeQuery('www.example.com.', 'A')));
+    expect(u.authority.filter((x) => x.startsWith('com. ')).length).toBe(13);
+    const t = decode((await tcpExchange(host, port, [encodeQuery('nonexistent-tld.', 'A')]))[0]!);
+    expect(t.rcode).toBe(3);
+    const metrics = await (await fetch(`http://${ready.http}/metrics`)).text();
+    expect(metrics).toMatch(/rootmirror_zone_serial(\{[^}]*\})? 2026082201/);
+    expect((await fetch(`http://${ready.http}/healthz`)).status).toBe(200);
+    const code = await new Promise<number | null>((resolve) => {
+      child!.once('exit', (c) => resolve(c));
+      child!.kill('SIGTERM');
+    });
+    expect(code).toBe(0);
+  });
+
+  it('takes every option from ROOTMIRROR_* environment variables too', async () => {
+    const ready = await serve([], {
+      ROOTMIRROR_ZONE_FILE: ZONE,
+      ROOTMIRROR_LISTEN: '127.0.41.2:0',
+      ROOTMIRROR_HTTP: '127.0.41.2:0',
+      ROOTMIRROR_DNSSEC: 'keep',
+      ROOTMIRROR_ROOT_HINTS: HINTS,
+      ROOTMIRROR_MONITOR_INTERVAL: '0',
+    });
+    expect(ready.dnssec).toBe('keep');
+    const [host, port] = hostPort(ready.listen[0]!);
+    const r = decode(await udpExchange(host, port, encodeQuery('com.', 'DS', { dnssecOk: true })));
+    expect(r.answer.some((x) => x.includes(' DS'))).toBe(true);
+  });
+
+  it('explains a bind failure and exits non-zero', async () => {
+    const c = spawn(process.execPath, [BIN, 'serve', '--zone-file', ZONE, '--listen', '192.0.2.1:53', '--http', '127.0.41.3:0', '--monitor-interval', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => c.on('exit', resolve));
+    expect(code).not.toBe(0);
+    expect(err).toMatch(/address is not configured/);
+  });
+});

@@ -75,9 +75,16 @@ zone:
 }, 30_000);
 
 afterAll(async () => {
-  nsd?.kill('SIGTERM');
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+  if (nsd !== undefined && nsd.exitCode === null && nsd.signalCode === null) {
+    // Wait for NSD to finish writing its state files before removing its dir.
+    const exited = new Promise((r) => nsd!.once('exit', r));
+    nsd.kill('SIGTERM');
+    const timer = setTimeout(() => nsd!.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+  if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+}, 15_000);
 
 describe.skipIf(!have)('axfr against NSD', () => {
   it('transfers the signed root-sized fixture; counts match ldns-read-zone', async () => {

@@ -85,6 +85,9 @@ export async function startMirror(opts: MirrorOptions): Promise<Mirror> {
     scheduler,
     loaded,
     firstTick,
-    stop: () => scheduler.stop(),
+    stop: () => {
+      scheduler.stop();
+      void refresher.close();
+    },
   };
 }

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -44,7 +45,7 @@ describe('DataDir', () => {
     expect((await dd.read('current')).meta.serial).toBe(3);
     expect((await dd.read('previous')).meta.serial).toBe(2);
     expect(new TextDecoder().decode((await dd.read('current')).signature)).toBe('sig 3');
-    expect((await readdir(root)).sort()).toEqual(['current', 'previous']);
+    expect((await readdir(root)).sort()).toEqual(['current', 'lock', 'previous']);
     expect((await readdir(join(root, 'current'))).sort()).toEqual(['meta.json', 'root.zone', 'root.zone.sig']);
   });
 
@@ -97,6 +98,25 @@ describe('DataDir', () => {
     await commit(dd, 4);
     expect((await dd.read('current')).meta.serial).toBe(4);
     expect((await dd.read('previous')).meta.serial).toBe(2);
+  });
+
+  it('lock: a live owner keeps others out; a dead owner\'s lock is taken over', async () => {
+    await mkdir(root, { recursive: true });
+    // A live process (our parent) holds it.
+    await writeFile(join(root, 'lock'), `${process.ppid}\n`);
+    const err = await new DataDir(root).prepare().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataDirError);
+    expect((err as DataDirError).kind).toBe('locked');
+    expect((err as Error).message).toMatch(new RegExp(`in use by process ${process.ppid}`));
+    // A process that has exited held it.
+    const child = spawn(process.execPath, ['-e', '0']);
+    await new Promise((r) => child.once('exit', r));
+    await writeFile(join(root, 'lock'), `${child.pid}\n`);
+    const dd = new DataDir(root);
+    await dd.prepare();
+    expect((await readFile(join(root, 'lock'), 'utf8')).trim()).toBe(String(process.pid));
+    await dd.unlock();
+    await expect(readFile(join(root, 'lock'))).rejects.toThrow(/ENOENT/);
   });
 
   it('updateMeta rewrites meta.json atomically', async () => {

@@ -61,7 +61,17 @@ export interface StoredCopy {
 
 export class DataDirError extends Error {
   override readonly name = 'DataDirError';
+  constructor(
+    message: string,
+    /** `missing`: the slot is empty (normal before the first copy); `corrupt`: it exists but is unusable; `locked`: another process owns the dir. */
+    readonly kind: 'missing' | 'corrupt' | 'locked' = 'corrupt',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
+
+export const LOCK_FILE = 'lock';
 
 async function fsyncPath(path: string, flags = 'r'): Promise<void> {
   const fh = await open(path, flags);
@@ -108,7 +118,45 @@ function isMeta(x: unknown): x is CopyMeta {
 }
 
 export class DataDir {
+  private locked = false;
   constructor(readonly root: string) {}
+
+  /**
+   * Own the data dir (a `serve` and a cron `fetch` must not work in it at once:
+   * one would delete the other's temp files). The lock file holds our pid; a
+   * lock whose pid is gone (a crash) is taken over.
+   */
+  async lock(): Promise<void> {
+    if (this.locked) return;
+    const path = join(this.root, LOCK_FILE);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const fh = await open(path, 'wx', 0o644);
+        try {
+          await fh.writeFile(`${process.pid}\n`);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        this.locked = true;
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new DataDirError(`${this.root} is in use by process ${pid} (${path}); run one rootmirror per data dir`, 'locked');
+      }
+      await rm(path, { force: true }); // stale: its owner died
+    }
+    throw new DataDirError(`${this.root}: cannot take ${path}`, 'locked');
+  }
+
+  async unlock(): Promise<void> {
+    if (!this.locked) return;
+    this.locked = false;
+    await rm(join(this.root, LOCK_FILE), { force: true });
+  }
 
   slotDir(slot: Slot): string {
     return join(this.root, slot);
@@ -117,6 +165,7 @@ export class DataDir {
   /** Create the dir and remove leftovers of interrupted downloads and promotions. */
   async prepare(): Promise<string[]> {
     await mkdir(this.root, { recursive: true, mode: 0o755 });
+    await this.lock();
     const removed: string[] = [];
     for (const entry of await readdir(this.root)) {
       if (entry.startsWith('.tmp-') || entry.startsWith('.staging-') || entry.startsWith('.old-')) {
@@ -149,13 +198,14 @@ export class DataDir {
     try {
       metaText = await readFile(join(dir, META_FILE), 'utf8');
     } catch (err) {
-      throw new DataDirError(`${dir}: no ${META_FILE} (${(err as NodeJS.ErrnoException).code ?? err})`, { cause: err });
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new DataDirError(`${dir}: no ${META_FILE} (${code ?? err})`, code === 'ENOENT' ? 'missing' : 'corrupt', { cause: err });
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(metaText);
     } catch (err) {
-      throw new DataDirError(`${dir}/${META_FILE}: not valid JSON; the copy is ignored`, { cause: err });
+      throw new DataDirError(`${dir}/${META_FILE}: not valid JSON; the copy is ignored`, 'corrupt', { cause: err });
     }
     if (!isMeta(parsed)) throw new DataDirError(`${dir}/${META_FILE}: missing or malformed fields; the copy is ignored`);
     const meta = parsed;
@@ -163,7 +213,7 @@ export class DataDir {
     try {
       zone = new Uint8Array(await readFile(join(dir, ZONE_FILE)));
     } catch (err) {
-      throw new DataDirError(`${dir}: cannot read ${ZONE_FILE} (${(err as NodeJS.ErrnoException).code ?? err})`, { cause: err });
+      throw new DataDirError(`${dir}: cannot read ${ZONE_FILE} (${(err as NodeJS.ErrnoException).code ?? err})`, 'corrupt', { cause: err });
     }
     const sha = createHash('sha256').update(zone).digest('hex');
     if (zone.length !== meta.bytes || sha !== meta.sha256) {
@@ -176,7 +226,7 @@ export class DataDir {
       try {
         signature = new Uint8Array(await readFile(join(dir, SIG_FILE)));
       } catch (err) {
-        throw new DataDirError(`${dir}: meta.json says signed but ${SIG_FILE} is missing`, { cause: err });
+        throw new DataDirError(`${dir}: meta.json says signed but ${SIG_FILE} is missing`, 'corrupt', { cause: err });
       }
     }
     return { slot, dir, meta, zone, signature };
@@ -216,6 +266,15 @@ export class DataDir {
   /** Rewrite meta.json of a slot (confirmedAt, validators) durably. */
   async updateMeta(slot: Slot, meta: CopyMeta): Promise<void> {
     await writeFileAtomic(this.slotDir(slot), META_FILE, JSON.stringify(meta, null, 2) + '\n');
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

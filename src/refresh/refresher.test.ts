@@ -121,7 +121,7 @@ describe('Refresher', () => {
     await publish(2026110102);
     await r.refresh();
     expect((await meta('previous')).serial).toBe(2026110101);
-    expect((await readdir(dir)).sort()).toEqual(['current', 'previous']);
+    expect((await readdir(dir)).sort()).toEqual(['current', 'lock', 'previous']);
   });
 
   // Every rejection: clear message, stored and served zone untouched, logged.

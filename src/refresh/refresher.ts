@@ -172,6 +172,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
   async load(): Promise<LoadEvent> {
     const dd = this.opts.dataDir;
     const removedLeftovers = await dd.prepare();
+    this.prepared = true;
     if (removedLeftovers.length > 0) this.log.info('data dir: removed leftovers of an interrupted refresh', { removed: removedLeftovers });
     const problems: string[] = [];
     this.currentIsBad = false;
@@ -180,7 +181,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
       try {
         copy = await dd.read(slot);
       } catch (err) {
-        const missing = err instanceof DataDirError && /no meta\.json \(ENOENT\)/.test(err.message);
+        const missing = err instanceof DataDirError && err.kind === 'missing';
         if (!missing) {
           problems.push(`${slot}: ${(err as Error).message}`);
           this.log.error(`data dir: ${slot} copy ignored`, { error: err });
@@ -206,6 +207,12 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     const ev: LoadEvent = { slot: undefined, serial: undefined, problems, removedLeftovers };
     this.emit('load', ev);
     return ev;
+  }
+
+  /** Release the data dir (its lock) once no cycle runs. */
+  async close(): Promise<void> {
+    await this.inFlight?.catch(() => undefined);
+    await this.opts.dataDir.unlock();
   }
 
   /** Run one cycle, or join the one in flight (single flight). */
@@ -235,8 +242,21 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     if (this.opts.store.zone !== h.zone) this.opts.store.swap(h.zone);
   }
 
+  private prepared = false;
+
   private async cycle(startIndex: number): Promise<RefreshEvent> {
     const t0 = performance.now();
+    if (!this.prepared) {
+      // Not loaded first (fetch into a fresh dir): create it, lock it, clear leftovers.
+      try {
+        await this.opts.dataDir.prepare();
+        this.prepared = true;
+      } catch (err) {
+        const error = err as Error;
+        this.log.error(`refresh: data dir unusable: ${error.message}`);
+        return this.finish({ outcome: 'failed', serial: this.heldCopy?.meta.serial, source: undefined, layers: undefined, durationMs: performance.now() - t0, error, attempts: [] });
+      }
+    }
     const sources = this.opts.sources;
     const attempts: SourceAttempt[] = [];
     for (let i = 0; i < sources.length; i++) {

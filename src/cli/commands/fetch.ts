@@ -6,7 +6,7 @@
 // and `verify`: spread the table into theirs.
 
 import { DEFAULT_DATA_DIR, DEFAULT_PGP_KEY, DEFAULT_SOURCE, DEFAULT_TRUST_ANCHORS, validateMirrorConfig, type MirrorConfig } from '../../refresh/config.js';
-import { DataDir } from '../../refresh/data-dir.js';
+import { DataDir, DataDirError } from '../../refresh/data-dir.js';
 import type { Layer } from '../../refresh/data-dir.js';
 import { stderrLog, type RefreshLog } from '../../refresh/log.js';
 import { parseLayers } from '../../refresh/pipeline.js';
@@ -93,9 +93,23 @@ export const command: Command = {
       axfr: { maxBytes: config.maxBytes * 4 },
       progress: process.stderr,
     });
-    const loaded = await refresher.load();
-    for (const p of loaded.problems) process.stderr.write(`rootmirror fetch: warning: stored copy ignored: ${p}\n`);
-    const ev = await refresher.refresh();
+    let ev;
+    try {
+      let loaded;
+      try {
+        loaded = await refresher.load();
+      } catch (err) {
+        if (err instanceof DataDirError) {
+          process.stderr.write(`rootmirror fetch: ${err.message}\n`);
+          return 1;
+        }
+        throw err;
+      }
+      for (const p of loaded.problems) process.stderr.write(`rootmirror fetch: warning: stored copy ignored: ${p}\n`);
+      ev = await refresher.refresh();
+    } finally {
+      await refresher.close();
+    }
     const layers = Object.entries(ev.layers ?? {})
       .map(([l, v]) => `${l} ${v.ok ? 'ok' : 'FAILED'}${v.weak ? ' (weak)' : ''}`)
       .join(', ');

@@ -89,6 +89,23 @@ describe('refresh end to end (signed root-sized zone)', () => {
     expect(store2.zone?.serial).toBe(2026082200);
   }, 60_000);
 
+  it('expires when the apex SOA/ZONEMD RRSIGs expire, even if confirmed current', async () => {
+    await publish(zone);
+    clock.set(Date.parse('2035-12-31T22:00:00Z'));
+    const r = refresher();
+    expect((await r.refresh()).outcome).toBe('updated');
+    expect(store.state.kind).toBe('serving');
+    clock.advance(60 * 60_000);
+    expect((await r.refresh()).outcome).toBe('unchanged'); // confirmed current...
+    expect(store.state.kind).toBe('serving');
+    clock.advance(60 * 60_000); // ...but at 2036-01-01T00:00Z the signatures end
+    expect(r.expiry.check()).toMatch(/RRSIGs over the apex SOA\/ZONEMD expired at 2036-01-01T00:00:00.000Z/);
+    const st = store.state;
+    expect(st.kind === 'unavailable' && st.reason).toMatch(/zone expired/);
+    expect((await r.refresh()).outcome).toBe('unchanged'); // a confirmation does not revive expired signatures
+    expect(store.state.kind).toBe('unavailable');
+  }, 60_000);
+
   const tampered: { name: string; make: () => Promise<void>; reason: RegExp }[] = [
     {
       name: 'one flipped byte (in a DS digest)',

@@ -110,6 +110,25 @@ export class Name {
    * Returns the name and the offset just past it in the original stream.
    */
   static fromWire(msg: Uint8Array, offset: number): { name: Name; next: number } {
+    // Fast path: no compression pointer (every query's QNAME, most RDATA).
+    let pos = offset;
+    for (;;) {
+      if (pos >= msg.length) throw new NameError('name runs past the end of the message');
+      const len = msg[pos]!;
+      if (len === 0) {
+        const end = pos + 1;
+        if (end - offset > MAX_NAME) throw new NameError(`name longer than ${MAX_NAME} octets`);
+        const wire = msg.slice(offset, end);
+        return { name: new Name(wire, keyOf(wire)), next: end };
+      }
+      if (len > MAX_LABEL) break; // a pointer or a bad label type: the general path decides
+      pos += len + 1;
+      if (pos - offset >= MAX_NAME) throw new NameError(`name longer than ${MAX_NAME} octets`);
+    }
+    return Name.fromCompressedWire(msg, offset);
+  }
+
+  private static fromCompressedWire(msg: Uint8Array, offset: number): { name: Name; next: number } {
     const out: number[] = [];
     let pos = offset;
     let next = -1;
@@ -244,9 +263,29 @@ function presentation(wire: Uint8Array, fold: boolean): string {
   return s;
 }
 
+/** Lower-case one-character strings for octets that need no escape; '' for those that do. */
+const PLAIN: readonly string[] = Array.from({ length: 256 }, (_, b) => {
+  if (b <= 0x20 || b >= 0x7f) return '';
+  if ([0x2e, 0x5c, 0x22, 0x28, 0x29, 0x3b, 0x40, 0x24].includes(b)) return '';
+  return String.fromCharCode(lower(b));
+});
+
 function keyOf(wire: Uint8Array): string {
-  // Fast path for the common all-plain case.
-  return presentation(wire, true);
+  if (wire.length === 1) return '.';
+  // Fast path: every octet printable and unescaped (nearly all real names).
+  let s = '';
+  let o = 0;
+  while (wire[o]! !== 0) {
+    const end = o + wire[o]!;
+    for (let i = o + 1; i <= end; i++) {
+      const c = PLAIN[wire[i]!]!;
+      if (c === '') return presentation(wire, true);
+      s += c;
+    }
+    s += '.';
+    o = end + 1;
+  }
+  return s;
 }
 
 /**

@@ -16,9 +16,9 @@ export function startUdp(socket: dgram.Socket, responder: Responder, counters: S
     }
     const send = (out: Uint8Array | null): void => {
       if (out === null) return;
-      socket.send(out, rinfo.port, rinfo.address, (err) => {
-        if (err) counters.dropped++;
-      });
+      // No completion callback: it costs a request object per answer; send
+      // errors surface on the socket's 'error' event, counted below.
+      socket.send(out, rinfo.port, rinfo.address);
     };
     if (r instanceof Promise) r.then(send, () => counters.dropped++);
     else send(r);

@@ -64,6 +64,7 @@ export function locate(zone: Zone, qname: Name): Location {
   const key = qname.key;
   const okey = zone.origin.key;
   if (key === okey) return { kind: 'node', node: zone.apex };
+  if (okey === '.' && key.indexOf('\\') < 0) return locateUnderRoot(zone, key);
   const starts = suffixStarts(key);
   let top: number; // index in `starts` of the label just below the origin
   if (okey === '.') {
@@ -81,6 +82,21 @@ export function locate(zone: Zone, qname: Name): Location {
     encloser = node;
   }
   return { kind: 'node', node: encloser };
+}
+
+/** locate() for the root zone and a key without escapes: walk dots from the right. */
+function locateUnderRoot(zone: Zone, key: string): Location {
+  let encloser = zone.apex;
+  let dot = key.length - 1; // the final '.'
+  for (;;) {
+    const start = key.lastIndexOf('.', dot - 1) + 1;
+    const node = zone.nodes.get(start === 0 ? key : key.slice(start));
+    if (node === undefined) return { kind: 'nxdomain', encloser };
+    if (node.delegation) return { kind: 'cut', node, exact: start === 0 };
+    if (start === 0) return { kind: 'node', node };
+    encloser = node;
+    dot = start - 1;
+  }
 }
 
 /**

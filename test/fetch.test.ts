@@ -1,6 +1,7 @@
 // `rootmirror fetch` through the CLI entry point: exit status and one-line
 // messages, against a loopback server.
 
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -51,6 +52,11 @@ describe('rootmirror fetch', () => {
     const text = err.join('');
     expect(text).toMatch(/^rootmirror fetch: every source failed: http:\/\/127\.0\.0\.1:\d+\/root\.zone: .*HTTP 404; check the --source URL\n$/);
     expect(text.split('\n').filter((l) => l !== '')).toHaveLength(1);
+  });
+
+  it.skipIf(existsSync(resolve('src/verify/index.ts')))('without src/verify the default layers fail with one line, exit 1', async () => {
+    expect(await fetch()).toBe(1);
+    expect(err.join('')).toMatch(/^rootmirror fetch: the verification layers \(src\/verify\) are not available: .* \(or use --verify none\)\n$/);
   });
 
   it('usage errors exit 2: axfr without zonemd+dnssec, unknown layer', async () => {

@@ -213,6 +213,9 @@ export function rdataFromMessage(type: number, msg: Uint8Array, offset: number, 
         throw new RdataError(`bad name in RDATA: ${(e as NameError).message}`);
       }
       if (r.next > end) throw new RdataError('name runs past the end of the RDATA');
+      if (r.next - pos !== r.name.wire.length && NO_DECOMPRESSION.has(type)) {
+        throw new RdataError(`compressed ${f.label} in ${type === RRType.RRSIG ? 'RRSIG' : 'NSEC'} RDATA (RFC 4034 forbids compression here)`);
+      }
       parts.push(r.name.wire);
       pos = r.next;
     } else {
@@ -226,6 +229,9 @@ export function rdataFromMessage(type: number, msg: Uint8Array, offset: number, 
   if (pos !== end) throw new RdataError('trailing octets after RDATA fields');
   return concat(parts);
 }
+
+/** Types whose names RFC 4034 §3.1.7 and §4.1.1 say MUST NOT be compressed. */
+const NO_DECOMPRESSION: ReadonlySet<number> = new Set([RRType.RRSIG, RRType.NSEC]);
 
 function skipName(rdata: Uint8Array, pos: number): number {
   let o = pos;

@@ -8,7 +8,7 @@
 import { Name, NameError } from './name.js';
 import { RRType } from './types.js';
 import { FIELDS, type Field } from './rdata/fields.js';
-import { textToField, fieldToText } from './rdata/text.js';
+import { Sink, textToField, fieldToText } from './rdata/text.js';
 import { bytesToHex } from './rdata/encoding.js';
 
 /** One presentation-format field as the zone lexer produced it (escapes still raw). */
@@ -32,6 +32,9 @@ export class RdataError extends Error {
   }
 }
 
+// Created on first use: text.ts and this module import each other.
+let SINK: Sink | undefined;
+
 /** Parse RDATA fields (after owner/TTL/class/type) into uncompressed wire RDATA. */
 export function rdataFromText(type: number, tokens: readonly TextToken[], origin: Name): Uint8Array {
   const first = tokens[0];
@@ -44,15 +47,16 @@ export function rdataFromText(type: number, tokens: readonly TextToken[], origin
       '"\\# <length> <hex>"',
     );
   }
-  const parts: Uint8Array[] = [];
+  const out = (SINK ??= new Sink());
+  out.pos = 0;
   let i = 0;
   for (const f of fields) {
-    i = textToField(f, tokens, i, origin, parts);
+    i = textToField(f, tokens, i, origin, out);
   }
   if (i < tokens.length) {
     throw new RdataError('too many RDATA fields', tokens[i], 'end of the record');
   }
-  return concat(parts);
+  return out.take(0);
 }
 
 function genericFromText(type: number, tokens: readonly TextToken[]): Uint8Array {

@@ -4,12 +4,29 @@ export function bytesToHex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex').toUpperCase();
 }
 
-const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** 1 for base64 alphabet octets (RFC 4648 §4), 0 otherwise. */
+const B64: Uint8Array = (() => {
+  const t = new Uint8Array(128);
+  const a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  for (let k = 0; k < a.length; k++) t[a.charCodeAt(k)] = 1;
+  return t;
+})();
 
-/** Strict base64: alphabet, padding and length checked (Buffer alone is lenient). */
+/**
+ * Strict base64: alphabet, padding and length checked (Buffer alone is lenient).
+ * The result may be a view of Node's buffer pool: copy it if you keep it.
+ */
 export function base64ToBytes(s: string): Uint8Array | undefined {
-  if (s.length % 4 !== 0 || !B64.test(s)) return undefined;
-  return Uint8Array.from(Buffer.from(s, 'base64'));
+  const n = s.length;
+  if (n % 4 !== 0) return undefined;
+  let pad = 0;
+  if (n > 0 && s.charCodeAt(n - 1) === 0x3d) pad = n > 1 && s.charCodeAt(n - 2) === 0x3d ? 2 : 1;
+  for (let k = 0; k < n - pad; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 128 || B64[c] === 0) return undefined;
+  }
+  const b = Buffer.from(s, 'base64');
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 export function bytesToBase64(b: Uint8Array): string {

@@ -1,15 +1,10 @@
 // Presentation <-> wire for one RDATA field (RFC 1035 §5.1 and each type's RFC).
 
-import { isIPv4, isIPv6 } from 'node:net';
 import { Name, NameError } from '../name.js';
 import { RdataError, type TextToken } from '../rdata.js';
 import { typeFromString, typeToString } from '../types.js';
 import type { Field } from './fields.js';
 import { base32hexToBytes, base64ToBytes, bytesToBase32hex, bytesToBase64, bytesToHex } from './encoding.js';
-
-const u8 = (v: number): Uint8Array => Uint8Array.of(v);
-const u16 = (v: number): Uint8Array => Uint8Array.of(v >>> 8, v & 0xff);
-const u32 = (v: number): Uint8Array => Uint8Array.of(v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
 
 function need(f: Field, tokens: readonly TextToken[], i: number, expected: string): TextToken {
   const t = tokens[i];
@@ -72,44 +67,70 @@ export function unescape(t: TextToken): number[] {
   return out;
 }
 
-function charString(f: Field, t: TextToken): Uint8Array {
+function charString(f: Field, t: TextToken, out: Sink): void {
   const bytes = unescape(t);
   if (bytes.length > 255) throw new RdataError(`${f.label} longer than 255 octets`, t, 'at most 255 octets per string');
-  const out = new Uint8Array(bytes.length + 1);
-  out[0] = bytes.length;
-  out.set(bytes, 1);
-  return out;
+  out.room(bytes.length + 1);
+  out.buf[out.pos++] = bytes.length;
+  for (const b of bytes) out.buf[out.pos++] = b;
 }
 
+/**
+ * RFC 4291 §2.2 text form: eight groups of 1-4 hex digits, one `::` for a run
+ * of zero groups, optionally a dotted quad for the last 32 bits. No zone index.
+ */
 export function parseIpv6(s: string): Uint8Array | undefined {
-  if (!isIPv6(s) || s.includes('%')) return undefined;
+  if (s.length < 2 || s.length > 45) return undefined;
   const out = new Uint8Array(16);
-  let head = s;
-  let tail = '';
-  const dbl = s.indexOf('::');
-  if (dbl >= 0) {
-    head = s.slice(0, dbl);
-    tail = s.slice(dbl + 2);
+  let g = 0; // groups written
+  let gap = -1; // group index where "::" was
+  let k = 0;
+  if (s.charCodeAt(0) === 0x3a) {
+    if (s.charCodeAt(1) !== 0x3a) return undefined;
+    gap = 0;
+    k = 2;
+    if (k === s.length) return out;
   }
-  const groups = (part: string): number[] => {
-    if (part === '') return [];
-    const out2: number[] = [];
-    for (const g of part.split(':')) {
-      if (g.includes('.')) {
-        const v4 = g.split('.').map(Number);
-        out2.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-      } else out2.push(parseInt(g, 16));
+  for (;;) {
+    // One group, or a dotted quad if a '.' follows the digits.
+    let v = 0;
+    let digits = 0;
+    const start = k;
+    while (k < s.length) {
+      const c = s.charCodeAt(k);
+      const h = c < 128 ? HEX_VALUE[c]! : -1;
+      if (h < 0) break;
+      v = (v << 4) | h;
+      digits++;
+      k++;
     }
-    return out2;
-  };
-  const h = groups(head);
-  const tl = groups(tail);
-  const all = dbl >= 0 ? [...h, ...new Array<number>(8 - h.length - tl.length).fill(0), ...tl] : h;
-  if (all.length !== 8) return undefined;
-  all.forEach((g, k) => {
-    out[2 * k] = g >>> 8;
-    out[2 * k + 1] = g & 0xff;
-  });
+    if (k < s.length && s.charCodeAt(k) === 0x2e) {
+      if (g > 6) return undefined;
+      if (!ipv4Into(s.slice(start), out, 2 * g)) return undefined;
+      g += 2;
+      k = s.length;
+      break;
+    }
+    if (digits === 0 || digits > 4 || g === 8) return undefined;
+    out[2 * g] = v >>> 8;
+    out[2 * g + 1] = v & 0xff;
+    g++;
+    if (k === s.length) break;
+    if (s.charCodeAt(k) !== 0x3a) return undefined;
+    k++;
+    if (k < s.length && s.charCodeAt(k) === 0x3a) {
+      if (gap >= 0) return undefined;
+      gap = g;
+      k++;
+      if (k === s.length) break;
+    } else if (k === s.length) return undefined;
+  }
+  if (gap < 0) return g === 8 ? out : undefined;
+  if (g > 7) return undefined;
+  // Move the groups after the gap to the end.
+  const tail = out.slice(2 * gap, 2 * g);
+  out.fill(0, 2 * gap);
+  out.set(tail, 16 - tail.length);
   return out;
 }
 
@@ -137,15 +158,39 @@ export function formatIpv6(b: Uint8Array, pos = 0): string {
   return `${hex(g.slice(0, bestStart))}::${hex(g.slice(bestStart + bestLen))}`;
 }
 
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The 14-digit YYYYMMDDHHmmSS form as seconds modulo 2^32 (RFC 4034 §3.2), or -1. */
+function dateTime(s: string): number {
+  const d = (k: number, n: number): number => {
+    let v = 0;
+    for (let j = k; j < k + n; j++) {
+      const c = s.charCodeAt(j) - 48;
+      if (c < 0 || c > 9) return -1;
+      v = v * 10 + c;
+    }
+    return v;
+  };
+  const year = d(0, 4);
+  const month = d(4, 2);
+  const day = d(6, 2);
+  const hour = d(8, 2);
+  const min = d(10, 2);
+  const sec = d(12, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || min < 0 || min > 59 || sec < 0 || sec > 59) return -1;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  if (day > DAYS[month - 1]! + (month === 2 && leap ? 1 : 0)) return -1;
+  return (Date.UTC(year, month - 1, day, hour, min, sec) / 1000) >>> 0;
+}
+
 function time(f: Field, t: TextToken): number {
   const s = t.text;
-  if (/^[0-9]{14}$/.test(s)) {
-    const ms = Date.UTC(+s.slice(0, 4), +s.slice(4, 6) - 1, +s.slice(6, 8), +s.slice(8, 10), +s.slice(10, 12), +s.slice(12, 14));
-    const back = new Date(ms).toISOString().replace(/[-T:]/g, '').slice(0, 14);
-    if (back !== s) throw new RdataError(`bad ${f.label}`, t, 'a valid date YYYYMMDDHHmmSS');
-    return (ms / 1000) % 0x100000000;
+  if (!t.quoted && s.length === 14) {
+    const v = dateTime(s);
+    if (v < 0) throw new RdataError(`bad ${f.label}: not a valid date`, t, 'a valid date YYYYMMDDHHmmSS');
+    return v;
   }
-  if (/^[0-9]{1,10}$/.test(s)) return integer(f, t, 0xffffffff);
+  if (!t.quoted && s.length >= 1 && s.length <= 10) return integer(f, t, 0xffffffff);
   throw new RdataError(`bad ${f.label}`, t, 'a time YYYYMMDDHHmmSS (RFC 4034 §3.2)');
 }
 
@@ -184,110 +229,206 @@ function rest(tokens: readonly TextToken[], i: number): string {
   return s;
 }
 
-/** Parse one field starting at token `i`; push its wire form; return the next token index. */
-export function textToField(f: Field, tokens: readonly TextToken[], i: number, origin: Name, parts: Uint8Array[]): number {
+/**
+ * Where textToField writes: one scratch buffer reused for every record (RDATA
+ * is at most 65535 octets), so parsing a record allocates only its result.
+ */
+export class Sink {
+  readonly buf = new Uint8Array(65535);
+  pos = 0;
+  /** The token being encoded, for the "too long" error. */
+  tok: TextToken | undefined;
+
+  room(n: number): void {
+    if (this.pos + n > 65535) throw new RdataError('RDATA longer than 65535 octets', this.tok, 'shorter RDATA');
+  }
+  u8(v: number): void {
+    this.room(1);
+    this.buf[this.pos++] = v;
+  }
+  u16(v: number): void {
+    this.room(2);
+    this.buf[this.pos++] = v >>> 8;
+    this.buf[this.pos++] = v & 0xff;
+  }
+  u32(v: number): void {
+    this.room(4);
+    this.buf[this.pos++] = v >>> 24;
+    this.buf[this.pos++] = (v >>> 16) & 0xff;
+    this.buf[this.pos++] = (v >>> 8) & 0xff;
+    this.buf[this.pos++] = v & 0xff;
+  }
+  bytes(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+  /** Copy of what was written since `from`. */
+  take(from: number): Uint8Array {
+    return this.buf.slice(from, this.pos);
+  }
+}
+
+/** Dotted-quad IPv4 into buf[at..at+4], strictly (no leading zeros, no shorthand). */
+function ipv4Into(s: string, buf: Uint8Array, at: number): boolean {
+  if (s.length < 7 || s.length > 15) return false;
+  let octet = 0;
+  let digits = 0;
+  let parts = 0;
+  for (let k = 0; k <= s.length; k++) {
+    const c = k < s.length ? s.charCodeAt(k) : 0x2e;
+    if (c === 0x2e) {
+      if (digits === 0 || parts === 4) return false;
+      buf[at + parts++] = octet;
+      octet = 0;
+      digits = 0;
+    } else {
+      const d = c - 48;
+      if (d < 0 || d > 9 || (digits === 1 && octet === 0)) return false;
+      octet = octet * 10 + d;
+      if (octet > 255) return false;
+      digits++;
+    }
+  }
+  return parts === 4;
+}
+
+/** Parse one field starting at token `i` into `out`; return the next token index. */
+export function textToField(f: Field, tokens: readonly TextToken[], i: number, origin: Name, out: Sink): number {
+  out.tok = tokens[i];
   switch (f.kind) {
     case 'name': {
       const t = need(f, tokens, i, 'a domain name');
       try {
-        parts.push(Name.fromText(t.text, origin).wire);
+        out.bytes(Name.fromText(t.text, origin).wire);
       } catch (e) {
+        if (e instanceof RdataError) throw e;
         throw new RdataError(`bad ${f.label}: ${(e as NameError).message}`, t, 'a domain name');
       }
       return i + 1;
     }
     case 'u8':
-      parts.push(u8(integer(f, need(f, tokens, i, 'a number from 0 to 255'), 0xff)));
+      out.u8(integer(f, need(f, tokens, i, 'a number from 0 to 255'), 0xff));
       return i + 1;
     case 'u16':
-      parts.push(u16(integer(f, need(f, tokens, i, 'a number from 0 to 65535'), 0xffff)));
+      out.u16(integer(f, need(f, tokens, i, 'a number from 0 to 65535'), 0xffff));
       return i + 1;
     case 'u32':
-      parts.push(u32(integer(f, need(f, tokens, i, 'a number from 0 to 4294967295'), 0xffffffff)));
+      out.u32(integer(f, need(f, tokens, i, 'a number from 0 to 4294967295'), 0xffffffff));
       return i + 1;
     case 'ttl':
-      parts.push(u32(duration(f, need(f, tokens, i, 'seconds or a duration'))));
+      out.u32(duration(f, need(f, tokens, i, 'seconds or a duration')));
       return i + 1;
     case 'time':
-      parts.push(u32(time(f, need(f, tokens, i, 'a time YYYYMMDDHHmmSS'))));
+      out.u32(time(f, need(f, tokens, i, 'a time YYYYMMDDHHmmSS')));
       return i + 1;
     case 'type':
-      parts.push(u16(typeNumber(f, need(f, tokens, i, 'a type mnemonic'))));
+      out.u16(typeNumber(f, need(f, tokens, i, 'a type mnemonic')));
       return i + 1;
     case 'ipv4': {
       const t = need(f, tokens, i, 'an IPv4 address');
-      const p = t.text.split('.');
-      if (t.quoted || !isIPv4(t.text) || p.length !== 4) throw new RdataError('bad IPv4 address', t, 'an IPv4 address like 192.0.2.1');
-      parts.push(Uint8Array.from(p.map(Number)));
+      out.room(4);
+      if (t.quoted || !ipv4Into(t.text, out.buf, out.pos)) throw new RdataError('bad IPv4 address', t, 'an IPv4 address like 192.0.2.1');
+      out.pos += 4;
       return i + 1;
     }
     case 'ipv6': {
       const t = need(f, tokens, i, 'an IPv6 address');
       const b = t.quoted ? undefined : parseIpv6(t.text);
       if (b === undefined) throw new RdataError('bad IPv6 address', t, 'an IPv6 address like 2001:db8::1');
-      parts.push(b);
+      out.bytes(b);
       return i + 1;
     }
     case 'string':
-      parts.push(charString(f, need(f, tokens, i, 'a character string')));
+      charString(f, need(f, tokens, i, 'a character string'), out);
       return i + 1;
     case 'strings': {
       need(f, tokens, i, 'one or more character strings');
-      for (let k = i; k < tokens.length; k++) parts.push(charString(f, tokens[k]!));
+      for (let k = i; k < tokens.length; k++) {
+        out.tok = tokens[k];
+        charString(f, tokens[k]!, out);
+      }
       return tokens.length;
     }
     case 'salt': {
       const t = need(f, tokens, i, 'a hex salt or "-"');
       if (t.text === '-') {
-        parts.push(u8(0));
+        out.u8(0);
         return i + 1;
       }
-      if (!/^([0-9a-fA-F]{2})+$/.test(t.text) || t.text.length > 510) throw new RdataError('bad salt', t, 'hex octets or "-"');
-      parts.push(u8(t.text.length / 2), Uint8Array.from(Buffer.from(t.text, 'hex')));
+      if (t.text.length > 510 || !hexInto(t.text, out, 1)) throw new RdataError('bad salt', t, 'hex octets or "-"');
       return i + 1;
     }
     case 'hash': {
       const t = need(f, tokens, i, 'a base32hex hash');
       const b = base32hexToBytes(t.text);
       if (b === undefined || b.length === 0 || b.length > 255) throw new RdataError(`bad ${f.label}`, t, 'base32hex (RFC 4648 §7)');
-      parts.push(u8(b.length), b);
+      out.u8(b.length);
+      out.bytes(b);
       return i + 1;
     }
     case 'base64': {
       const t = need(f, tokens, i, 'base64 data');
-      const b = base64ToBytes(rest(tokens, i));
+      const b = base64ToBytes(i === tokens.length - 1 ? t.text : rest(tokens, i));
       if (b === undefined || b.length === 0) throw new RdataError(`bad base64 in ${f.label}`, t, 'base64 (RFC 4648 §4)');
-      parts.push(b);
+      out.bytes(b);
       return tokens.length;
     }
     case 'hex': {
       const t = need(f, tokens, i, 'hex data');
-      const s = rest(tokens, i);
-      if (!/^([0-9a-fA-F]{2})+$/.test(s)) {
+      const from = out.pos;
+      if (!hexInto(i === tokens.length - 1 ? t.text : rest(tokens, i), out, 0)) {
+        out.pos = from;
         const bad = tokens.slice(i).find((x) => !/^[0-9a-fA-F]*$/.test(x.text)) ?? t;
         throw new RdataError(`bad hex in ${f.label}`, bad, 'an even number of hex digits');
       }
-      parts.push(Uint8Array.from(Buffer.from(s, 'hex')));
       return tokens.length;
     }
     case 'bitmap': {
       const types: number[] = [];
       for (let k = i; k < tokens.length; k++) types.push(typeNumber(f, tokens[k]!));
-      parts.push(encodeBitmap(types));
+      out.bytes(encodeBitmap(types));
       return tokens.length;
     }
     case 'caa-tag': {
       const t = need(f, tokens, i, 'a CAA tag');
       if (!/^[A-Za-z0-9]{1,255}$/.test(t.text)) throw new RdataError('bad CAA tag', t, 'letters and digits (RFC 8659 §4.1)');
-      parts.push(u8(t.text.length), Uint8Array.from(Buffer.from(t.text, 'latin1')));
+      out.u8(t.text.length);
+      for (let k = 0; k < t.text.length; k++) out.u8(t.text.charCodeAt(k));
       return i + 1;
     }
     case 'caa-value': {
       const t = need(f, tokens, i, 'a CAA value');
-      parts.push(Uint8Array.from(unescape(t)));
+      out.bytes(Uint8Array.from(unescape(t)));
       return i + 1;
     }
   }
+}
+
+const HEX_VALUE: Int8Array = (() => {
+  const v = new Int8Array(128).fill(-1);
+  for (let k = 0; k < 10; k++) v[48 + k] = k;
+  for (let k = 0; k < 6; k++) v[65 + k] = v[97 + k] = 10 + k;
+  return v;
+})();
+
+/**
+ * Decode a non-empty even-length hex string into `out`, preceded by a length
+ * octet when `lengthOctets` is 1. False (and nothing usable written) if malformed.
+ */
+function hexInto(s: string, out: Sink, lengthOctets: 0 | 1): boolean {
+  if (s.length === 0 || s.length % 2 !== 0) return false;
+  out.room(lengthOctets + s.length / 2);
+  if (lengthOctets) out.buf[out.pos++] = s.length / 2;
+  for (let k = 0; k < s.length; k += 2) {
+    const c1 = s.charCodeAt(k);
+    const c2 = s.charCodeAt(k + 1);
+    const hi = c1 < 128 ? HEX_VALUE[c1]! : -1;
+    const lo = c2 < 128 ? HEX_VALUE[c2]! : -1;
+    if (hi < 0 || lo < 0) return false;
+    out.buf[out.pos++] = (hi << 4) | lo;
+  }
+  return true;
 }
 
 function quote(b: Uint8Array, from: number, to: number): string {

@@ -1,0 +1,22 @@
+// What each verification layer returns. A bad zone is a verdict (ok: false and
+// a one-line detail saying what failed and what to check), never an exception;
+// exceptions are for bugs and unreadable key files.
+
+export type Layer = 'pgp' | 'zonemd' | 'dnssec';
+
+export interface Verdict {
+  readonly ok: boolean;
+  /** One line for logs, /status and `rootmirror verify`. */
+  readonly detail: string;
+  /** Wall time the layer took. */
+  readonly ms: number;
+  /** The layer passed but its cryptography is weak (the InterNIC DSA-1024/SHA-1 key). */
+  readonly weak?: boolean;
+}
+
+/** Time `f` and attach the duration to its verdict. */
+export async function timed(f: () => Promise<Omit<Verdict, 'ms'>> | Omit<Verdict, 'ms'>): Promise<Verdict> {
+  const t0 = performance.now();
+  const v = await f();
+  return { ...v, ms: performance.now() - t0 };
+}

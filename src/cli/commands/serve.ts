@@ -24,7 +24,7 @@ import { typeToString } from '../../dns/types.js';
 import { buildZone } from '../../zone/build.js';
 import { parseZoneText } from '../../zone/parser.js';
 import type { DnssecMode } from '../../zone/zone.js';
-import { UsageError, bool, list, num, str, type Command, type OptionSpec, type ParsedArgs } from '../options.js';
+import { UsageError, list, num, str, type Command, type OptionSpec, type ParsedArgs } from '../options.js';
 import { MIRROR_OPTIONS, mirrorConfigFromArgs } from './fetch.js';
 
 const DEFAULT_ROOT_HINTS = PACKAGE_KEYS_DIR + 'root.hints';
@@ -78,6 +78,100 @@ async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs):
   return buildZone(parseZoneText(text, { file: path }), { dnssec });
 }
 
+/** A running `serve`: listeners, the mirror (fetching mode), monitoring. */
+export interface Daemon {
+  readonly server: RunningServer;
+  readonly store: ZoneStore;
+  readonly mirror: Mirror | undefined;
+  readonly monitoring: Monitoring | undefined;
+  /** Stop refreshing, close listeners (draining TCP) and the ops endpoint. */
+  stop(): Promise<void>;
+}
+
+/** Start everything `serve` starts, from its parsed options, and log the ready line. */
+export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon> {
+  const dnssec = (str(args, 'dnssec') ?? 'strip') as DnssecMode;
+  const zoneFile = str(args, 'zone-file');
+  const onExpired = (str(args, 'on-expired') ?? 'fallback') as OnExpired;
+  const store = new ZoneStore(onExpired);
+  let mon: ReturnType<typeof monitoringConfig>;
+  try {
+    mon = monitoringConfig(args.values, DEFAULT_ROOT_HINTS);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  let fallback: RootFallback | undefined;
+  if (onExpired === 'fallback') {
+    const hints = await readRootHints(mon.rootHints!);
+    fallback = new RootFallback({ servers: rootTargets(hints, mon.rootPort ?? 53, 'both').map((t) => ({ address: t.address, port: t.port })) });
+  }
+
+  let mirror: Mirror | undefined;
+  if (zoneFile !== undefined) {
+    store.swap(await zoneFromFile(zoneFile, dnssec, args));
+  }
+  const server: RunningServer = await startServer({
+    listen: list(args, 'listen'),
+    store,
+    allowQuery: list(args, 'allow-query'),
+    allowTransfer: list(args, 'allow-transfer'),
+    tcpIdleTimeoutMs: (num(args, 'tcp-idle-timeout') ?? 10) * 1000,
+    maxTcpConnections: num(args, 'max-tcp-connections') ?? 256,
+    log,
+    ...(fallback ? { fallback } : {}),
+  });
+  if (zoneFile === undefined) {
+    const config = mirrorConfigFromArgs(args);
+    mirror = await startMirror({ config, store, dnssec, verifiers: await loadVerifiers(config), log });
+  }
+  const isFirstWorker = !cluster.isWorker || cluster.worker?.id === 1;
+  let monitoring: Monitoring | undefined;
+  if (isFirstWorker) {
+    monitoring = await startMonitoring({
+      store,
+      ...(mirror ? { refresher: mirror.refresher } : {}),
+      ...mon,
+      counters: counterAdapter(server.counters),
+      log,
+    });
+  }
+  const zone = store.zone;
+  log.info('ready', {
+    listen: server.addresses.map((a) => `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`),
+    serial: zone?.serial ?? null,
+    mode: zoneFile !== undefined ? 'zone-file' : 'mirror',
+    dnssec,
+    onExpired,
+    http: monitoring ? `${monitoring.http.address.host}:${monitoring.http.address.port}` : null,
+    ...(cluster.isWorker ? { worker: cluster.worker?.id } : {}),
+  });
+  return {
+    server,
+    store,
+    mirror,
+    monitoring,
+    async stop() {
+      mirror?.stop();
+      await Promise.all([server.close(), monitoring?.stop()]);
+    },
+  };
+}
+
+/** Resolve on the first SIGTERM or SIGINT, with its name. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => (): void => {
+      process.off('SIGTERM', term);
+      process.off('SIGINT', int);
+      resolve(signal);
+    };
+    const term = on('SIGTERM');
+    const int = on('SIGINT');
+    process.once('SIGTERM', term);
+    process.once('SIGINT', int);
+  });
+}
+
 export const command: Command = {
   name: 'serve',
   summary: 'serve the root zone on loopback (UDP+TCP), keep it verified and fresh, monitor it',
@@ -86,7 +180,6 @@ export const command: Command = {
   async run(args) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]} (the zone file goes after --zone-file)`);
     const log = createLogger({ level: (str(args, 'log-level') ?? 'info') as 'info', fields: { cmd: 'serve' } });
-    const dnssec = (str(args, 'dnssec') ?? 'strip') as DnssecMode;
     const zoneFile = str(args, 'zone-file');
     const workers = num(args, 'workers') ?? 1;
     if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers ${workers}: expected 1 to 64`);
@@ -95,73 +188,11 @@ export const command: Command = {
     }
     if (workers > 1 && cluster.isPrimary) return runPrimary(workers, log);
 
-    const onExpired = (str(args, 'on-expired') ?? 'fallback') as OnExpired;
-    const store = new ZoneStore(onExpired);
-    let mon: ReturnType<typeof monitoringConfig>;
-    try {
-      mon = monitoringConfig(args.values, DEFAULT_ROOT_HINTS);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-    let fallback: RootFallback | undefined;
-    if (onExpired === 'fallback') {
-      const hints = await readRootHints(mon.rootHints!);
-      fallback = new RootFallback({ servers: rootTargets(hints, mon.rootPort ?? 53, 'both').map((t) => ({ address: t.address, port: t.port })) });
-    }
-
-    let mirror: Mirror | undefined;
-    if (zoneFile !== undefined) {
-      store.swap(await zoneFromFile(zoneFile, dnssec, args));
-    }
-    const server: RunningServer = await startServer({
-      listen: list(args, 'listen'),
-      store,
-      allowQuery: list(args, 'allow-query'),
-      allowTransfer: list(args, 'allow-transfer'),
-      tcpIdleTimeoutMs: (num(args, 'tcp-idle-timeout') ?? 10) * 1000,
-      maxTcpConnections: num(args, 'max-tcp-connections') ?? 256,
-      log,
-      ...(fallback ? { fallback } : {}),
-    });
-    if (zoneFile === undefined) {
-      const config = mirrorConfigFromArgs(args);
-      mirror = await startMirror({ config, store, dnssec, verifiers: await loadVerifiers(config), log });
-    }
-    const isFirstWorker = !cluster.isWorker || cluster.worker?.id === 1;
-    let monitoring: Monitoring | undefined;
-    if (isFirstWorker) {
-      monitoring = await startMonitoring({
-        store,
-        ...(mirror ? { refresher: mirror.refresher } : {}),
-        ...mon,
-        counters: counterAdapter(server.counters),
-        log,
-      });
-    }
-    const zone = store.zone;
-    log.info('ready', {
-      listen: server.addresses.map((a) => `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`),
-      serial: zone?.serial ?? null,
-      mode: zoneFile !== undefined ? 'zone-file' : 'mirror',
-      dnssec,
-      onExpired,
-      http: monitoring ? `${monitoring.http.address.host}:${monitoring.http.address.port}` : null,
-      ...(cluster.isWorker ? { worker: cluster.worker?.id } : {}),
-    });
-    if (bool(args, 'help')) return 0;
-
-    return new Promise<number>((resolve) => {
-      let stopping = false;
-      const stop = (signal: string): void => {
-        if (stopping) return;
-        stopping = true;
-        log.info('stopping', { signal });
-        mirror?.stop();
-        void Promise.all([server.close(), monitoring?.stop()]).then(() => resolve(0));
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-    });
+    const daemon = await startDaemon(args, log);
+    const signal = await untilSignal();
+    log.info('stopping', { signal });
+    await daemon.stop();
+    return 0;
   },
 };
 

@@ -86,6 +86,9 @@ ldns-signzone -o . -i "$INCEPTION" -e "$EXPIRATION" -z 1:1 \
 ldns-read-zone "$SRC_SMALL" > "$OUT/small.zone" 2>/dev/null
 ldns-signzone -o . -i "$INCEPTION" -e "$EXPIRATION" -z 1:1 \
   -f "$OUT/small.zone.signed" "$OUT/small.zone" "$ZSK" "$KSK"
+# the demo serves the same small zone with the same trust anchor
+cp "$OUT/small.zone.signed" "$ROOT/demo/sample-root.zone"
+cp "$OUT/trust-anchor.ds" "$ROOT/demo/sample-root.ds"
 
 # --- verify -------------------------------------------------------------------
 {

@@ -171,7 +171,7 @@ describe('zonemd-vectors cases', () => {
   // RFC 3597 spelling TYPE10 instead (same RDATA, same digest).
   const readCase = (dir: string): string => text(`${CASES}/${dir}/example.zone`).replace(/\tNULL\t/g, '\tTYPE10\t');
   const failures: Readonly<Record<string, RegExp>> = {
-    '30-repeated-scheme-algorithm': /^ZONEMD RRset has 2 RRs with scheme 1 and hash 1; none of them may be used \(RFC 8976 §4 step 4\)/,
+    '30-repeated-scheme-algorithm': /^ZONEMD RRset has 2 RRs with scheme 1 and hash 1; none of them may be used \(RFC 8976 §4 step 4\)$/,
     '31-too-small-digest': /^ZONEMD SIMPLE\/SHA-384 digest is 2 octets, shorter than the 12-octet minimum/,
     '34-unknown-scheme': /^ZONEMD scheme 13 hash 1 is not supported/,
     '35-wrong-serial': /^ZONEMD SIMPLE\/SHA-384 serial 3333333333 does not match SOA serial 2018031900/,
@@ -380,6 +380,14 @@ describe('crafted changes to small.zone.signed', () => {
 describe('edge cases', () => {
   const origin = Name.fromText('example.');
   const a1 = () => parse(text(`${VECTORS}/A1-simple.example.wessels.zone`), origin);
+
+  it('A.3 with its data changed: the first mismatch is reported, the other three RRs counted', () => {
+    const zone = text(`${VECTORS}/A3-multiple-digests.example.unbound.zone`).replace('This example has multiple digests', 'This example was changed');
+    const v = verifyZonemd(parse(zone, origin), origin);
+    expect(v.ok).toBe(false);
+    expect(v.detail).toMatch(/^ZONEMD SIMPLE\/SHA-384 digest mismatch over 6 records \(serial 2018031900\): ZONEMD has 62e6cf51b02e54b9….* \(and 3 other ZONEMD RRs that did not verify either\)$/);
+    if (HAVE_LDNS) expect(ldns(zone).digestOk).toBe(false);
+  });
 
   it('no apex SOA → fail', () => {
     const v = verifyZonemd(

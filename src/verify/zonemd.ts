@@ -240,7 +240,10 @@ export function verifyZonemd(records: readonly ResourceRecord[], origin: Name): 
       });
     }
   }
+  // Report the RR that got furthest through §4; mention the others only if they failed differently.
   const best = outcomes.reduce((a, b) => (b.stage > a.stage ? b : a));
-  const others = outcomes.length - 1;
-  return { ok: false, detail: others > 0 ? `${best.detail} (and ${others} other ZONEMD RR${others > 1 ? 's' : ''} that did not verify either)` : best.detail };
+  const others = new Set(outcomes.map((x) => x.detail));
+  others.delete(best.detail);
+  const more = others.size === 0 ? '' : ` (and ${others.size} other ZONEMD RR${others.size > 1 ? 's' : ''} that did not verify either)`;
+  return { ok: false, detail: best.detail + more };
 }

@@ -161,7 +161,7 @@ function hashOf(c: Collated, hashAlgorithm: number): Uint8Array {
  * the digest, as §3.3.1.1 requires.
  */
 export function computeZonemdDigest(records: readonly ResourceRecord[], origin: Name, hashAlgorithm: number): Uint8Array {
-  hashSpec(hashAlgorithm);
+  hashSpec(hashAlgorithm); // an unknown algorithm fails before the work
   return hashOf(collate(records, origin), hashAlgorithm);
 }
 
@@ -187,7 +187,7 @@ export function verifyZonemd(records: readonly ResourceRecord[], origin: Name): 
   const c = collate(records, origin);
   const zone = origin.toString();
   if (c.zonemds.length === 0) {
-    return { ok: false, detail: `no ZONEMD RRset at the apex of ${zone} (fail closed): this copy carries no digest to check; use a source that publishes ZONEMD or drop zonemd from the verify layers` };
+    return { ok: false, detail: `no ZONEMD RRset at the apex of ${zone} (fail closed): this copy carries no digest to check; use a source that publishes ZONEMD, or leave zonemd out of --verify` };
   }
   if (c.soaSerials.length !== 1) {
     const what = c.soaSerials.length === 0 ? 'no SOA' : `${c.soaSerials.length} SOA records with different serials (${c.soaSerials.join(', ')})`;

@@ -19,8 +19,26 @@ export function canonicalRecordWire(
 ): Uint8Array {
   const rd = canonicalRdata(type, rdata);
   const out = new Uint8Array(ownerWire.length + 10 + rd.length);
-  out.set(ownerWire, 0);
-  let o = ownerWire.length;
+  writeCanonicalRecord(out, 0, ownerWire, type, cls, ttl, rd);
+  return out;
+}
+
+/**
+ * Write one canonical RR into `out` at `offset` and return the offset past it,
+ * for callers that stream many RRs into one buffer (ZONEMD). `ownerWire` and
+ * `rdata` must already be canonical (Name.canonicalWire, canonicalRdata).
+ */
+export function writeCanonicalRecord(
+  out: Uint8Array,
+  offset: number,
+  ownerWire: Uint8Array,
+  type: number,
+  cls: number,
+  ttl: number,
+  rdata: Uint8Array,
+): number {
+  out.set(ownerWire, offset);
+  let o = offset + ownerWire.length;
   out[o++] = type >>> 8;
   out[o++] = type & 0xff;
   out[o++] = cls >>> 8;
@@ -29,10 +47,10 @@ export function canonicalRecordWire(
   out[o++] = (ttl >>> 16) & 0xff;
   out[o++] = (ttl >>> 8) & 0xff;
   out[o++] = ttl & 0xff;
-  out[o++] = rd.length >>> 8;
-  out[o++] = rd.length & 0xff;
-  out.set(rd, o);
-  return out;
+  out[o++] = rdata.length >>> 8;
+  out[o++] = rdata.length & 0xff;
+  out.set(rdata, o);
+  return o + rdata.length;
 }
 
 /** §6.3: RDATA compared as left-justified unsigned octet sequences, shorter first on a tie. */

@@ -5,6 +5,7 @@ export const RRType = {
   A: 1,
   NS: 2,
   CNAME: 5,
+  NULL: 10,
   SOA: 6,
   PTR: 12,
   HINFO: 13,

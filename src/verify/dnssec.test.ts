@@ -425,6 +425,9 @@ describe('algorithms, signed in the test (cross-checked with ldns-verify-zone)',
     const v1 = await verifyDnssec(signed, origin, parseTrustAnchors(dsText(origin, ksk, 1), 'sha1.ds'), TODAY);
     expect(v1.ok, v1.detail).toBe(true);
     expect(v1.weak).toBe(true);
+    // …unless a SHA-256 DS anchors the same key as well.
+    const both = parseTrustAnchors(dsText(origin, ksk, 1) + dsText(origin, ksk, 2), 'both.ds');
+    expect((await verifyDnssec(signed, origin, both, TODAY)).weak).toBeUndefined();
     // A wrong digest is named as such.
     const wrong = dsText(origin, ksk).replace(/[0-9a-f]{4}\n$/, '0000\n');
     const vw = await verifyDnssec(signed, origin, parseTrustAnchors(wrong, 'wrong.ds'), TODAY);

@@ -379,8 +379,11 @@ export async function verifyDnssec(
   if (zonemd === undefined) signedPart = `SOA signed by ${names(soa.by)} (ZONEMD absent)`;
   else if (zonemd.ok && names(zonemd.by) === names(soa.by)) signedPart = `SOA and ZONEMD signed by ${names(soa.by)}`;
   else signedPart = `SOA signed by ${names(soa.by)}, ZONEMD signed by ${zonemd.ok ? names(zonemd.by) : '?'}`;
-  const used = [...dnskey.by, ...soa.by, ...(zonemd?.ok ? zonemd.by : [])];
-  const weak = used.some((k) => isWeakAlgorithm(k.algorithm)) || applicable.ds.some((a) => a.digestType === 1 && dnskey.by.some((k) => dsMatches(a, k, origin)));
+  // Weak when some step of the chain has only SHA-1 to stand on: a SHA-1 algorithm, or a SHA-1 DS as the only anchor.
+  const weakStep = (ks: readonly ZoneKey[]): boolean => ks.every((k) => isWeakAlgorithm(k.algorithm));
+  const strongAnchor = (k: ZoneKey): boolean =>
+    applicable.keys.some((a) => bytesEqual(a.rdata, k.rdata)) || applicable.ds.some((a) => a.digestType !== 1 && dsMatches(a, k, origin));
+  const weak = weakStep(dnskey.by) || weakStep(soa.by) || (zonemd?.ok === true && weakStep(zonemd.by)) || !dnskey.by.some(strongAnchor);
   let detail = `DNSKEY set signed by ${names(dnskey.by)} (${via}), ${signedPart}; signatures valid until ${iso(until)}`;
 
   let all: AllSignaturesReport | undefined;
@@ -408,31 +411,40 @@ export async function verifyDnssec(
   });
 }
 
-/** Signatures verified at once on the thread pool: enough to keep its 4 threads busy, few enough to leave room for fs. */
-const IN_FLIGHT = 16;
+/**
+ * Signatures queued at once on libuv's thread pool (4 threads by default): deep
+ * enough that the threads never wait for the main thread preparing the next
+ * signed data, shallow enough that other pool work (fs) waits ~1 ms at most.
+ */
+const IN_FLIGHT = 64;
 
 /** Check every RRSIG in the zone against the validated keys. */
 async function verifyAllSignatures(records: readonly ResourceRecord[], keys: readonly ZoneKey[], ctx: Ctx, maxListed: number): Promise<AllSignaturesReport> {
   const t0 = performance.now();
-  // Owner -> type -> RRset; only owners that carry an RRSIG are indexed.
+  // Owner -> type -> RRset in one pass. Zone files keep an owner's records together and the
+  // parser shares one Name per run of them, so the Map is consulted once per run, not per record.
   const sigs: { rr: ResourceRecord; s: SigRecord | undefined; error?: string }[] = [];
   const sets = new Map<string, Map<number, RRsetData>>();
+  let lastName: Name | undefined;
+  let byType = new Map<number, RRsetData>();
   for (const r of records) {
-    if (r.type !== RRType.RRSIG) continue;
-    try {
-      sigs.push({ rr: r, s: { rdata: r.rdata, sig: decodeRrsig(r.rdata) } });
-    } catch (e) {
-      sigs.push({ rr: r, s: undefined, error: `malformed RRSIG: ${(e as Error).message}` });
+    if (r.name !== lastName) {
+      lastName = r.name;
+      const m = sets.get(r.name.key);
+      if (m === undefined) sets.set(r.name.key, (byType = new Map()));
+      else byType = m;
     }
-    if (!sets.has(r.name.key)) sets.set(r.name.key, new Map());
-  }
-  for (const r of records) {
-    if (r.type === RRType.RRSIG) continue;
-    const byType = sets.get(r.name.key);
-    if (byType === undefined) continue;
-    const s = byType.get(r.type);
-    if (s === undefined) byType.set(r.type, { name: r.name, type: r.type, class: r.class, rdatas: [r.rdata] });
-    else if (s.class === r.class) s.rdatas.push(r.rdata);
+    if (r.type === RRType.RRSIG) {
+      try {
+        sigs.push({ rr: r, s: { rdata: r.rdata, sig: decodeRrsig(r.rdata) } });
+      } catch (e) {
+        sigs.push({ rr: r, s: undefined, error: `malformed RRSIG: ${(e as Error).message}` });
+      }
+      continue;
+    }
+    const set = byType.get(r.type);
+    if (set === undefined) byType.set(r.type, { name: r.name, type: r.type, class: r.class, rdatas: [r.rdata] });
+    else if (set.class === r.class) set.rdatas.push(r.rdata);
   }
   let verified = 0;
   let failed = 0;

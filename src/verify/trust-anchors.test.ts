@@ -144,9 +144,15 @@ describe('root-anchors.xml (RFC 7958, RFC 9718)', () => {
     expectDnssecError(() => parseTrustAnchors(xml, 'bad.xml', { at: TODAY }), /^bad\.xml:\d+: .*\(expected IANA root-anchors\.xml, RFC 7958\/9718\)$/);
   });
 
+  it('bytes that are not UTF-8: DnssecError', () => {
+    const bytes = Buffer.concat([Buffer.from(real.slice(0, 60)), Buffer.from([0xff, 0xfe]), Buffer.from(real.slice(60))]);
+    expectDnssecError(() => parseTrustAnchors(bytes, 'latin.xml'), /^latin\.xml: not valid UTF-8/);
+  });
+
   it('comments, a BOM, predefined entities and character references are fine', () => {
     const xml = '\uFEFF' + real.replace('<Zone>', '<!-- the root --><Zone>').replace('source="http://data.iana.org/root-anchors/root-anchors.xml"', 'source="a&amp;b&#x41;&#66;"');
     expect(parseTrustAnchors(xml, 'ok.xml', { at: TODAY }).ds).toHaveLength(2);
+    expect(parseTrustAnchors(Buffer.from(xml), 'ok.xml', { at: TODAY }).ds).toHaveLength(2);
   });
 });
 

@@ -84,10 +84,16 @@ export async function loadTrustAnchors(files: readonly string[], opts: LoadTrust
 /** Parse one anchor file held in memory (XML or master file). */
 export function parseTrustAnchors(bytes: Uint8Array | string, file: string, opts: LoadTrustAnchorsOptions = {}): TrustAnchors {
   const at = (opts.at ?? new Date()).getTime();
-  const text = typeof bytes === 'string' ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
-  if (/^\uFEFF?\s*</.test(text)) return fromXml(text, file, at, opts);
   const latin1 = typeof bytes === 'string' ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
-  return fromMasterFile(latin1, file, opts);
+  // A master file cannot start with "<"; root-anchors.xml must.
+  if (!/^(\uFEFF|\xEF\xBB\xBF)?\s*</.test(latin1)) return fromMasterFile(latin1, file, opts);
+  let text: string;
+  try {
+    text = typeof bytes === 'string' ? bytes : new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (e) {
+    throw new DnssecError(`${file}: not valid UTF-8 (expected IANA root-anchors.xml)`, { file, cause: e });
+  }
+  return fromXml(text, file, at, opts);
 }
 
 function iso(ms: number): string {

@@ -399,6 +399,21 @@ describe('algorithms, signed in the test (cross-checked with ldns-verify-zone)',
     expect(v.allSignatures!.failed).toBe(0);
   });
 
+  it('a signer name written in upper case is signed lower-cased (RFC 4034 §3.1.8.1) and still the zone', async () => {
+    const ksk = generateTestKey(15, 257);
+    const zsk = generateTestKey(15, 256);
+    const signed = signZone(parseZoneText(ZONE, { origin }), origin, ksk, zsk, window);
+    const upperSigner = signed.map((r) => {
+      if (r.type !== RRType.RRSIG) return r;
+      const rdata = Uint8Array.from(r.rdata);
+      rdata.set(Name.fromText('EXAMPLE.').wire, 18);
+      return { ...r, rdata };
+    });
+    const v = await verifyDnssec(upperSigner, origin, parseTrustAnchors(dsText(origin, ksk), 'test.ds'), TODAY, { allSignatures: true });
+    expect(v.ok, v.detail).toBe(true);
+    expect(v.allSignatures!.failed).toBe(0);
+  });
+
   it('RSASHA1 (5): implemented, refused by default (RFC 9905), accepted and weak when allowed', async () => {
     const ksk = generateTestKey(5, 257);
     const zsk = generateTestKey(5, 256);

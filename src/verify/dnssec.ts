@@ -5,6 +5,7 @@
 //
 // A bad zone is a verdict with a one-line reason, never an exception.
 
+import type { KeyObject } from 'node:crypto';
 import { canonicalRdataSet, canonicalRecordWire } from '../dns/canonical.js';
 import type { Name } from '../dns/name.js';
 import { canonicalRdata, concat, decodeDnskey, decodeRrsig, dnskeyKeyTag, type Rrsig } from '../dns/rdata.js';
@@ -17,13 +18,12 @@ import {
   importDnskey,
   isWeakAlgorithm,
   verifySignature,
+  verifySignatureAsync,
   type AlgorithmPolicy,
   type ImportedKey,
-  verifySignatureAsync,
 } from './dnssec-algorithms.js';
 import { DnskeyFlag, describeAnchors, type DsAnchor, type KeyAnchor, type TrustAnchors } from './trust-anchors.js';
 import type { Verdict } from './verdict.js';
-import type { KeyObject } from 'node:crypto';
 
 export interface DnssecOptions extends AlgorithmPolicy {
   /** Also check every RRSIG in the zone against the validated DNSKEY set. */

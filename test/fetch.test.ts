@@ -2,14 +2,15 @@
 // messages, against a loopback server.
 
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
-import { FixtureServer } from './refresh-kit.js';
+import { FixtureServer, makeKey, sign } from './refresh-kit.js';
 
 const FIXTURE = resolve('test/fixtures/signed/small.zone.signed');
+const ANCHOR = resolve('test/fixtures/signed/trust-anchor.ds');
 let srv: FixtureServer;
 let dir: string;
 let out: string[];
@@ -54,9 +55,31 @@ describe('rootmirror fetch', () => {
     expect(text.split('\n').filter((l) => l !== '')).toHaveLength(1);
   });
 
-  it.skipIf(existsSync(resolve('src/verify/index.ts')))('without src/verify the default layers fail with one line, exit 1', async () => {
-    expect(await fetch()).toBe(1);
-    expect(err.join('')).toMatch(/^rootmirror fetch: the verification layers \(src\/verify\) are not available: .* \(or use --verify none\)\n$/);
+  it('every layer with a throw-away PGP key and the test trust anchor: stored, exit 0, each layer named', async () => {
+    const key = await makeKey();
+    const zone = await readFile(FIXTURE);
+    srv.file('/root.zone', zone);
+    srv.file('/root.zone.sig', await sign(key, zone));
+    await writeFile(join(dir, 'test.key'), key.publicKey.armor());
+    expect(await fetch('--pgp-key', join(dir, 'test.key'), '--trust-anchors', ANCHOR)).toBe(0);
+    expect(out.join('')).toMatch(/^stored serial 2026110100 from .* \(pgp ok, zonemd ok, dnssec ok\) in /);
+  });
+
+  it('default layers against the real anchors: the DNSSEC layer refuses a zone signed by another key, one line, exit 1', async () => {
+    const key = await makeKey();
+    const zone = await readFile(FIXTURE);
+    srv.file('/root.zone', zone);
+    srv.file('/root.zone.sig', await sign(key, zone));
+    await writeFile(join(dir, 'test.key'), key.publicKey.armor());
+    expect(await fetch('--pgp-key', join(dir, 'test.key'))).toBe(1);
+    expect(err.join('')).toMatch(/^rootmirror fetch: .*dnssec: .*trust anchor.*\n$/);
+    expect(existsSync(join(dir, 'current'))).toBe(false);
+  });
+
+  it('an unreadable --pgp-key is one line naming the file, exit 1', async () => {
+    expect(await main(['fetch', '--data-dir', dir, '--source', `${srv.base}/root.zone`, '--pgp-key', join(dir, 'nope.key')], io)).toBe(1);
+    expect(err.join('')).toMatch(/nope\.key/);
+    expect(err.join('').split('\n').filter((l) => l !== '')).toHaveLength(1);
   });
 
   it('usage errors exit 2: axfr without zonemd+dnssec, unknown layer', async () => {

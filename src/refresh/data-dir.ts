@@ -16,6 +16,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Layer, Verdict } from '../verify/verdict.js';
 
 export const ZONE_FILE = 'root.zone';
 export const SIG_FILE = 'root.zone.sig';
@@ -23,13 +24,9 @@ export const META_FILE = 'meta.json';
 export type Slot = 'current' | 'previous';
 export const SLOTS: readonly Slot[] = ['current', 'previous'];
 
-export interface LayerVerdict {
-  readonly ok: boolean;
-  readonly detail: string;
-  readonly ms: number;
-  readonly weak?: boolean;
-}
-export type Layer = 'pgp' | 'zonemd' | 'dnssec';
+/** A layer's verdict as stored in meta.json (src/verify/verdict.ts). */
+export type LayerVerdict = Verdict;
+export type { Layer };
 export type LayerVerdicts = Partial<Record<Layer, LayerVerdict>>;
 
 /** meta.json: what we know about a stored copy. Times are ISO 8601 UTC. */

@@ -1,69 +1,57 @@
 // The bridge from the refresh pipeline to src/verify: load the keys and trust
-// anchors once, then give createZonePipeline one function per layer.
-//
-// src/verify's announced API: loadPgpKeys(files), loadTrustAnchors(files),
-// verifyZone(input, opts) → { ok, layers: { pgp?, zonemd?, dnssec? } } with
-// each layer { ok, detail, ms, weak? }. It had not landed when this file was
-// written, so it is loaded by a runtime specifier and checked for shape; once
-// it lands, replace the dynamic import by a static one (one line).
+// anchors once (a missing or malformed file fails at start, not at the first
+// refresh), then give createZonePipeline one function per layer.
 
+import { verifyDnssec, type AllSignaturesReport } from '../verify/dnssec.js';
+import { loadPgpKeys, verifyDetachedSignature } from '../verify/pgp.js';
+import { loadTrustAnchors, type TrustAnchors } from '../verify/trust-anchors.js';
+import { timed, type Layer, type Verdict } from '../verify/verdict.js';
+import { verifyZonemd } from '../verify/zonemd.js';
 import type { MirrorConfig } from './config.js';
-import type { Layer, LayerVerdict } from './data-dir.js';
 import type { LayerVerifiers, VerifyInput } from './zone-pipeline.js';
 
-/** What this bridge needs from src/verify. */
-export interface VerifyModule {
-  loadPgpKeys(files: readonly string[]): Promise<unknown>;
-  loadTrustAnchors(files: readonly string[], opts?: { at?: Date }): Promise<unknown>;
-  verifyZone(
-    input: { readonly bytes: Uint8Array; readonly signature?: Uint8Array | undefined; readonly records: VerifyInput['records']; readonly origin: VerifyInput['origin'] },
-    opts: { readonly layers: readonly Layer[]; readonly pgpKeys?: unknown; readonly trustAnchors?: unknown; readonly at: Date },
-  ): Promise<{ readonly ok: boolean; readonly layers: Partial<Record<Layer, LayerVerdict>> }>;
+export interface VerifierOptions {
+  /** `--verify-all-signatures`: the DNSSEC layer also checks every RRSIG in the zone. */
+  readonly allSignatures?: boolean;
+  /** Receives the report of each all-signatures run (for `rootmirror verify`). */
+  readonly onAllSignatures?: (report: AllSignaturesReport) => void;
 }
 
-export class VerifierUnavailableError extends Error {
-  override readonly name = 'VerifierUnavailableError';
-}
-
-async function importVerify(): Promise<VerifyModule> {
-  const specifier = new URL('../verify/index.js', import.meta.url).href;
-  let m: Partial<VerifyModule>;
-  try {
-    m = (await import(specifier)) as Partial<VerifyModule>;
-  } catch (err) {
-    throw new VerifierUnavailableError(`the verification layers (src/verify) are not available: ${(err as Error).message}`, { cause: err });
-  }
-  for (const f of ['loadPgpKeys', 'loadTrustAnchors', 'verifyZone'] as const) {
-    if (typeof m[f] !== 'function') throw new VerifierUnavailableError(`src/verify does not export ${f}()`);
-  }
-  return m as VerifyModule;
-}
-
-/**
- * Load keys and anchors for the configured layers (a missing key file fails
- * here, at start, not at the first refresh) and return per-layer verifiers.
- */
 export async function loadVerifiers(
   config: Pick<MirrorConfig, 'pgpKeys' | 'trustAnchors' | 'layers'>,
-  verify?: VerifyModule,
+  opts: VerifierOptions = {},
 ): Promise<LayerVerifiers> {
-  const unused = (layer: Layer) => (): Promise<LayerVerdict> => Promise.reject(new Error(`${layer} is not in --verify`));
-  if (config.layers.length === 0) return { pgp: unused('pgp'), zonemd: unused('zonemd'), dnssec: unused('dnssec') };
-  const v = verify ?? (await importVerify());
-  const pgpKeys = config.layers.includes('pgp') ? await v.loadPgpKeys(config.pgpKeys) : undefined;
-  const trustAnchors = config.layers.includes('dnssec') ? await v.loadTrustAnchors(config.trustAnchors) : undefined;
-  const one = async (layer: Layer, input: VerifyInput, at: number): Promise<LayerVerdict> => {
-    const r = await v.verifyZone(
-      { bytes: input.bytes, signature: input.signature, records: input.records, origin: input.origin },
-      { layers: [layer], pgpKeys, trustAnchors, at: new Date(at) },
-    );
-    const verdict = r.layers[layer];
-    if (verdict === undefined) return { ok: false, detail: `src/verify returned no ${layer} verdict`, ms: 0 };
-    return verdict;
-  };
+  const notConfigured = (layer: Layer) => (): Promise<Verdict> => Promise.reject(new Error(`${layer} is not in --verify`));
+  const pgpKeys = config.layers.includes('pgp') ? await loadPgpKeys(config.pgpKeys) : undefined;
+  const startAnchors = config.layers.includes('dnssec') ? await loadTrustAnchors(config.trustAnchors) : undefined;
+  // RFC 7958 anchors have validFrom/validUntil: read the files again for each
+  // check, as of that check's time, so a daemon running through a KSK rollover
+  // (or an operator replacing the file) needs no restart. A file that became
+  // unreadable fails the layer (closed), it does not fall back silently.
+  const anchorsAt = async (at: number): Promise<TrustAnchors> => loadTrustAnchors(config.trustAnchors, { at: new Date(at) });
+
   return {
-    pgp: (input) => one('pgp', input, Date.now()),
-    zonemd: (input) => one('zonemd', input, Date.now()),
-    dnssec: (input, at) => one('dnssec', input, at),
+    pgp:
+      pgpKeys === undefined
+        ? notConfigured('pgp')
+        : (input: VerifyInput, at: number) =>
+            input.signature === undefined
+              ? Promise.resolve({ ok: false, detail: 'no signature for this copy (fail closed)', ms: 0 })
+              : verifyDetachedSignature(input.bytes, input.signature, pgpKeys, { at: new Date(at) }),
+    zonemd: (input: VerifyInput) => timed(() => verifyZonemd(input.records, input.origin)),
+    dnssec:
+      startAnchors === undefined
+        ? notConfigured('dnssec')
+        : async (input: VerifyInput, at: number) => {
+            let anchors: TrustAnchors;
+            try {
+              anchors = await anchorsAt(at);
+            } catch (err) {
+              return { ok: false, detail: `trust anchors: ${(err as Error).message}`, ms: 0 };
+            }
+            const v = await verifyDnssec(input.records, input.origin, anchors, new Date(at), { allSignatures: opts.allSignatures ?? false });
+            if (v.allSignatures !== undefined) opts.onAllSignatures?.(v.allSignatures);
+            return { ok: v.ok, detail: v.detail, ms: v.ms, ...(v.weak ? { weak: true } : {}) };
+          },
   };
 }

@@ -23,11 +23,11 @@ export interface VerifyInput {
 
 /**
  * The verification layers as this pipeline needs them; src/verify provides them
- * (see createVerifier in src/refresh/verifier.ts). Each returns a verdict and
+ * (see loadVerifiers in src/refresh/verifier.ts). Each returns a verdict and
  * never throws for a bad zone (only for a bug).
  */
 export interface LayerVerifiers {
-  pgp(input: VerifyInput): Promise<LayerVerdict>;
+  pgp(input: VerifyInput, at: number): Promise<LayerVerdict>;
   zonemd(input: VerifyInput): Promise<LayerVerdict>;
   dnssec(input: VerifyInput, at: number): Promise<LayerVerdict>;
 }
@@ -80,7 +80,7 @@ export function createZonePipeline(opts: ZonePipelineOptions): ZonePipeline & { 
           verdicts.pgp = { ok: false, detail: 'no signature for this copy (fail closed)', ms: 0 };
           throw new CheckError('pgp: no signature for this copy (fail closed)', { ...verdicts });
         }
-        await run('pgp', () => opts.verifiers.pgp(input0));
+        await run('pgp', () => opts.verifiers.pgp(input0, at));
       }
       let t0 = performance.now();
       const records = parseZoneText(c.bytes, { file: c.source, origin });

@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeKey, sign, type TestKey } from '../../test/refresh-kit.js';
-import { INTERNIC_KEY_FINGERPRINT, loadPgpKeys, SignatureError, verifyDetachedSignature, type PgpKeyring } from './pgp.js';
+import { INTERNIC_KEY_FINGERPRINT, loadPgpKeys, SignatureError, verifyDetachedSignature, type PgpKeyring, CLOCK_SKEW_MS } from './pgp.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const REAL_KEY = join(root, 'keys/registry-admin.key');
@@ -108,6 +108,12 @@ describe('the real InterNIC key and files', () => {
     const v = await verifyDetachedSignature(hints, hintsSig, real, { at: new Date('2024-05-21T05:00:00Z') });
     expect(v.ok).toBe(false);
     expect(v.detail).toMatch(/made 2024-05-21T05:52:24Z, 3144 s after this host's time .*check the clock/);
+  });
+
+  it('tolerates a few minutes of clock skew (CLOCK_SKEW_MS), not more', async () => {
+    const made = Date.parse('2024-05-21T05:52:24Z');
+    expect((await verifyDetachedSignature(hints, hintsSig, real, { at: new Date(made - CLOCK_SKEW_MS + 1000) })).ok).toBe(true);
+    expect((await verifyDetachedSignature(hints, hintsSig, real, { at: new Date(made - CLOCK_SKEW_MS - 1000) })).ok).toBe(false);
   });
 
   it('rejects the real signatures with a keyring that lacks the InterNIC key', async () => {

@@ -109,8 +109,15 @@ export function verifyDetachedSignature(
   keyring: PgpKeyring,
   opts: PgpVerifyOptions = {},
 ): Promise<Verdict> {
-  return timed(() => verify(bytes, signature, keyring, opts.at ?? new Date()));
+  // Signatures made up to CLOCK_SKEW_MS "in the future" are clock skew between
+  // the signer and this host (a fresh InterNIC file is fetched minutes after
+  // it is signed), not an attack; beyond that the clock needs fixing.
+  const at = new Date((opts.at ?? new Date()).getTime() + CLOCK_SKEW_MS);
+  return timed(() => verify(bytes, signature, keyring, at));
 }
+
+/** How far ahead of this host's clock a signature's creation time may be. */
+export const CLOCK_SKEW_MS = 5 * 60_000;
 
 type Outcome = { readonly ok: boolean; readonly detail: string; readonly weak?: boolean };
 
@@ -225,7 +232,8 @@ function rejection(err: unknown, who: string, what: string, created: Date | null
     return `bad signature by ${who} (${what}): the bytes are not the ones signed (changed, truncated, or the signature of another file)`;
   }
   if (created !== null && created > at) {
-    return `signature by ${who} was made ${iso(created)}, ${Math.round((created.getTime() - at.getTime()) / 1000)} s after this host's time ${iso(at)}: check the clock (NTP)`;
+    const host = at.getTime() - CLOCK_SKEW_MS;
+    return `signature by ${who} was made ${iso(created)}, ${Math.round((created.getTime() - host) / 1000)} s after this host's time ${iso(new Date(host))}: check the clock (NTP)`;
   }
   const hint =
     !pinned && /too weak|Insecure/i.test(msg) ? ` (openpgp's defaults; only the pinned InterNIC key ${INTERNIC_KEY_FINGERPRINT} may use DSA/SHA-1)` : '';

@@ -123,7 +123,7 @@ export const command: Command = {
           `  ${dig} no-such-tld. A +norec     # NXDOMAIN, answered locally (half of real root traffic)`,
           `  ${dig} com. DS +dnssec +norec    # DS with its RRSIG (--dnssec keep)`,
           `  ${dig} . ZONEMD +norec           # the zone's own digest (RFC 8976)`,
-          `  ${dig} www.many. A +norec +ignore  # a referral too big for 512 bytes: TC, then over TCP with +tcp`,
+          `  ${dig} www.many. A +norec +noedns +ignore  # 13 NS + glue do not fit 512 bytes: TC (without +ignore dig retries over TCP)`,
           `  curl -s ${ops}/status`,
           `  rootmirror check --server ${at.address}:${at.port} --root-hints ${join(work, 'root.hints')} --root-port ${rootPort} --root-family 4`,
           '',

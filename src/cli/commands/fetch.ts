@@ -12,7 +12,7 @@ import { stderrLog, type RefreshLog } from '../../refresh/log.js';
 import { parseLayers } from '../../refresh/pipeline.js';
 import { Refresher } from '../../refresh/refresher.js';
 import { DEFAULT_JITTER_MS, DEFAULT_REFRESH_MS, DEFAULT_RETRY_MS } from '../../refresh/scheduler.js';
-import { loadVerifiers, VerifierUnavailableError } from '../../refresh/verifier.js';
+import { loadVerifiers } from '../../refresh/verifier.js';
 import { createZonePipeline } from '../../refresh/zone-pipeline.js';
 import { ZoneStore, type OnExpired } from '../../server/zone-store.js';
 import { UsageError, bool, list, num, str, type Command, type OptionSpec, type ParsedArgs } from '../options.js';
@@ -81,16 +81,7 @@ export const command: Command = {
     const config = mirrorConfigFromArgs(args);
     const verbose = bool(args, 'verbose');
     const log = quietLog(verbose);
-    let verifiers;
-    try {
-      verifiers = await loadVerifiers(config);
-    } catch (err) {
-      if (err instanceof VerifierUnavailableError) {
-        process.stderr.write(`rootmirror fetch: ${err.message} (or use --verify none)\n`);
-        return 1;
-      }
-      throw err;
-    }
+    const verifiers = await loadVerifiers(config);
     const pipeline = createZonePipeline({ layers: config.layers, dnssec: (str(args, 'dnssec') ?? 'keep') as 'keep' | 'strip', verifiers });
     const refresher = new Refresher({
       dataDir: new DataDir(config.dataDir),

@@ -15,6 +15,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ readonly command: Comman
   check: () => import('./commands/check.js'),
   serve: () => import('./commands/serve.js'),
   fetch: () => import('./commands/fetch.js'),
+  'print-config': () => import('./commands/print-config.js'),
 };
 
 /** Error classes whose message is meant for the operator (one per stage, see docs/ARCHITECTURE.md). */

@@ -16,6 +16,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ readonly command: Comman
   serve: () => import('./commands/serve.js'),
   fetch: () => import('./commands/fetch.js'),
   'print-config': () => import('./commands/print-config.js'),
+  healthcheck: () => import('./commands/healthcheck.js'),
 };
 
 /** Error classes whose message is meant for the operator (one per stage, see docs/ARCHITECTURE.md). */

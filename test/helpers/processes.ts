@@ -73,10 +73,17 @@ export interface RootmirrorProcess extends Daemon {
  * `node [nodeArgs] bin/rootmirror ARGS` with exactly `env` (plus PATH); resolves
  * on its JSON "ready" log line, rejects if it exits first.
  */
-export function startRootmirror(args: readonly string[], env: Record<string, string> = {}, nodeArgs: readonly string[] = [], bin = BIN): Promise<RootmirrorProcess> {
+export function startRootmirror(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  nodeArgs: readonly string[] = [],
+  bin = BIN,
+  spawnOpts: Pick<SpawnOptions, 'uid' | 'gid'> = {},
+): Promise<RootmirrorProcess> {
   const child = spawn(process.execPath, [...nodeArgs, bin, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...spawnOpts,
   });
   const d = track(child);
   return new Promise((resolve, reject) => {

@@ -43,7 +43,8 @@ describe('resolverConfig', () => {
     expect(t('unbound')).toMatch(/^stub-zone:\n {4}name: "\."\n {4}stub-addr: 127\.53\.53\.53\n/m);
     expect(t('unbound')).toMatch(/^ {4}do-not-query-localhost: no$/m);
     expect(t('bind')).toMatch(/^zone "\." \{\n {4}type static-stub;\n {4}server-addresses \{ 127\.53\.53\.53; \};\n\};$/m);
-    expect(t('knot-resolver')).toMatch(/^modules\.unload\('priming'\)\nhints\.root\(\{ \['rootmirror\.'\] = \{ '127\.53\.53\.53' \} \}\)$/m);
+    expect(t('knot-resolver')).toMatch(/^modules\.load\('hints > iterate'\)\nmodules\.unload\('priming'\)\nhints\.root\(\{ \['rootmirror\.'\] = \{ '127\.53\.53\.53' \} \}\)$/m);
+    expect(t('knot-resolver')).toMatch(/^ {4}hints\.set\(l \.\. '\.root-servers\.net 127\.53\.53\.53'\)$/m);
     expect(t('pdns-recursor')).toMatch(/^forward-zones=\.=127\.53\.53\.53$/m);
   });
 });

@@ -5,13 +5,13 @@
 
 import { spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, connect, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeQuery, decode, udpExchange } from './helpers/dns-client.js';
-import { isRoot, startRootmirror, type RootmirrorProcess } from './helpers/processes.js';
+import { freePort, isRoot, startRootmirror, type RootmirrorProcess } from './helpers/processes.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const ZONE = join(REPO, 'test/fixtures/root-zone/root.zone.2026082201');
@@ -157,14 +157,6 @@ describe('Dockerfile (hadolint-style rules)', () => {
     }
   });
 });
-
-async function freePort(host: string): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, host, r));
-  const p = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 function runHealthcheck(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   const hc = exec(one('HEALTHCHECK', final).args.replace(/^(--\S+ )*CMD /, ''));

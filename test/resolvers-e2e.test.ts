@@ -11,6 +11,11 @@
 //   127.62.0.4   Unbound, validating, stub-zone → keep mirror
 //   127.62.0.5   Unbound, validating, stub-zone → strip mirror (must fail)
 //   127.62.0.6   Unbound, validating, auth-zone (the printed alternative) → keep mirror
+//   127.62.0.7   BIND (named), validating, static-stub → keep mirror      } run when
+//                (BIND only listens on addresses configured on an interface:
+//                 it takes client queries on 127.0.0.1, a free port)
+//   127.62.0.8   Knot Resolver (kresd), validating, root hints → keep      } installed
+//   127.62.0.9   PowerDNS Recursor, validating, forward-zones → keep      }
 // The root zone is test/fixtures/signed/small.zone with the glue moved to
 // 127.62.0.2 and the real DS of the test. key made here, signed with the
 // fixture keys, so test/fixtures/signed/trust-anchor.ds anchors it.
@@ -22,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, dig, findProgram, isRoot, metric, startDaemon, startRootmirror, waitTcp, type Daemon, type RootmirrorProcess } from './helpers/processes.js';
+import { BIN, dig, findProgram, freePort, isRoot, metric, startDaemon, startRootmirror, waitTcp, type Daemon, type RootmirrorProcess } from './helpers/processes.js';
 
 const FIX = fileURLToPath(new URL('./fixtures/signed/', import.meta.url));
 const KSK = join(FIX, 'K.+008+04667');
@@ -37,6 +42,9 @@ const IP = {
   unboundKeep: '127.62.0.4',
   unboundStrip: '127.62.0.5',
   unboundAuthZone: '127.62.0.6',
+  bind: '127.62.0.7',
+  kresd: '127.62.0.8',
+  pdns: '127.62.0.9',
 } as const;
 
 const tools = {
@@ -295,5 +303,157 @@ describe.skipIf(skipReason !== undefined)('Unbound through rootmirror', () => {
     expect(readFileSync(join(tmp, 'root.zone'), 'utf8')).toMatch(/ZONEMD/);
     const m = await (await fetch(`http://${keep.ready.http}/metrics`)).text();
     expect(metric(m, 'rootmirror_dns_queries_total', { transport: 'tcp', qtype: 'AXFR', rcode: 'NOERROR' })).toBeGreaterThanOrEqual(1);
+  });
+});
+
+// The other validating resolvers print-config knows; they run when installed
+// (bind9, knot-resolver, pdns-recursor) and are skipped otherwise.
+const named = findProgram('named');
+const kresd = findProgram('kresd');
+const pdns = findProgram('pdns_recursor');
+/** The fixture trust anchor's DS fields: `4667 8 2 7f10…`. */
+const anchorDs = (): string[] => readFileSync(ANCHOR, 'utf8').trim().split(/\s+/).slice(4);
+
+async function expectValidated(server: string, d: Daemon, port = 53): Promise<void> {
+  const r = await dig(server, 'www.test.', 'A', ['+rec', '+dnssec'], port);
+  expect(r.status, r.raw + d.log()).toBe('NOERROR');
+  expect(r.flags, r.raw).toContain('ad');
+  expect(r.answer).toContain('www.test. 3600 IN A 192.0.2.80');
+  const n = await dig(server, 'nonexistent-tld.', 'A', ['+rec', '+dnssec'], port);
+  expect(n.status, n.raw + d.log()).toBe('NXDOMAIN');
+}
+
+describe.skipIf(skipReason !== undefined || named === undefined)('BIND through rootmirror (--dnssec keep)', () => {
+  /** named.conf: test-only options, then `zones` (from print-config). */
+  async function startNamed(name: string, zones: string): Promise<{ d: Daemon; port: number; dir: string }> {
+    const dir = join(tmp, name);
+    mkdirSync(dir);
+    const port = await freePort('127.0.0.1');
+    const [tag, alg, digestType, digest] = anchorDs();
+    writeFileSync(
+      join(dir, 'named.conf'),
+      `// test-only settings
+options {
+    directory "${dir}";
+    pid-file "${dir}/named.pid";
+    session-keyfile "${dir}/session.key";
+    managed-keys-directory "${dir}";
+    listen-on port ${port} { 127.0.0.1; };
+    listen-on-v6 { none; };
+    query-source address ${IP.bind};
+    transfer-source ${IP.bind};
+    recursion yes;
+    allow-query { 127.0.0.0/8; };
+    allow-recursion { 127.0.0.0/8; };
+    dnssec-validation yes;
+};
+controls { };
+trust-anchors { . static-ds ${tag} ${alg} ${digestType} "${digest}"; };
+
+// from rootmirror print-config bind
+${zones}`,
+    );
+    const check = spawnSync(findProgram('named-checkconf') ?? 'named-checkconf', [join(dir, 'named.conf')], { encoding: 'utf8' });
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+    const d = startDaemon(named!, ['-g', '-4', '-n', '1', '-c', join(dir, 'named.conf')]);
+    daemons.push(d);
+    await waitTcp('127.0.0.1', port, 15_000, 'named').catch((e: Error) => {
+      throw new Error(`${e.message}: ${d.log()}`);
+    });
+    return { d, port, dir };
+  }
+
+  it('static-stub for ".": validates www.test. A (AD)', async () => {
+    const { stdout, stderr } = printConfig('bind', IP.keep, 'keep');
+    expect(stderr).toBe('');
+    const { d, port } = await startNamed('bind-static-stub', stdout);
+    await expectValidated('127.0.0.1', d, port);
+  });
+
+  it('the printed mirror-zone alternative: transfers the zone from rootmirror, validates it, answers (AD)', async () => {
+    const { stdout } = printConfig('bind', IP.keep, 'keep');
+    const lines = stdout.split('\n');
+    const alt = lines.slice(lines.indexOf('// zone "." {')).filter((l) => l.startsWith('// ')).map((l) => l.slice(3));
+    const { d, port, dir } = await startNamed('bind-mirror', alt.join('\n') + '\n');
+    const deadline = Date.now() + 15_000;
+    while (!/mirror zone loaded|transferred serial 2026110100/.test(d.log()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(d.log()).toMatch(/zone \.\/IN: transferred serial 2026110100/);
+    expect(readFileSync(join(dir, 'db.root.mirror')).length).toBeGreaterThan(0);
+    await expectValidated('127.0.0.1', d, port);
+  });
+});
+
+describe.skipIf(skipReason !== undefined || kresd === undefined)('Knot Resolver through rootmirror (--dnssec keep)', () => {
+  // kresd ignores glue on 127.0.0.0/8 (lib/layer/iterate.c), so the TLD servers of
+  // this test are out of its reach: it is asked what the root zone itself answers.
+  it('root hints → the mirror: validated root answers (AD), and still from the mirror once ". NS" is cached', async () => {
+    const { stdout, stderr } = printConfig('knot-resolver', IP.keep, 'keep');
+    expect(stderr).toBe('');
+    const dir = join(tmp, 'kresd');
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, 'kresd.conf'),
+      `-- test-only settings
+net.listen('${IP.kresd}', 53, { kind = 'dns' })
+net.ipv6 = false
+net.outgoing_v4('${IP.kresd}')
+cache.open(10 * MB, 'lmdb://${dir}/cache')
+trust_anchors.remove('.')
+trust_anchors.add('${readFileSync(ANCHOR, 'utf8').trim()}')
+
+-- from rootmirror print-config knot-resolver
+${stdout}`,
+    );
+    const d = startDaemon(kresd!, ['-n', '-c', join(dir, 'kresd.conf'), dir]);
+    daemons.push(d);
+    await waitTcp(IP.kresd, 53, 15_000, 'kresd');
+    const queries = async () => metric(await (await fetch(`http://${keep.ready.http}/metrics`)).text(), 'rootmirror_dns_queries_total');
+    const ns = await dig(IP.kresd, '.', 'NS', ['+rec', '+dnssec']);
+    expect(ns.status, ns.raw + d.log()).toBe('NOERROR');
+    expect(ns.flags).toContain('ad');
+    // ". NS" (the real roots' names) is cached now; without the hints for those
+    // names kresd would look them up and send the next questions to the real roots.
+    for (const [qname, qtype, rcode] of [
+      ['nonexistent-tld.', 'A', 'NXDOMAIN'],
+      ['com.', 'DS', 'NOERROR'],
+      ['unsigned.', 'DS', 'NOERROR'],
+    ] as const) {
+      const before = await queries();
+      const r = await dig(IP.kresd, qname, qtype, ['+rec', '+dnssec']);
+      expect(r.status, `${qname} ${qtype}\n${r.raw}`).toBe(rcode);
+      expect(r.flags, `${qname} ${qtype}\n${r.raw}`).toContain('ad');
+      expect(await queries(), `${qname} ${qtype} asked of the mirror`).toBeGreaterThan(before);
+    }
+  });
+});
+
+describe.skipIf(skipReason !== undefined || pdns === undefined)('PowerDNS Recursor through rootmirror (--dnssec keep)', () => {
+  it('forward-zones=.: validates www.test. A (AD)', async () => {
+    const { stdout, stderr } = printConfig('pdns-recursor', IP.keep, 'keep');
+    expect(stderr).toBe('');
+    const dir = join(tmp, 'pdns');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'recursor.lua'), `clearTA('.')\naddTA('.', '${anchorDs().join(' ')}')\n`);
+    writeFileSync(
+      join(dir, 'recursor.conf'),
+      `# test-only settings
+local-address=${IP.pdns}
+local-port=53
+allow-from=127.0.0.0/8
+query-local-address=${IP.pdns}
+dnssec=validate
+daemon=no
+socket-dir=${dir}
+lua-config-file=${dir}/recursor.lua
+# the TLD servers of this test are on loopback, which PowerDNS refuses to query by default
+dont-query=
+
+# from rootmirror print-config pdns-recursor
+${stdout}`,
+    );
+    const d = startDaemon(pdns!, [`--config-dir=${dir}`]);
+    daemons.push(d);
+    await waitTcp(IP.pdns, 53, 15_000, 'pdns_recursor');
+    await expectValidated(IP.pdns, d);
   });
 });

@@ -4,7 +4,7 @@
 
 import { execFile, spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -98,6 +98,15 @@ export function startRootmirror(
     });
     child.once('exit', (code) => reject(new Error(`rootmirror exited ${code} before ready: ${d.log()}`)));
   });
+}
+
+/** A TCP port nothing listens on right now, for daemons that cannot take port 0. */
+export async function freePort(host: string): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, host, r));
+  const p = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return p;
 }
 
 /** Poll until a TCP connect to host:port succeeds (the daemon is listening). */

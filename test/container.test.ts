@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeQuery, decode, udpExchange } from './helpers/dns-client.js';
-import { freePort, isRoot, startRootmirror, type RootmirrorProcess } from './helpers/processes.js';
+import { assertBuilt, freePort, isRoot, startRootmirror, type RootmirrorProcess } from './helpers/processes.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const ZONE = join(REPO, 'test/fixtures/root-zone/root.zone.2026082201');
@@ -179,6 +179,7 @@ describe("the image's command line, run here", () => {
   const asImageUser = isRoot && (statSync(REPO).mode & 0o005) === 0o005;
 
   beforeAll(async () => {
+    assertBuilt();
     data = mkdtempSync(join(tmpdir(), 'rootmirror-container-'));
     if (asImageUser) chownSync(data, 1000, 1000);
     env = {

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN } from './helpers/processes.js';
+import { BIN, assertBuilt } from './helpers/processes.js';
 
 let server: http.Server;
 let port: number;
@@ -14,6 +14,7 @@ let status = 200;
 const paths: string[] = [];
 
 beforeAll(async () => {
+  assertBuilt();
   server = http.createServer((req, res) => {
     paths.push(req.url ?? '');
     if (status === 0) return; // never answer

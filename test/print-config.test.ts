@@ -3,9 +3,11 @@
 // (That the snippets work is test/resolvers-e2e.test.ts's job.)
 
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { RESOLVERS, STRIP_WARNING, resolverConfig } from '../src/cli/resolver-config.js';
-import { BIN } from './helpers/processes.js';
+import { BIN, assertBuilt } from './helpers/processes.js';
+
+beforeAll(assertBuilt);
 
 function run(args: string[], env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, 'print-config', ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });

@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, dig, findProgram, freePort, isRoot, metric, startDaemon, startRootmirror, waitTcp, type Daemon, type RootmirrorProcess } from './helpers/processes.js';
+import { BIN, assertBuilt, dig, findProgram, freePort, isRoot, metric, startDaemon, startRootmirror, waitTcp, type Daemon, type RootmirrorProcess } from './helpers/processes.js';
 
 const FIX = fileURLToPath(new URL('./fixtures/signed/', import.meta.url));
 const KSK = join(FIX, 'K.+008+04667');
@@ -159,6 +159,7 @@ async function mirror(address: string, dnssec: 'strip' | 'keep', zone: string): 
 
 beforeAll(async () => {
   if (skipReason !== undefined) return;
+  assertBuilt();
   tmp = mkdtempSync(join(tmpdir(), 'rootmirror-resolvers-'));
   const zone = buildWorld();
   const nsd = startDaemon(tools.nsd!, ['-d', '-c', join(tmp, 'nsd.conf')]);

@@ -10,6 +10,13 @@ import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/rootmirror', import.meta.url));
 
+/** bin/rootmirror runs dist/: say so instead of failing obscurely (`npm test` builds first). */
+export function assertBuilt(): void {
+  if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)))) {
+    throw new Error('dist/cli/main.js is missing: run `npm run build` first (`npm test` does)');
+  }
+}
+
 /** Absolute path of a program, looked up in the sbin directories too (dnscache, nsd, unbound live there). */
 export function findProgram(name: string): string | undefined {
   for (const dir of ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/sbin', '/usr/local/bin']) {

@@ -15,6 +15,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ readonly command: Comman
   check: () => import('./commands/check.js'),
   serve: () => import('./commands/serve.js'),
   fetch: () => import('./commands/fetch.js'),
+  'print-config': () => import('./commands/print-config.js'),
+  healthcheck: () => import('./commands/healthcheck.js'),
   demo: () => import('./commands/demo.js'),
 };
 

@@ -48,6 +48,8 @@ export interface ServerCounters {
   readonly dropped: number;
   readonly tcpConnections: number;
   readonly fallbackForwarded: number;
+  /** Queries with DO set while the zone is served with --dnssec strip (a validating resolver that will fail). */
+  readonly doOnStripped?: number;
 }
 
 export interface OpsSnapshot {

@@ -52,6 +52,7 @@ function counterAdapter(c: ServerCounters): () => OpsCounters {
     dropped: c.dropped,
     tcpConnections: c.tcpOpen,
     fallbackForwarded: c.fallbackForwarded,
+    doOnStripped: c.doOnStripped,
   });
 }
 

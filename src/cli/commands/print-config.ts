@@ -1,0 +1,52 @@
+// `rootmirror print-config RESOLVER`: the snippet (or commands) that points a
+// resolver at rootmirror for the root zone, on stdout, ready to paste or
+// redirect; warnings (a validating resolver and --dnssec strip, a port the
+// resolver cannot use) on stderr. The address and DNSSEC mode default to what
+// `serve` reads from the same ROOTMIRROR_LISTEN and ROOTMIRROR_DNSSEC.
+
+import net from 'node:net';
+import { RESOLVERS, resolverConfig, type Resolver } from '../resolver-config.js';
+import { UsageError, list, str, suggest, type Command } from '../options.js';
+
+const DEFAULT_LISTEN = '127.53.53.53:53';
+
+/** `ADDR`, `ADDR:PORT` or `[V6]:PORT`; a bare address means port 53. */
+export function parseMirrorAddress(text: string, what: string): { address: string; port: number } {
+  if (net.isIP(text) !== 0) return { address: text, port: 53 };
+  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text) ?? /^([^:[\]]+):(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || net.isIP(m[1]!) === 0 || port < 1 || port > 65535) {
+    throw new UsageError(`${what} "${text}": expected an IP address, ADDR:PORT or [IPv6]:PORT`);
+  }
+  return { address: m[1]!, port };
+}
+
+const UNSPECIFIED = new Set(['0.0.0.0', '::', '0:0:0:0:0:0:0:0']);
+
+export const command: Command = {
+  name: 'print-config',
+  summary: 'print what to add to dnscache, Unbound, BIND, Knot Resolver or PowerDNS Recursor to use the mirror for the root',
+  usage: RESOLVERS.join('|'),
+  options: [
+    { name: 'address', type: 'string', metavar: 'ADDR[:PORT]', env: false, help: 'where the resolver reaches rootmirror (default: the first --listen address)' },
+    { name: 'listen', type: 'list', metavar: 'ADDR:PORT', default: [DEFAULT_LISTEN], help: 'the addresses `rootmirror serve` listens on (the same variable serve reads)' },
+    { name: 'dnssec', type: 'string', choices: ['strip', 'keep'], default: 'strip', help: 'the DNSSEC mode `rootmirror serve` runs with (the same variable serve reads)' },
+  ],
+  async run(args) {
+    if (args.positionals.length !== 1) throw new UsageError(`expected one resolver: ${RESOLVERS.join(', ')}`);
+    const name = args.positionals[0]!;
+    if (!(RESOLVERS as readonly string[]).includes(name)) {
+      const hint = suggest(name, RESOLVERS);
+      throw new UsageError(`unknown resolver "${name}"${hint !== undefined ? `; did you mean "${hint}"?` : ''} (one of ${RESOLVERS.join(', ')})`);
+    }
+    const given = str(args, 'address');
+    const mirror = given !== undefined ? parseMirrorAddress(given, '--address') : parseMirrorAddress(list(args, 'listen')[0] ?? DEFAULT_LISTEN, '--listen');
+    if (UNSPECIFIED.has(mirror.address)) {
+      throw new UsageError(`rootmirror listens on the wildcard ${mirror.address}: give the address the resolver should use with --address`);
+    }
+    const cfg = resolverConfig(name as Resolver, { ...mirror, dnssec: (str(args, 'dnssec') ?? 'strip') as 'strip' | 'keep' });
+    process.stdout.write(cfg.text);
+    for (const w of cfg.warnings) process.stderr.write(`rootmirror print-config: warning: ${w}\n`);
+    return 0;
+  },
+};

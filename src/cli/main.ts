@@ -15,6 +15,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ readonly command: Comman
   check: () => import('./commands/check.js'),
   serve: () => import('./commands/serve.js'),
   fetch: () => import('./commands/fetch.js'),
+  verify: () => import('./commands/verify.js'),
   'print-config': () => import('./commands/print-config.js'),
   healthcheck: () => import('./commands/healthcheck.js'),
   demo: () => import('./commands/demo.js'),

@@ -1,0 +1,144 @@
+// `rootmirror verify FILE [--sig FILE] [--origin NAME] [--at TIME]`: the
+// verification a refresh does, offline, on any zone file, one line per step
+// with its timing. Every requested layer runs even after one fails, so the
+// operator sees the whole picture; exit 0 only if all of them pass.
+
+import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+import { Name } from '../../dns/name.js';
+import { RRType } from '../../dns/types.js';
+import type { Layer } from '../../refresh/data-dir.js';
+import { parseLayers } from '../../refresh/pipeline.js';
+import { loadVerifiers } from '../../refresh/verifier.js';
+import type { VerifyInput } from '../../refresh/zone-pipeline.js';
+import type { AllSignaturesReport } from '../../verify/dnssec.js';
+import type { Verdict } from '../../verify/verdict.js';
+import { findZoneProblems } from '../../zone/checks.js';
+import { parseZoneText } from '../../zone/parser.js';
+import { UsageError, bool, list, str, type Command, type OptionSpec } from '../options.js';
+import { MIRROR_OPTIONS } from './fetch.js';
+
+const SHARED = MIRROR_OPTIONS.filter((o) => ['pgp-key', 'trust-anchors', 'verify'].includes(o.name));
+
+const OPTIONS: readonly OptionSpec[] = [
+  { name: 'sig', type: 'string', metavar: 'FILE', env: false, help: 'detached OpenPGP signature of FILE (default: FILE.sig, for X.gz X.sig, when it exists)' },
+  { name: 'origin', type: 'string', metavar: 'NAME', env: false, help: 'origin for relative names in FILE (default: the owner of the first SOA record)' },
+  { name: 'at', type: 'string', metavar: 'TIME', env: false, help: 'check DNSSEC signature validity windows as of this ISO 8601 time, e.g. 2026-08-01T00:00:00Z (default: now)' },
+  { name: 'verify-all-signatures', type: 'boolean', env: false, help: 'also check every RRSIG in the zone against the validated DNSKEY set' },
+  ...SHARED,
+];
+
+export const command: Command = {
+  name: 'verify',
+  summary: 'check a zone file offline, layer by layer (PGP, ZONEMD, DNSSEC), with timings',
+  usage: 'FILE',
+  options: OPTIONS,
+  async run(args) {
+    if (args.positionals.length !== 1) throw new UsageError('expected exactly one zone FILE');
+    const file = args.positionals[0]!;
+    const at = parseAt(str(args, 'at'));
+    let layers: Layer[];
+    try {
+      layers = parseLayers(str(args, 'verify') ?? 'pgp,zonemd,dnssec');
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const given = str(args, 'origin');
+
+    const out = (step: string, ok: boolean, detail: string, ms?: number): void => {
+      process.stdout.write(`${step.padEnd(8)} ${ok ? 'ok    ' : 'FAILED'} ${detail}${ms !== undefined ? ` (${fmtMs(ms)})` : ''}\n`);
+    };
+    let allReport: AllSignaturesReport | undefined;
+    const verifiers = await loadVerifiers(
+      { pgpKeys: list(args, 'pgp-key'), trustAnchors: list(args, 'trust-anchors'), layers },
+      { allSignatures: bool(args, 'verify-all-signatures'), onAllSignatures: (r) => (allReport = r) },
+    );
+
+    const raw = new Uint8Array(await readFile(file));
+    const bytes = raw[0] === 0x1f && raw[1] === 0x8b ? new Uint8Array(gunzipSync(raw)) : raw;
+    const sigPath = str(args, 'sig') ?? (file.endsWith('.gz') ? `${file.slice(0, -3)}.sig` : `${file}.sig`);
+    const signature = await readSignature(sigPath, str(args, 'sig') !== undefined);
+
+    const named = given ?? soaOwner(bytes);
+    const origin = named !== undefined ? Name.fromText(named.endsWith('.') ? named : `${named}.`) : undefined;
+    let t0 = performance.now();
+    const records = parseZoneText(bytes, { file, ...(origin !== undefined ? { origin } : {}) });
+    const soa = records.find((r) => r.type === RRType.SOA);
+    const zoneOrigin = origin ?? soa?.name ?? Name.root;
+    out('parse', true, `${records.length} records, origin ${zoneOrigin.toString()}${soa === undefined ? ', no SOA' : ''}`, performance.now() - t0);
+    t0 = performance.now();
+    const problems = findZoneProblems(records, zoneOrigin);
+    out('checks', problems.length === 0, problems.length === 0 ? 'zone checks pass' : `${problems.length} problem(s): ${problems.slice(0, 3).map((p) => p.message).join('; ')}`, performance.now() - t0);
+
+    const input: VerifyInput = { bytes, signature, records, origin: zoneOrigin };
+    const failed: string[] = problems.length > 0 ? ['checks'] : [];
+    const run = async (layer: Layer, f: () => Promise<Verdict>): Promise<void> => {
+      let v: Verdict;
+      try {
+        v = await f();
+      } catch (err) {
+        v = { ok: false, detail: (err as Error).message, ms: 0 };
+      }
+      out(layer, v.ok, v.detail + (v.weak ? ' [weak]' : ''), v.ms);
+      if (!v.ok) failed.push(layer);
+    };
+    if (layers.includes('pgp')) {
+      await run('pgp', () =>
+        signature === undefined
+          ? Promise.resolve({ ok: false, detail: `no signature: ${sigPath} not found (give --sig FILE, or leave pgp out of --verify)`, ms: 0 })
+          : // PGP signatures do not expire: they are checked as of now (a key re-signed
+            // since, like InterNIC's in 2022, is not valid "at" an older --at).
+            verifiers.pgp(input, Date.now()),
+      );
+    }
+    if (layers.includes('zonemd')) await run('zonemd', () => verifiers.zonemd(input));
+    if (layers.includes('dnssec')) await run('dnssec', () => verifiers.dnssec(input, at));
+    const all = allReport as AllSignaturesReport | undefined;
+    if (all !== undefined) {
+      out('all-sigs', all.failed === 0, `${all.verified} of ${all.count} RRSIGs verified, ${all.failed} failed, ${all.unusable} unsupported`, all.ms);
+    }
+    const skipped = (['pgp', 'zonemd', 'dnssec'] as const).filter((l) => !layers.includes(l));
+    process.stdout.write(
+      failed.length === 0
+        ? `verified: ${file} at ${new Date(at).toISOString()}${skipped.length > 0 ? ` (not checked: ${skipped.join(', ')})` : ''}\n`
+        : `NOT verified: ${file}: ${failed.join(', ')} failed\n`,
+    );
+    return failed.length === 0 ? 0 : 1;
+  },
+};
+
+/**
+ * The owner of the first SOA record when it is written as an absolute name: the
+ * default origin, so zone files with relative names (RFC 8976 Appendix A) need
+ * no --origin.
+ */
+function soaOwner(bytes: Uint8Array): string | undefined {
+  const head = Buffer.from(bytes.subarray(0, 64 * 1024)).toString('latin1');
+  const m = /^(\S+\.)[ \t]+(?:(?:\d+|IN)[ \t]+){0,2}SOA[ \t]/im.exec(head);
+  return m?.[1];
+}
+
+function parseAt(text: string | undefined): number {
+  if (text === undefined) return Date.now();
+  // ISO 8601 with a date; a zone (Z or ±hh:mm) is required so the meaning does not depend on the host.
+  if (!/^\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d))?$/.test(text)) {
+    throw new UsageError(`--at "${text}": expected ISO 8601 such as 2026-08-01T00:00:00Z`);
+  }
+  const t = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
+  if (Number.isNaN(t)) throw new UsageError(`--at "${text}": not a valid time`);
+  return t;
+}
+
+/** The signature file: an explicit --sig must exist; the implicit FILE.sig may not. */
+async function readSignature(path: string, explicit: boolean): Promise<Uint8Array | undefined> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (err) {
+    if (explicit || (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return undefined;
+  }
+}
+
+function fmtMs(ms: number): string {
+  return ms >= 100 ? `${Math.round(ms)} ms` : `${ms.toFixed(1)} ms`;
+}

@@ -92,7 +92,7 @@ export class Responder {
       }
       if (body.truncated) this.counters.truncated++;
       this.counters.countQuery(transport, q.qtype, t.rcode);
-      return assemble(v.id, v.rd, v.cd, t.aa, t.rcode, q, body, v.edns);
+      return assemble(v.id, v.rd, v.cd, t.aa, t.rcode, q, body, q.qname.wire.length - t.anchorLength, v.edns);
     } catch (e) {
       this.counters.servfailOnException++;
       this.counters.countQuery(transport, q.qtype, Rcode.SERVFAIL);
@@ -161,8 +161,21 @@ function flags(opcode: number, aa: boolean, tc: boolean, rd: boolean, cd: boolea
   return QR | (opcode << 11) | (aa ? AA : 0) | (tc ? TC : 0) | (rd ? RD : 0) | (cd ? CD : 0) | (rcode & 0x0f);
 }
 
-/** Header + the client's question (its case) + a cached body with pointers moved + OPT. */
-function assemble(id: number, rd: boolean, cd: boolean, aa: boolean, rcode: number, q: Question, body: Body, edns: Edns | undefined): Uint8Array {
+/**
+ * Header + the client's question (its case) + a cached body with its pointers
+ * moved by `shift` (question name length minus the anchor's, answer-cache.ts) + OPT.
+ */
+function assemble(
+  id: number,
+  rd: boolean,
+  cd: boolean,
+  aa: boolean,
+  rcode: number,
+  q: Question,
+  body: Body,
+  shift: number,
+  edns: Edns | undefined,
+): Uint8Array {
   const qwire = q.qname.wire;
   const qlen = qwire.length + 4;
   const opt = edns !== undefined;
@@ -177,7 +190,7 @@ function assemble(id: number, rd: boolean, cd: boolean, aa: boolean, rcode: numb
   out.set(body.bytes, o);
   for (const p of body.pointers) {
     const at = o + p;
-    const target = (((out[at]! & 0x3f) << 8) | out[at + 1]!) + qlen;
+    const target = (((out[at]! & 0x3f) << 8) | out[at + 1]!) + shift;
     out[at] = 0xc0 | (target >>> 8);
     out[at + 1] = target & 0xff;
   }

@@ -142,7 +142,7 @@ export function buildZone(input: Iterable<ResourceRecord>, opts: BuildOptions): 
   // Referrals do not depend on the question below the cut: build them once.
   for (const node of delegations) {
     const ns = node.rrsets.get(RRType.NS)!;
-    const additional = glueFor(ns);
+    const additional = inDomainFirst(glueFor(ns), node.name);
     const plain = result('referral', Rcode.NOERROR, false, [], ns.records, additional);
     let dnssec = plain;
     if (!strip) {
@@ -215,6 +215,19 @@ export function glue(
     }
   }
   return out;
+}
+
+/**
+ * A referral's glue with the in-domain part first (A, then AAAA), then the
+ * rest (sibling glue, A then AAAA). RFC 9471 §3.1: all in-domain glue must fit
+ * or the response is truncated (TC); sibling glue (§3.2) may be left out. When
+ * a UDP answer is cut to size, the records that go are then the optional ones.
+ */
+export function inDomainFirst(glue: readonly ResourceRecord[], cut: Name): ResourceRecord[] {
+  const inside: ResourceRecord[] = [];
+  const outside: ResourceRecord[] = [];
+  for (const rr of glue) (rr.name.isSubdomainOf(cut) ? inside : outside).push(rr);
+  return outside.length === 0 || inside.length === 0 ? [...glue] : [...inside, ...outside];
 }
 
 /**

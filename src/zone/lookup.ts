@@ -2,7 +2,8 @@
 // RFC 1034 §4.3.2 (steps 3a-3c: answer, referral, name error) with the DNSSEC
 // additions of RFC 4035 §3.1 (RRSIGs, DS or NSEC in referrals, NSEC proofs for
 // NODATA and NXDOMAIN), RFC 8482 for ANY. Where the RFCs leave a choice, NSD
-// 4.6's is taken, because the server is diff-tested against NSD:
+// 4.6's is taken, because the server is diff-tested against NSD
+// (test/differential-nsd.test.ts):
 //   - positive answers carry the apex NS RRset in AUTHORITY (and its glue),
 //     except for NS, DNSKEY, DS and ANY questions (NSD with minimal-responses: no);
 //   - ANY at the apex is answered with the SOA RRset only; elsewhere with one RRset;

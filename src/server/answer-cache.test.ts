@@ -1,0 +1,130 @@
+// The answer cache: bodies encoded once after a stand-in question (the
+// anchor), moved to any real question; UDP cuts at RRset boundaries, exact to
+// the octet; TC only when something needed is left out. Found by the NSD
+// differential test (test/differential-nsd.test.ts); checked here on its own.
+
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readMessage } from '../dns/message-reader.js';
+import { Name } from '../dns/name.js';
+import { canonicalRdata } from '../dns/rdata.js';
+import { RRType } from '../dns/types.js';
+import { buildZone } from '../zone/build.js';
+import { parseZoneText } from '../zone/parser.js';
+import type { Zone } from '../zone/zone.js';
+import { Acl, LOOPBACK } from './acl.js';
+import { bodyWithin, templateFor } from './answer-cache.js';
+import { ServerCounters } from './counters.js';
+import { Responder } from './respond.js';
+import { ZoneStore } from './zone-store.js';
+
+const SMALL = readFileSync(new URL('../../test/fixtures/signed/small.zone.signed', import.meta.url));
+const zoneOf = (extra = ''): Zone => buildZone(parseZoneText(SMALL.toString('latin1') + extra, { file: 'small.zone.signed' }), { dnssec: 'keep' });
+
+function responder(zone: Zone): Responder {
+  const store = new ZoneStore();
+  store.swap(zone);
+  return new Responder({ store, counters: new ServerCounters(), allowQuery: new Acl(LOOPBACK) });
+}
+
+function query(name: string, type: number, edns?: { payload: number; dnssecOk: boolean }): Uint8Array {
+  const wire = Name.fromText(name).wire;
+  const b = Buffer.alloc(12 + wire.length + 4 + (edns ? 11 : 0));
+  b.writeUInt16BE(0x1234, 0);
+  b.writeUInt16BE(1, 4);
+  b.set(wire, 12);
+  let o = b.writeUInt16BE(type, 12 + wire.length);
+  o = b.writeUInt16BE(1, o);
+  if (edns) {
+    b.writeUInt16BE(1, 10);
+    b.writeUInt16BE(RRType.OPT, o + 1);
+    b.writeUInt16BE(edns.payload, o + 3);
+    b[o + 7] = edns.dnssecOk ? 0x80 : 0;
+  }
+  return b;
+}
+
+/** Records as comparable strings: owner key, type, canonical RDATA (names in RDATA take the question's case too). */
+const text = (rrs: readonly { name: Name; type: number; rdata: Uint8Array }[]): string[] =>
+  rrs.map((r) => `${r.name.key} ${r.type} ${Buffer.from(canonicalRdata(r.type, r.rdata)).toString('hex')}`).sort();
+
+describe('answers encoded once, moved to each question', () => {
+  const zone = zoneOf();
+  const r = responder(zone);
+
+  it('names compress against the question: the many. referral is 810 octets, as computed in test/fixtures/README.md', () => {
+    const out = r.answer(query('www.many.', RRType.A), 'tcp', '127.0.0.1') as Uint8Array;
+    expect(out.length).toBe(810);
+  });
+
+  it('the same referral reads back right under questions of every depth and case', () => {
+    const want = readMessage(r.answer(query('many.', RRType.A), 'tcp', '127.0.0.1') as Uint8Array);
+    for (const q of ['www.many.', 'A.B.C.D.MaNy.', `${'x'.repeat(63)}.${'y'.repeat(63)}.${'z'.repeat(63)}.many.`]) {
+      const out = r.answer(query(q, RRType.A), 'udp', '127.0.0.1') as Uint8Array;
+      const got = readMessage(r.answer(query(q, RRType.A), 'tcp', '127.0.0.1') as Uint8Array);
+      expect(got.questions[0]!.name.toString()).toBe(q);
+      expect(text(got.authorities)).toEqual(text(want.authorities));
+      expect(text(got.additionals)).toEqual(text(want.additionals));
+      // Owners written as pointers into the question take its case (0x20 echo, as NSD does).
+      expect(got.authorities[0]!.name.toString()).toBe(q.slice(q.length - 'many.'.length));
+      expect(readMessage(out).header.tc).toBe(true);
+    }
+  });
+
+  it('positive answers and NXDOMAIN read back right too', () => {
+    for (const [q, t] of [['.', RRType.SOA], ['CoM.', RRType.DS], ['nope.', RRType.A], ['a.b.nope.', RRType.AAAA]] as const) {
+      const m = readMessage(r.answer(query(q, t, { payload: 1232, dnssecOk: true }), 'udp', '127.0.0.1') as Uint8Array);
+      expect(m.answers.length + m.authorities.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('cutting a UDP answer to size', () => {
+  // test2. has one in-domain name server with two addresses, and a sibling one
+  // that comes first in canonical NS order (shorter first label).
+  const zone = zoneOf(`
+test2.			172800	IN	NS	nsxx.test2.
+test2.			172800	IN	NS	ns1.test.
+nsxx.test2.		172800	IN	A	192.0.2.1
+nsxx.test2.		172800	IN	A	192.0.2.2
+`);
+  const r = responder(zone);
+
+  it('fills to the octet in whole RRsets, and sets TC only when in-domain glue is left out (RFC 9471)', () => {
+    const t = templateFor(zone, Name.fromText('x.test2.'), RRType.A, false);
+    const full = bodyWithin(t, 65535);
+    expect([full.nscount, full.arcount, full.truncated]).toEqual([2, 3, false]);
+    // In-domain glue first: nsxx.test2. (2 A), then the sibling ns1.test. (1 A).
+    const owners = readMessage(r.answer(query('x.test2.', RRType.A), 'tcp', '127.0.0.1') as Uint8Array).additionals.map((a) => a.name.key);
+    expect(owners).toEqual(['nsxx.test2.', 'nsxx.test2.', 'ns1.test.']);
+
+    const budget = 12 + full.bytes.length; // everything fits exactly
+    expect(bodyWithin(t, budget)).toBe(full);
+    const noSibling = bodyWithin(t, budget - 1);
+    expect([noSibling.arcount, noSibling.truncated]).toEqual([2, false]);
+    // One octet short of both nsxx.test2. addresses: the RRset goes whole, and TC is set.
+    const lastGlueEnd = noSibling.bytes.length;
+    const cut = bodyWithin(t, 12 + lastGlueEnd - 1);
+    expect([cut.nscount, cut.arcount, cut.truncated]).toEqual([2, 0, true]);
+  });
+
+  it('a positive answer drops the apex NS from AUTHORITY (optional) before it sets TC', () => {
+    const t = templateFor(zone, Name.root, RRType.SOA, false);
+    const full = bodyWithin(t, 65535);
+    expect([full.ancount, full.nscount, full.arcount > 0]).toEqual([1, 13, true]);
+    const answerOnly = t.ends[0]!;
+    const b = bodyWithin(t, 12 + answerOnly);
+    expect([b.ancount, b.nscount, b.arcount, b.truncated]).toEqual([1, 0, 0, false]);
+    expect(bodyWithin(t, 12 + answerOnly - 1).truncated).toBe(true);
+  });
+
+  it('never exceeds 512 octets without EDNS, whatever the question length', () => {
+    for (let n = 1; n <= 60; n += 7) {
+      const out = r.answer(query(`${'a'.repeat(n)}.many.`, RRType.A), 'udp', '127.0.0.1') as Uint8Array;
+      expect(out.length).toBeLessThanOrEqual(512);
+      expect(out.length).toBeGreaterThan(512 - 28); // one more AAAA would not have fitted
+      const m = readMessage(out);
+      expect([m.header.tc, m.authorities.length]).toEqual([true, 13]);
+    }
+  });
+});

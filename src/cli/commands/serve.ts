@@ -25,7 +25,7 @@ import { buildZone } from '../../zone/build.js';
 import { parseZoneText } from '../../zone/parser.js';
 import type { DnssecMode } from '../../zone/zone.js';
 import { UsageError, list, num, str, type Command, type OptionSpec, type ParsedArgs } from '../options.js';
-import { MIRROR_OPTIONS, mirrorConfigFromArgs } from './fetch.js';
+import { MIRROR_OPTIONS, mirrorConfigFromArgs, verifierOptions } from './fetch.js';
 
 const DEFAULT_ROOT_HINTS = PACKAGE_KEYS_DIR + 'root.hints';
 
@@ -63,7 +63,7 @@ async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs):
   const layers = args.explicit.has('verify') ? parseLayers(str(args, 'verify') ?? 'none') : [];
   if (layers.length > 0) {
     const config = mirrorConfigFromArgs(args);
-    const verifiers = await loadVerifiers(config);
+    const verifiers = await loadVerifiers(config, verifierOptions(args));
     const pipeline = createZonePipeline({ layers, dnssec, verifiers });
     const bytes = new Uint8Array(await readFile(path));
     let signature: Uint8Array | undefined;
@@ -123,7 +123,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
   });
   if (zoneFile === undefined) {
     const config = mirrorConfigFromArgs(args);
-    mirror = await startMirror({ config, store, dnssec, verifiers: await loadVerifiers(config), log });
+    mirror = await startMirror({ config, store, dnssec, verifiers: await loadVerifiers(config, verifierOptions(args)), log });
   }
   const isFirstWorker = !cluster.isWorker || cluster.worker?.id === 1;
   let monitoring: Monitoring | undefined;

@@ -15,16 +15,15 @@ import type { AllSignaturesReport } from '../../verify/dnssec.js';
 import type { Verdict } from '../../verify/verdict.js';
 import { findZoneProblems } from '../../zone/checks.js';
 import { parseZoneText } from '../../zone/parser.js';
-import { UsageError, bool, list, str, type Command, type OptionSpec } from '../options.js';
-import { MIRROR_OPTIONS } from './fetch.js';
+import { UsageError, list, str, type Command, type OptionSpec } from '../options.js';
+import { MIRROR_OPTIONS, verifierOptions } from './fetch.js';
 
-const SHARED = MIRROR_OPTIONS.filter((o) => ['pgp-key', 'trust-anchors', 'verify'].includes(o.name));
+const SHARED = MIRROR_OPTIONS.filter((o) => ['pgp-key', 'trust-anchors', 'verify', 'verify-all-signatures'].includes(o.name));
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'sig', type: 'string', metavar: 'FILE', env: false, help: 'detached OpenPGP signature of FILE (default: FILE.sig, for X.gz X.sig, when it exists)' },
   { name: 'origin', type: 'string', metavar: 'NAME', env: false, help: 'origin for relative names in FILE (default: the owner of the first SOA record)' },
   { name: 'at', type: 'string', metavar: 'TIME', env: false, help: 'check DNSSEC signature validity windows as of this ISO 8601 time, e.g. 2026-08-01T00:00:00Z (default: now)' },
-  { name: 'verify-all-signatures', type: 'boolean', env: false, help: 'also check every RRSIG in the zone against the validated DNSKEY set' },
   ...SHARED,
 ];
 
@@ -51,7 +50,7 @@ export const command: Command = {
     let allReport: AllSignaturesReport | undefined;
     const verifiers = await loadVerifiers(
       { pgpKeys: list(args, 'pgp-key'), trustAnchors: list(args, 'trust-anchors'), layers },
-      { allSignatures: bool(args, 'verify-all-signatures'), onAllSignatures: (r) => (allReport = r) },
+      { ...verifierOptions(args), onAllSignatures: (r) => (allReport = r) },
     );
 
     const raw = new Uint8Array(await readFile(file));

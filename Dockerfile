@@ -45,6 +45,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 COPY --from=build /src/dist ./dist
 COPY bin ./bin
 COPY keys ./keys
+COPY demo ./demo
 # The base image's unprivileged "node" user (uid 1000) owns only the data dir.
 USER node
 VOLUME ["/var/lib/rootmirror"]

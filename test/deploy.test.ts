@@ -18,8 +18,11 @@ const K8S = join(DEPLOY, 'kubernetes/resolver-with-rootmirror.yaml');
 const COMPOSE = join(DEPLOY, 'compose/docker-compose.yml');
 
 const systemdAnalyze = findProgram('systemd-analyze');
-const python = findProgram('python3');
-const hasYaml = python !== undefined && spawnSync(python, ['-c', 'import yaml'], { stdio: 'ignore' }).status === 0;
+// The first python3 with PyYAML: the one on PATH, else Debian's (python3-yaml, installed by .ci/run).
+const python = [findProgram('python3'), '/usr/bin/python3'].find(
+  (p) => p !== undefined && spawnSync(p, ['-c', 'import yaml'], { stdio: 'ignore' }).status === 0,
+);
+const hasYaml = python !== undefined;
 if (systemdAnalyze === undefined) process.stderr.write('deploy.test: systemd-analyze not installed: unit file checks skipped\n');
 if (!hasYaml) process.stderr.write('deploy.test: python3 with PyYAML not available: YAML checks skipped\n');
 

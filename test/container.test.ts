@@ -150,7 +150,7 @@ describe('Dockerfile (hadolint-style rules)', () => {
       .filter((i) => i.cmd === 'COPY' && !i.args.includes('--from='))
       .flatMap((i) => i.args.split(' ').slice(0, -1))
       .map((s) => s.replace(/^\.\//, ''));
-    expect(sources.sort()).toEqual(['bin', 'keys', 'package-lock.json', 'package-lock.json', 'package.json', 'package.json', 'src', 'tsconfig.json']);
+    expect(sources.sort()).toEqual(['bin', 'demo', 'keys', 'package-lock.json', 'package-lock.json', 'package.json', 'package.json', 'src', 'tsconfig.json']);
     for (const s of sources) {
       expect(existsSync(join(REPO, s)), s).toBe(true);
       expect(ignore.some((p) => p === s || p === `${s}/` || p === `/${s}`), `${s} must not be ignored`).toBe(false);

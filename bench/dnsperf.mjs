@@ -50,6 +50,7 @@ const opt = {
   outstanding: 100,
   queries: 100000,
   timeout: 2,
+  rounds: 1,
   serverCpus: '1',
   loadCpus: '0',
   dnssec: 'strip',
@@ -63,6 +64,8 @@ const USAGE = `usage: node bench/dnsperf.mjs [options]
   --warmup S          warm-up before it (${opt.warmup})
   --rate QPS          fixed-rate phase (${opt.rate}), --rate-duration S (${opt.rateDuration})
   --clients N         dnsperf -c (${opt.clients}); --outstanding N: dnsperf -q (${opt.outstanding})
+  --rounds N          run the whole sequence N times; the table shows each
+                      server's median round by max qps (default 1)
   --queries N         query file size (${opt.queries}), made by bench/querymix.mjs
   --zone FILE         root zone (${opt.zone.slice(ROOT.length + 1)})
   --dnssec strip|keep strip: everyone serves the stripped zone, no EDNS (default);
@@ -93,6 +96,7 @@ const USAGE = `usage: node bench/dnsperf.mjs [options]
       case '--clients': opt.clients = num(i); i++; break;
       case '--outstanding': opt.outstanding = num(i); i++; break;
       case '--queries': opt.queries = num(i); i++; break;
+      case '--rounds': opt.rounds = num(i); i++; break;
       case '--zone': opt.zone = resolve(val(i)); i++; break;
       case '--dnssec': opt.dnssec = val(i); i++; break;
       case '--edns': opt.edns = true; break;
@@ -317,6 +321,17 @@ function expandCpus(list) {
   }
   return [...new Set(out)].sort((x, y) => x - y).join(',');
 }
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+/** CPU seconds (user + system, all threads) used so far by the server's process tree. */
+function cpuSeconds(pid) {
+  let ticks = 0;
+  for (const p of procTree(pid)) {
+    const stat = safeRead(`/proc/${p}/stat`);
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(f[11] ?? 0) + Number(f[12] ?? 0); // fields 14 and 15: utime, stime
+  }
+  return ticks / CLK_TCK;
+}
 function pinning(pid) {
   const seen = new Set();
   for (const p of procTree(pid)) {
@@ -345,7 +360,7 @@ const VERSIONS = {
 };
 
 // --- the run ----------------------------------------------------------------------------------------
-const results = [];
+const rounds = []; // every measurement, round by round
 const started = new Date();
 const meta = {
   date: started.toISOString(),
@@ -359,42 +374,50 @@ log(`${servers.length} servers, zone ${meta.zone} (${tlds.size} TLDs, --dnssec $
   `server CPU ${opt.serverCpus}, dnsperf CPU ${opt.loadCpus}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 
 try {
-  for (const name of servers) {
-    const s = SERVERS[name];
-    const cpusFor = s.allCpus ? allCpus : opt.serverCpus;
-    const env = { PEER_CPUS: cpusFor, PEER_THREADS: String(s.threads ?? 1), PEER_DNSSEC: opt.dnssec };
-    if (name === 'tinydns') env.PEER_LOG = '/dev/null'; // one log line per query otherwise
-    const zone = name === 'tinydns' ? tinydnsData : name.startsWith('rootmirror') ? opt.zone : name === 'echo' ? '-' : peerZone;
-    log(`${name}: starting on ${s.addr}:${s.port} (CPU ${cpusFor}${s.threads ? `, ${s.threads} workers` : ''})`);
-    const r = { name, addr: `${s.addr}:${s.port}`, cpus: cpusFor, version: VERSIONS[name] };
-    results.push(r);
-    let peer;
-    try {
-      peer = await startPeer(s.peer, zone, s.addr, s.port, { env, readyTimeoutMs: 120_000 });
-      running.add(peer);
-      let died = false;
-      void peer.exited.then(() => (died = true));
-      r.pinnedTo = pinning(peer.pid);
-      if (r.pinnedTo.some((c) => expandCpus(c) !== expandCpus(cpusFor))) log(`${name}: WARNING threads on CPUs ${r.pinnedTo.join(' ')}, asked for ${cpusFor}`);
-      if (opt.warmup > 0) {
-        r.warmup = parseSummary(await run('taskset', dnsperfArgs(s, opt.warmup, ['-c', String(opt.clients), '-q', String(opt.outstanding)])));
-      }
-      r.max = parseSummary(await run('taskset', dnsperfArgs(s, opt.duration, ['-c', String(opt.clients), '-q', String(opt.outstanding)])));
-      r.max.problems = mixProblems(name, r.max);
-      log(`${name}: ${Math.round(r.max.qps).toLocaleString('en')} qps, lost ${r.max.lost}, response ${r.max.responseBytes} B${r.max.problems.length ? `, WRONG MIX: ${r.max.problems.join(', ')}` : ''}`);
-      r.rate = await ratePhase(name, s);
-      if (r.rate.qps < 0.95 * opt.rate) log(`${name}: WARNING the fixed-rate phase reached only ${Math.round(r.rate.qps)} qps`);
-      log(`${name}: @${opt.rate} qps: lost ${r.rate.lost}, p99 ${fmtMs(r.rate.p99Ms)}, max ${fmtMs(r.rate.maxLatencyMs)}` +
-        (r.rate.wrongRcodes ? `, ${r.rate.wrongRcodes} WRONG RCODES: ${r.rate.wrongExamples.join('; ')}` : ''));
-      r.memory = memory(peer.pid);
-      if (died) throw new Error(`${name} died during the run\n${peer.stderr}`);
-    } catch (e) {
-      r.error = e.message.split('\n').slice(0, 6).join(' | ');
-      log(`${name}: FAILED: ${e.message}`);
-    } finally {
-      if (peer) {
-        await peer.stop();
-        running.delete(peer);
+  for (let round = 1; round <= opt.rounds; round++) {
+    if (opt.rounds > 1) log(`round ${round} of ${opt.rounds}`);
+    for (const name of servers) {
+      const s = SERVERS[name];
+      const cpusFor = s.allCpus ? allCpus : opt.serverCpus;
+      const env = { PEER_CPUS: cpusFor, PEER_THREADS: String(s.threads ?? 1), PEER_DNSSEC: opt.dnssec };
+      if (name === 'tinydns') env.PEER_LOG = '/dev/null'; // one log line per query otherwise
+      const zone = name === 'tinydns' ? tinydnsData : name.startsWith('rootmirror') ? opt.zone : name === 'echo' ? '-' : peerZone;
+      log(`${name}: starting on ${s.addr}:${s.port} (CPU ${cpusFor}${s.threads ? `, ${s.threads} workers` : ''})`);
+      const r = { name, round, addr: `${s.addr}:${s.port}`, cpus: cpusFor, version: VERSIONS[name] };
+      rounds.push(r);
+      let peer;
+      try {
+        peer = await startPeer(s.peer, zone, s.addr, s.port, { env, readyTimeoutMs: 120_000 });
+        running.add(peer);
+        let died = false;
+        void peer.exited.then(() => (died = true));
+        r.pinnedTo = pinning(peer.pid);
+        r.memoryAtStart = memory(peer.pid);
+        if (r.pinnedTo.some((c) => expandCpus(c) !== expandCpus(cpusFor))) log(`${name}: WARNING threads on CPUs ${r.pinnedTo.join(' ')}, asked for ${cpusFor}`);
+        if (opt.warmup > 0) {
+          r.warmup = parseSummary(await run('taskset', dnsperfArgs(s, opt.warmup, ['-c', String(opt.clients), '-q', String(opt.outstanding)])));
+        }
+        let cpu0 = cpuSeconds(peer.pid);
+        r.max = parseSummary(await run('taskset', dnsperfArgs(s, opt.duration, ['-c', String(opt.clients), '-q', String(opt.outstanding)])));
+        r.max.cpuUsPerQuery = ((cpuSeconds(peer.pid) - cpu0) * 1e6) / r.max.completed;
+        r.max.problems = mixProblems(name, r.max);
+        log(`${name}: ${Math.round(r.max.qps).toLocaleString('en')} qps, lost ${r.max.lost}, response ${r.max.responseBytes} B${r.max.problems.length ? `, WRONG MIX: ${r.max.problems.join(', ')}` : ''}`);
+        cpu0 = cpuSeconds(peer.pid);
+        r.rate = await ratePhase(name, s);
+        r.rate.cpuUsPerQuery = ((cpuSeconds(peer.pid) - cpu0) * 1e6) / r.rate.completed;
+        if (r.rate.qps < 0.95 * opt.rate) log(`${name}: WARNING the fixed-rate phase reached only ${Math.round(r.rate.qps)} qps`);
+        log(`${name}: @${opt.rate} qps: lost ${r.rate.lost}, p99 ${fmtMs(r.rate.p99Ms)}, max ${fmtMs(r.rate.maxLatencyMs)}` +
+          (r.rate.wrongRcodes ? `, ${r.rate.wrongRcodes} WRONG RCODES: ${r.rate.wrongExamples.join('; ')}` : ''));
+        r.memory = memory(peer.pid);
+        if (died) throw new Error(`${name} died during the run\n${peer.stderr}`);
+      } catch (e) {
+        r.error = e.message.split('\n').slice(0, 6).join(' | ');
+        log(`${name}: FAILED: ${e.message}`);
+      } finally {
+        if (peer) {
+          await peer.stop();
+          running.delete(peer);
+        }
       }
     }
   }
@@ -403,6 +426,13 @@ try {
 }
 meta.host.loadavgAfter = loadavg();
 meta.seconds = Math.round((Date.now() - started) / 1000);
+
+// The table's row per server: its median round by max qps (a failed round counts as 0).
+const results = servers.map((name) => {
+  const mine = rounds.filter((r) => r.name === name).sort((a, b) => (a.max?.qps ?? 0) - (b.max?.qps ?? 0));
+  const median = mine[Math.floor((mine.length - 1) / 2)];
+  return { ...median, qpsRounds: mine.map((r) => Math.round(r.max?.qps ?? 0)) };
+});
 
 // --- report --------------------------------------------------------------------------------------------
 function fmtMs(ms) {
@@ -415,11 +445,19 @@ const fmtMb = (m) => (Number.isFinite(m) ? `${m < 10 ? m.toFixed(1) : Math.round
 const fmtMem = (m) => (m.processes === 1 ? fmtMb(m.rssMb) : `Σ ${fmtMb(m.rssMb)}, PSS ${fmtMb(m.pssMb)} (${m.processes} proc)`);
 const LABEL = { 'rootmirror-w2': 'rootmirror --workers 2' };
 const rm = results.find((r) => r.name === 'rootmirror' && r.max);
+// Same data, same answers: a DNS server whose average response differs much from
+// rootmirror's serves something else (BIND drops expired RRSIGs at load, for one).
+// tinydns is expected to differ (no AAAA glue, no EDNS), echo returns the query.
+for (const r of rounds) {
+  if (!rm || !r.max || r.name === 'echo' || r.name === 'tinydns') continue;
+  const ratio = r.max.responseBytes / rm.max.responseBytes;
+  if (Math.abs(ratio - 1) > 0.1) r.sizeWarning = `average response ${r.max.responseBytes} B vs rootmirror's ${rm.max.responseBytes} B: not serving the same data?`;
+}
 const rows = results.map((r) => {
   const label = `${LABEL[r.name] ?? r.name}${r.error ? ' (failed)' : ''}`;
-  if (!r.max) return [label, '–', '–', '–', '–', '–', '–', '–', '–', '–', '–'];
+  if (!r.max) return [label, ...Array(11).fill('–')];
   const ratio = rm && r !== rm ? (rm.max.qps / r.max.qps).toFixed(2) : '';
-  const flag = (r.max.problems?.length || r.rate?.wrongRcodes) ? ' ⚠' : '';
+  const flag = r.max.problems?.length || r.rate?.wrongRcodes || r.sizeWarning ? ' ⚠' : '';
   return [
     label + flag,
     fmtQps(r.max.qps),
@@ -430,11 +468,12 @@ const rows = results.map((r) => {
     r.rate ? fmtMs(r.rate.p99Ms) : '–',
     r.rate ? fmtMs(r.rate.maxLatencyMs) : '–',
     r.rate ? String(r.rate.lost) : '–',
+    r.rate && Number.isFinite(r.rate.cpuUsPerQuery) ? r.rate.cpuUsPerQuery.toFixed(1) : '–',
     r.memory ? fmtMem(r.memory) : '–',
     `${r.max.responseBytes} B`,
   ];
 });
-const head = ['server', 'qps (max)', 'rootmirror ÷ it', 'avg lat', 'max lat', 'lost', `p99 @${opt.rate / 1000}k`, `max @${opt.rate / 1000}k`, `lost @${opt.rate / 1000}k`, 'RSS', 'avg resp'];
+const head = ['server', 'qps (max)', 'rootmirror ÷ it', 'avg lat', 'max lat', 'lost', `p99 @${opt.rate / 1000}k`, `max @${opt.rate / 1000}k`, `lost @${opt.rate / 1000}k`, `CPU µs/q @${opt.rate / 1000}k`, 'RSS', 'avg resp'];
 const table = [
   `| ${head.join(' | ')} |`,
   `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
@@ -469,7 +508,7 @@ const header =
   `max: ${opt.duration} s, dnsperf -c ${opt.clients} -q ${opt.outstanding}; fixed rate ${opt.rate} qps for ${opt.rateDuration} s; ` +
   `servers on CPU ${opt.serverCpus} (rootmirror --workers 2 on ${allCpus}), dnsperf on CPU ${opt.loadCpus}; ` +
   `load average ${meta.host.loadavgBefore.map((x) => x.toFixed(2)).join(' ')} before, ${meta.host.loadavgAfter.map((x) => x.toFixed(2)).join(' ')} after.`;
-const failures = results.filter((r) => r.error || r.max?.problems?.length || r.rate?.wrongRcodes);
+const failures = rounds.filter((r) => r.error || r.max?.problems?.length || r.rate?.wrongRcodes || r.sizeWarning);
 const md = [
   `### ${started.toISOString().slice(0, 10)}${quick ? ' (short run)' : ''}`,
   '',
@@ -478,13 +517,14 @@ const md = [
   table,
   '',
   ...checks,
-  ...(failures.length ? ['', ...failures.map((r) => `- ⚠ ${r.name}: ${r.error ?? [...(r.max?.problems ?? []), ...(r.rate?.wrongExamples ?? [])].join('; ')}`)] : []),
+  ...(opt.rounds > 1 ? ['', `Median of ${opt.rounds} rounds; max qps per round: ${results.map((r) => `${r.name} ${r.qpsRounds.map((q) => fmtQps(q)).join('/')}`).join(', ')}.`] : []),
+  ...(failures.length ? ['', ...failures.map((r) => `- ⚠ ${r.name}${opt.rounds > 1 ? ` (round ${r.round})` : ''}: ${r.error ?? [...(r.max?.problems ?? []), ...(r.rate?.wrongExamples ?? []), ...(r.sizeWarning ? [r.sizeWarning] : [])].join('; ')}`)] : []),
   '',
 ].join('\n');
 
 mkdirSync(opt.out, { recursive: true });
 const stamp = started.toISOString().replace(/[:.]/g, '-');
-writeFileSync(join(opt.out, `dnsperf-${stamp}.json`), JSON.stringify({ meta, results }, null, 2) + '\n');
+writeFileSync(join(opt.out, `dnsperf-${stamp}.json`), JSON.stringify({ meta, results, rounds }, null, 2) + '\n');
 writeFileSync(join(opt.out, `dnsperf-${stamp}.md`), md);
 console.log(md);
 log(`results in ${join(opt.out, `dnsperf-${stamp}.{json,md}`)}, ${meta.seconds} s`);

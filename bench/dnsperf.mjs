@@ -51,6 +51,7 @@ const opt = {
   queries: 100000,
   timeout: 2,
   rounds: 1,
+  nodeFlags: undefined, // start-peer.sh's default: the deployed --max-semi-space-size=2
   serverCpus: '1',
   loadCpus: '0',
   dnssec: 'strip',
@@ -72,6 +73,7 @@ const USAGE = `usage: node bench/dnsperf.mjs [options]
                       keep: signed zone, dnsperf sets DO (tinydns still stripped)
   --edns              dnsperf -e (EDNS0 without DO) in strip mode
   --server-cpus LIST  taskset for the servers (${opt.serverCpus}; rootmirror-w2 gets server+load CPUs)
+  --node-flags FLAGS  node flags for rootmirror (default: the deployed --max-semi-space-size=2)
   --load-cpus LIST    taskset for dnsperf (${opt.loadCpus})
   --out DIR           results directory (bench/results)`;
 {
@@ -101,6 +103,7 @@ const USAGE = `usage: node bench/dnsperf.mjs [options]
       case '--dnssec': opt.dnssec = val(i); i++; break;
       case '--edns': opt.edns = true; break;
       case '--server-cpus': opt.serverCpus = val(i); i++; break;
+      case '--node-flags': opt.nodeFlags = val(i); i++; break;
       case '--load-cpus': opt.loadCpus = val(i); i++; break;
       case '--out': opt.out = resolve(val(i)); i++; break;
       case '-h': case '--help': console.log(USAGE); process.exit(0);
@@ -147,16 +150,20 @@ if (cpus().length < 2) log(`only ${cpus().length} CPU: server and dnsperf share 
 
 // --- cleanup on every way out -------------------------------------------------------------
 const work = mkdtempSync(join(tmpdir(), 'rootmirror-bench.'));
-const running = new Set();
+const running = new Set(); // peers
+const loaders = new Set(); // dnsperf processes
 let cleaned = false;
 async function cleanup() {
   if (cleaned) return;
   cleaned = true;
+  for (const c of loaders) c.kill('SIGTERM');
   await Promise.all([...running].map((p) => p.stop()));
   rmSync(work, { recursive: true, force: true });
 }
+let interrupted = false;
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
+    interrupted = true;
     log(`${sig}: stopping servers`);
     void cleanup().then(() => process.exit(130));
   });
@@ -166,6 +173,8 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 function run(cmd, args, { onLine } = {}) {
   return new Promise((resolveRun, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    loaders.add(child);
+    child.on('exit', () => loaders.delete(child));
     let out = '';
     let err = '';
     if (onLine) createInterface({ input: child.stdout }).on('line', (l) => (l.startsWith('> ') ? onLine(l) : (out += l + '\n')));
@@ -377,9 +386,11 @@ try {
   for (let round = 1; round <= opt.rounds; round++) {
     if (opt.rounds > 1) log(`round ${round} of ${opt.rounds}`);
     for (const name of servers) {
+      if (interrupted) break;
       const s = SERVERS[name];
       const cpusFor = s.allCpus ? allCpus : opt.serverCpus;
       const env = { PEER_CPUS: cpusFor, PEER_THREADS: String(s.threads ?? 1), PEER_DNSSEC: opt.dnssec };
+      if (opt.nodeFlags !== undefined) env.PEER_NODE_FLAGS = opt.nodeFlags;
       if (name === 'tinydns') env.PEER_LOG = '/dev/null'; // one log line per query otherwise
       const zone = name === 'tinydns' ? tinydnsData : name.startsWith('rootmirror') ? opt.zone : name === 'echo' ? '-' : peerZone;
       log(`${name}: starting on ${s.addr}:${s.port} (CPU ${cpusFor}${s.threads ? `, ${s.threads} workers` : ''})`);
@@ -424,6 +435,7 @@ try {
 } finally {
   await cleanup();
 }
+if (interrupted) await new Promise(() => {}); // the signal handler exits; no report from half a run
 meta.host.loadavgAfter = loadavg();
 meta.seconds = Math.round((Date.now() - started) / 1000);
 

@@ -338,15 +338,22 @@ function expandCpus(list) {
   return [...new Set(out)].sort((x, y) => x - y).join(',');
 }
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
-/** CPU seconds (user + system, all threads) used so far by the server's process tree. */
+/** CPU seconds (all threads) used so far by the server's process tree: user and system. */
 function cpuSeconds(pid) {
-  let ticks = 0;
+  let user = 0;
+  let system = 0;
   for (const p of procTree(pid)) {
     const stat = safeRead(`/proc/${p}/stat`);
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(f[11] ?? 0) + Number(f[12] ?? 0); // fields 14 and 15: utime, stime
+    user += Number(f[11] ?? 0); // field 14: utime
+    system += Number(f[12] ?? 0); // field 15: stime
   }
-  return ticks / CLK_TCK;
+  return { user: user / CLK_TCK, system: system / CLK_TCK };
+}
+/** CPU µs per completed query between two cpuSeconds() readings; the user-space part apart. */
+function perQuery(before, after, completed) {
+  const user = ((after.user - before.user) * 1e6) / completed;
+  return { cpuUsPerQuery: user + ((after.system - before.system) * 1e6) / completed, userUsPerQuery: user };
 }
 function pinning(pid) {
   const seen = new Set();
@@ -417,12 +424,12 @@ try {
         }
         let cpu0 = cpuSeconds(peer.pid);
         r.max = parseSummary(await run('taskset', dnsperfArgs(s, opt.duration, ['-c', String(opt.clients), '-q', String(opt.outstanding)])));
-        r.max.cpuUsPerQuery = ((cpuSeconds(peer.pid) - cpu0) * 1e6) / r.max.completed;
+        Object.assign(r.max, perQuery(cpu0, cpuSeconds(peer.pid), r.max.completed));
         r.max.problems = mixProblems(name, r.max);
         log(`${name}: ${Math.round(r.max.qps).toLocaleString('en')} qps, lost ${r.max.lost}, response ${r.max.responseBytes} B${r.max.problems.length ? `, WRONG MIX: ${r.max.problems.join(', ')}` : ''}`);
         cpu0 = cpuSeconds(peer.pid);
         r.rate = await ratePhase(name, s);
-        r.rate.cpuUsPerQuery = ((cpuSeconds(peer.pid) - cpu0) * 1e6) / r.rate.completed;
+        Object.assign(r.rate, perQuery(cpu0, cpuSeconds(peer.pid), r.rate.completed));
         if (r.rate.qps < 0.95 * opt.rate) log(`${name}: WARNING the fixed-rate phase reached only ${Math.round(r.rate.qps)} qps`);
         log(`${name}: @${opt.rate} qps: lost ${r.rate.lost}, p99 ${fmtMs(r.rate.p99Ms)}, max ${fmtMs(r.rate.maxLatencyMs)}` +
           (r.rate.wrongRcodes ? `, ${r.rate.wrongRcodes} WRONG RCODES: ${r.rate.wrongExamples.join('; ')}` : ''));
@@ -458,6 +465,7 @@ function fmtMs(ms) {
   if (!Number.isFinite(ms)) return ms === Infinity ? 'lost' : '–';
   return ms < 1 ? `${Math.round(ms * 1000)} µs` : `${ms.toFixed(ms < 10 ? 2 : 0)} ms`;
 }
+const fmtUs = (us) => (Number.isFinite(us) ? us.toFixed(us < 100 ? 1 : 0) : '–');
 const fmtQps = (q) => (Number.isFinite(q) ? `${Math.round(q / 1000)}k` : '–');
 const fmtMb = (m) => (Number.isFinite(m) ? `${m < 10 ? m.toFixed(1) : Math.round(m)} MB` : '–');
 /** One process: its RSS. Several (forks sharing pages): the sum of RSS counts shared pages twice, so PSS too. */
@@ -487,12 +495,12 @@ const rows = results.map((r) => {
     r.rate ? fmtMs(r.rate.p99Ms) : '–',
     r.rate ? fmtMs(r.rate.maxLatencyMs) : '–',
     r.rate ? String(r.rate.lost) : '–',
-    r.rate && Number.isFinite(r.rate.cpuUsPerQuery) ? r.rate.cpuUsPerQuery.toFixed(1) : '–',
+    `${fmtUs(r.max.cpuUsPerQuery)} / ${fmtUs(r.rate?.cpuUsPerQuery)}`,
     r.memory ? fmtMem(r.memory) : '–',
     `${r.max.responseBytes} B`,
   ];
 });
-const head = ['server', 'qps (max)', 'rootmirror ÷ it', 'avg lat', 'max lat', 'lost', `p99 @${opt.rate / 1000}k`, `max @${opt.rate / 1000}k`, `lost @${opt.rate / 1000}k`, `CPU µs/q @${opt.rate / 1000}k`, 'RSS', 'avg resp'];
+const head = ['server', 'qps (max)', 'rootmirror ÷ it', 'avg lat', 'max lat', 'lost', `p99 @${opt.rate / 1000}k`, `max @${opt.rate / 1000}k`, `lost @${opt.rate / 1000}k`, `CPU µs/q max / @${opt.rate / 1000}k`, 'RSS', 'avg resp'];
 const table = [
   `| ${head.join(' | ')} |`,
   `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,

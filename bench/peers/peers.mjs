@@ -32,6 +32,7 @@ const BINARIES = {
   unbound: 'unbound',
   tinydns: 'tinydns',
   echo: 'node',
+  rootmirror: 'node',
 };
 
 const running = new Set();

@@ -11,11 +11,12 @@
 #   * if the server does not come up within PEER_READY_TIMEOUT seconds, prints
 #     the tail of its log on stderr and exits 1.
 #
-# NAME: nsd | knot | bind | unbound | tinydns | echo
+# NAME: nsd | knot | bind | unbound | tinydns | echo | rootmirror
 # ZONEFILE: a master-file root zone (RFC 1035 text, e.g. the InterNIC file).
 #   tinydns: either a tinydns "data" file (used as is, if its name ends in
 #   ".tinydns" or "/data") or a zone file, converted with zone2tinydns.mjs.
 #   echo: ignored (pass "-").
+#   rootmirror: served with `serve --zone-file` (run `npm run build` first).
 #
 # Environment:
 #   PEER_DIR            use this directory instead of a fresh mktemp -d one
@@ -28,6 +29,13 @@
 #                       one line per query there, use /dev/null for benches)
 #   PEER_PARENT_PID=PID stop (and clean up) as soon as process PID is gone;
 #                       peers.mjs sets it to the Node process
+#   PEER_DNSSEC         rootmirror --dnssec (default strip)
+#   PEER_NODE_FLAGS     node flags for rootmirror (default: the deployed
+#                       --max-semi-space-size=2, as in deploy/rootmirror.service)
+#
+# With PEER_CPUS, every thread of the server and of its child processes is
+# pinned again once it answers: Knot sets its workers' affinity itself (one
+# CPU each, round-robin), which would move them off the CPUs asked for.
 #
 # Notes per server:
 #   bind:    named only listens on addresses configured on an interface. If ADDR
@@ -41,7 +49,7 @@
 #            zones, ...) would shadow the root's data and are set to nodefault.
 set -euo pipefail
 
-usage() { echo "usage: $0 nsd|knot|bind|unbound|tinydns|echo ZONEFILE ADDR PORT" >&2; exit 2; }
+usage() { echo "usage: $0 nsd|knot|bind|unbound|tinydns|echo|rootmirror ZONEFILE ADDR PORT" >&2; exit 2; }
 [[ $# -eq 4 ]] || usage
 NAME=$1 ZONE=$2 ADDR=$3 PORT=$4
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -260,6 +268,17 @@ echo)
   need node
   CMD=(node "$HERE/echo.mjs" "$ADDR" "$PORT")
   ;;
+rootmirror)
+  need node
+  ROOT=$(cd "$HERE/../.." && pwd)
+  [[ -f "$ROOT/dist/cli/main.js" ]] || { echo "$0: $ROOT/dist is missing: run npm run build first" >&2; exit 3; }
+  if [[ "$ADDR" == *:* ]]; then AP="[$ADDR]"; else AP=$ADDR; fi
+  read -r -a NODE_FLAGS <<<"${PEER_NODE_FLAGS---max-semi-space-size=2}"
+  # --http on port 0 (any free port) and no drift monitor: nothing but the
+  # listeners, and nothing leaves the host.
+  CMD=(node "${NODE_FLAGS[@]}" "$ROOT/bin/rootmirror" serve --zone-file "$ZONE" --listen "$AP:$PORT"
+       --http "$AP:0" --monitor-interval 0 --workers "$THREADS" --dnssec "${PEER_DNSSEC:-strip}" --log-level info)
+  ;;
 *) usage ;;
 esac
 
@@ -270,7 +289,12 @@ probe() {
     grep -q 'status:' <<<"$out"
   else
     out=$(dig @"$ADDR" -p "$PORT" . SOA +norec +time=1 +tries=1 +short 2>/dev/null) || return 1
-    [[ -n "$out" && "$out" != *";"* ]]
+    [[ -n "$out" && "$out" != *";"* ]] || return 1
+  fi
+  # rootmirror --workers N: the first worker answers before the others have
+  # loaded the zone; wait for all N "ready" lines (when the log is a file).
+  if [[ "$NAME" == rootmirror && -f "$LOG" ]]; then
+    (( $(grep -c '"msg":"ready"' "$LOG") >= THREADS )) || return 1
   fi
 }
 
@@ -299,6 +323,15 @@ until probe; do
   fi
   sleep 0.1
 done
+# The server and all its processes, for re-pinning.
+tree() {
+  local p=$1 c
+  echo "$p"
+  for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do tree "$c"; done
+}
+if [[ -n "${PEER_CPUS:-}" ]]; then
+  for p in $(tree "$child"); do taskset -a -p -c "$PEER_CPUS" "$p" >/dev/null 2>&1 || true; done
+fi
 echo "READY $NAME $ADDR $PORT $child $DIR"
 
 set +e

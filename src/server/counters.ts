@@ -26,8 +26,17 @@ export class ServerCounters {
   /** Queries with DO set answered from a stripped zone. */
   doOnStripped = 0;
 
+  /** The `queries` key for each (transport, qtype, rcode) seen: built once, not per query. */
+  private readonly keys = new Map<number, string>();
+
   countQuery(transport: Transport, qtype: number, rcode: number): void {
-    const key = `${transport} ${qtype} ${rcode}`;
+    // qtype < 2^16, rcode < 2^12 (extended): one number names the triple.
+    const code = (transport === 'udp' ? 0 : 2 ** 28) + qtype * 4096 + rcode;
+    let key = this.keys.get(code);
+    if (key === undefined) {
+      key = `${transport} ${qtype} ${rcode}`;
+      this.keys.set(code, key);
+    }
     this.queries.set(key, (this.queries.get(key) ?? 0) + 1);
   }
 

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// Robustness run against the real daemon: at least 1,000,000 random and
+// mutated packets (bench/fuzz-packets.mjs) over UDP, a share over TCP, valid
+// probes interleaved whose answers must equal a clean in-process server's,
+// RSS of the daemon sampled along the way. Seeded and reproducible.
+//
+//   npm run build && node bench/fuzz.mjs [--packets 1000000] [--seed S]
+//       [--zone FILE] [--dnssec keep|strip] [--listen 127.61.1.1:0] [--lanes 4] [--batch 64] [--tcp-every 50]
+//
+// Exit status 0 only if the daemon is alive at the end, every probe matched,
+// and RSS after the run is within 64 MB of RSS after the first checkpoint.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { handled, metrics, rssKb, startDaemon, fdCount } from './daemon.mjs';
+import { probeQueries, tldsOf } from './fuzz-packets.mjs';
+import { checkAllProbes, runFuzz } from './fuzz-run.mjs';
+
+const arg = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : def;
+};
+const packets = Number(arg('packets', '1000000'));
+const seed = Number(arg('seed', String(Date.now() % 2 ** 31)));
+const zoneFile = arg('zone', fileURLToPath(new URL('../test/fixtures/root-zone/root.zone.2026082201', import.meta.url)));
+const dnssec = arg('dnssec', 'keep');
+const listen = arg('listen', `127.61.1.${1 + (process.pid % 250)}:0`);
+const lanes = Number(arg('lanes', '4'));
+const batch = Number(arg('batch', '64'));
+const tcpEvery = Number(arg('tcp-every', '50'));
+console.log(`fuzz: seed ${seed} (rerun with --seed ${seed}), ${packets} packets, zone ${zoneFile}, dnssec ${dnssec}`);
+
+const dist = (m) => import(pathToFileURL(fileURLToPath(new URL(`../dist/${m}`, import.meta.url))).href);
+const { Responder } = await dist('server/respond.js');
+const { ServerCounters } = await dist('server/counters.js');
+const { Acl, LOOPBACK } = await dist('server/acl.js');
+const { ZoneStore } = await dist('server/zone-store.js');
+const { buildZone } = await dist('zone/build.js');
+const { parseZoneText } = await dist('zone/parser.js');
+
+// The clean server: same zone, in-process, never fuzzed.
+const text = readFileSync(zoneFile);
+const store = new ZoneStore();
+store.swap(buildZone(parseZoneText(text, { file: zoneFile }), { dnssec }));
+const clean = new Responder({ store, counters: new ServerCounters(), allowQuery: new Acl(LOOPBACK) });
+const probes = probeQueries(tldsOf(text.toString('latin1')), seed).map((p) => ({
+  ...p,
+  udp: Buffer.from(clean.answer(p.query, 'udp', '127.0.0.1')),
+  tcp: Buffer.from(clean.answer(p.query, 'tcp', '127.0.0.1')),
+}));
+
+const d = await startDaemon({ zoneFile, listen, args: ['--dnssec', dnssec] });
+let crashed = null;
+void d.exited.then((e) => (crashed = e));
+const mb = (kb) => `${(kb / 1024).toFixed(1)} MB`;
+const startBad = await checkAllProbes(d.host, d.port, probes);
+const rssStart = rssKb(d.pid);
+console.log(`daemon pid ${d.pid} on ${d.host}:${d.port}, rss after start ${mb(rssStart)}, fds ${fdCount(d.pid)}, ${probes.length} probes ${startBad.length === 0 ? 'all match' : `MISMATCH ${startBad.join('; ')}`}`);
+
+const stats = await runFuzz({
+  host: d.host,
+  port: d.port,
+  seed,
+  packets,
+  probes,
+  seeds: probes.map((p) => p.query),
+  lanes,
+  batch,
+  tcpEvery,
+  rss: () => rssKb(d.pid),
+  log: (l) => console.log(`  ${l}`),
+});
+const m = crashed ? {} : await metrics(d.http);
+const endBad = crashed ? ['daemon exited'] : await checkAllProbes(d.host, d.port, probes);
+await new Promise((r) => setTimeout(r, 2000));
+const rssSettled = crashed ? NaN : rssKb(d.pid);
+const fds = fdCount(d.pid);
+const rate = Math.round(stats.sent / (stats.elapsedMs / 1000));
+const first = stats.rss[1]?.kb ?? rssStart;
+const last = stats.rss.at(-1).kb;
+
+console.log(`
+sent            ${stats.sent} packets (${stats.sentTcp} over TCP) in ${(stats.elapsedMs / 1000).toFixed(1)} s = ${rate} packets/s
+by mutator      ${Object.entries(stats.kinds).map(([k, v]) => `${k} ${v}`).join(', ')}
+daemon read     ${handled(m)} messages (answered or dropped by it) of ${stats.messages + 2 * probes.length} sent (fuzz, probes, retries, start check); malformed ${m.rootmirror_dns_malformed_total}
+responses       ${stats.responses} to fuzz packets; bad ${stats.badResponses}; over 1232 octets ${stats.oversizeResponses}
+probes          ${stats.probes} checked (${stats.tcpProbes} over TCP), ${stats.probeRetries} UDP retries, mismatches ${stats.mismatches.length}; final check of all ${probes.length} over UDP+TCP: ${endBad.length === 0 ? 'all match' : endBad.join('; ')}
+rss             start ${mb(rssStart)}, first checkpoint ${mb(first)}, end ${mb(last)}, 2 s later ${mb(rssSettled)}; samples ${stats.rss.map((s) => (s.kb / 1024).toFixed(0)).join(' ')}
+fds             ${fds}
+crashes         ${crashed ? `1 (exit ${crashed.code ?? crashed.signal})` : 0}`);
+for (const x of stats.mismatches) console.log('mismatch', x);
+for (const f of stats.failures) console.log('failure', f);
+
+const ok = !crashed && stats.mismatches.length === 0 && stats.failures.length === 0 && endBad.length === 0 && startBad.length === 0 && stats.badResponses === 0 && stats.oversizeResponses === 0 && last - first < 64 * 1024;
+if (!ok) {
+  const dump = `fuzz-failure-${seed}.json`;
+  writeFileSync(dump, JSON.stringify({ seed, stats, stderr: d.stderr() }, null, 1));
+  console.log(`FAILED; last packets and daemon stderr in ${dump}`);
+}
+if (!crashed) await d.stop();
+process.exit(ok ? 0 : 1);

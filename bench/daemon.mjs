@@ -11,13 +11,11 @@ export const BIN = fileURLToPath(new URL('../bin/rootmirror', import.meta.url));
 const HINTS = fileURLToPath(new URL('../test/fixtures/monitor/fake-roots.hints', import.meta.url));
 
 /**
- * @param {{ zoneFile: string, listen: string, args?: string[], nodeArgs?: string[] }} o
+ * @param {{ zoneFile: string, listen: string, args?: string[], nodeArgs?: string[], fdLimit?: number }} o
  * @returns {Promise<{ child: import('node:child_process').ChildProcess, pid: number, host: string, port: number, http: string, exited: Promise<{code: number|null, signal: string|null}>, stderr: () => string, stop: () => Promise<{code: number|null, signal: string|null}> }>}
  */
 export function startDaemon(o) {
-  const child = spawn(
-    process.execPath,
-    [
+  const argv = [
       ...(o.nodeArgs ?? ['--max-semi-space-size=2']),
       BIN,
       'serve',
@@ -34,9 +32,13 @@ export function startDaemon(o) {
       '--log-level',
       'info',
       ...(o.args ?? []),
-    ],
-    { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  ];
+  const opts = { env: { PATH: process.env.PATH ?? '' }, stdio: /** @type {const} */ (['ignore', 'ignore', 'pipe']) };
+  // fdLimit: run under `ulimit -n` to see what happens when accept() meets EMFILE.
+  const child =
+    o.fdLimit === undefined
+      ? spawn(process.execPath, argv, opts)
+      : spawn('/bin/sh', ['-c', `ulimit -n ${o.fdLimit} && exec "$0" "$@"`, process.execPath, ...argv], opts);
   let err = '';
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return new Promise((resolve, reject) => {

@@ -48,6 +48,8 @@ export interface ServerCounters {
   readonly dropped: number;
   readonly tcpConnections: number;
   readonly fallbackForwarded: number;
+  /** Unexpected exceptions while answering, each answered SERVFAIL. */
+  readonly servfailOnException?: number;
 }
 
 export interface OpsSnapshot {

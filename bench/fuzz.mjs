@@ -5,15 +5,22 @@
 // RSS of the daemon sampled along the way. Seeded and reproducible.
 //
 //   npm run build && node bench/fuzz.mjs [--packets 1000000] [--seed S]
-//       [--zone FILE] [--dnssec keep|strip] [--listen 127.61.1.1:0] [--lanes 4] [--batch 64] [--tcp-every 50]
+//       [--zone FILE] [--dnssec keep|strip] [--listen 127.61.1.1:0] [--lanes 4] [--batch 64] [--tcp-every 50] [--tcp-rounds 3]
 //
-// Exit status 0 only if the daemon is alive at the end, every probe matched,
-// and RSS after the run is within 64 MB of RSS after the first checkpoint.
+// Then TCP abuse (bench/tcp-abuse-run.mjs): 2,000 idle connections against the
+// cap of 256, slow writers, clients that never read or half-close, length
+// prefixes 0 and 65535.
+//
+// Exit status 0 only if the daemon is alive at the end, every probe matched
+// (before, after the fuzz, after the TCP abuse), RSS after everything is within
+// 64 MB of RSS at the first checkpoint, fds stayed under the cap and came back
+// down, and every abusive connection was closed by the daemon.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { handled, metrics, rssKb, startDaemon, fdCount } from './daemon.mjs';
 import { probeQueries, tldsOf } from './fuzz-packets.mjs';
 import { checkAllProbes, runFuzz } from './fuzz-run.mjs';
+import { runTcpAbuse } from './tcp-abuse-run.mjs';
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,6 +34,7 @@ const listen = arg('listen', `127.61.1.${1 + (process.pid % 250)}:0`);
 const lanes = Number(arg('lanes', '4'));
 const batch = Number(arg('batch', '64'));
 const tcpEvery = Number(arg('tcp-every', '50'));
+const tcpRounds = Number(arg('tcp-rounds', '3'));
 console.log(`fuzz: seed ${seed} (rerun with --seed ${seed}), ${packets} packets, zone ${zoneFile}, dnssec ${dnssec}`);
 
 const dist = (m) => import(pathToFileURL(fileURLToPath(new URL(`../dist/${m}`, import.meta.url))).href);
@@ -48,7 +56,9 @@ const probes = probeQueries(tldsOf(text.toString('latin1')), seed).map((p) => ({
   tcp: Buffer.from(clean.answer(p.query, 'tcp', '127.0.0.1')),
 }));
 
-const d = await startDaemon({ zoneFile, listen, args: ['--dnssec', dnssec] });
+// A 2 s TCP idle timeout so the TCP abuse phase sees slow writers and stalled clients closed quickly.
+const IDLE_S = 2;
+const d = await startDaemon({ zoneFile, listen, args: ['--dnssec', dnssec, '--tcp-idle-timeout', String(IDLE_S)] });
 let crashed = null;
 void d.exited.then((e) => (crashed = e));
 const mb = (kb) => `${(kb / 1024).toFixed(1)} MB`;
@@ -70,6 +80,27 @@ const stats = await runFuzz({
   log: (l) => console.log(`  ${l}`),
 });
 const m = crashed ? {} : await metrics(d.http);
+const afterUdpBad = crashed ? ['daemon exited'] : await checkAllProbes(d.host, d.port, probes);
+const rssAfterUdp = crashed ? NaN : rssKb(d.pid);
+
+// TCP abuse, then wait out the idle timeout: everything the abusers left must be closed by the daemon.
+const fdsBefore = fdCount(d.pid);
+let abuse;
+let leftOpen = NaN;
+const rssTcp = [];
+for (let round = 1; round <= tcpRounds && !crashed; round++) {
+  console.log(`tcp abuse round ${round}/${tcpRounds} (daemon fds ${fdCount(d.pid)}, --tcp-idle-timeout ${IDLE_S}s):`);
+  abuse = await runTcpAbuse({ host: d.host, port: d.port, fds: () => fdCount(d.pid), log: (l) => console.log(`  ${l}`) });
+  // The daemon, not us, must close the never-reading and 65535-prefix connections: watch its fds.
+  const deadline = Date.now() + 4 * IDLE_S * 1000;
+  while (!crashed && fdCount(d.pid) > fdsBefore + 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  leftOpen = Math.max(0, fdCount(d.pid) - fdsBefore);
+  abuse.cleanup();
+  rssTcp.push(rssKb(d.pid));
+  console.log(`  daemon sockets left open after the idle timeout: ${leftOpen}; rss ${mb(rssTcp.at(-1))}`);
+  if (leftOpen > 2) break;
+}
+await new Promise((r) => setTimeout(r, 500));
 const endBad = crashed ? ['daemon exited'] : await checkAllProbes(d.host, d.port, probes);
 await new Promise((r) => setTimeout(r, 2000));
 const rssSettled = crashed ? NaN : rssKb(d.pid);
@@ -83,14 +114,27 @@ sent            ${stats.sent} packets (${stats.sentTcp} over TCP) in ${(stats.el
 by mutator      ${Object.entries(stats.kinds).map(([k, v]) => `${k} ${v}`).join(', ')}
 daemon read     ${handled(m)} messages (answered or dropped by it) of ${stats.messages + 2 * probes.length} sent (fuzz, probes, retries, start check); malformed ${m.rootmirror_dns_malformed_total}
 responses       ${stats.responses} to fuzz packets; bad ${stats.badResponses}; over 1232 octets ${stats.oversizeResponses}
-probes          ${stats.probes} checked (${stats.tcpProbes} over TCP), ${stats.probeRetries} UDP retries, mismatches ${stats.mismatches.length}; final check of all ${probes.length} over UDP+TCP: ${endBad.length === 0 ? 'all match' : endBad.join('; ')}
-rss             start ${mb(rssStart)}, first checkpoint ${mb(first)}, end ${mb(last)}, 2 s later ${mb(rssSettled)}; samples ${stats.rss.map((s) => (s.kb / 1024).toFixed(0)).join(' ')}
-fds             ${fds}
+probes          ${stats.probes} checked (${stats.tcpProbes} over TCP), ${stats.probeRetries} UDP retries, mismatches ${stats.mismatches.length}; all ${probes.length} over UDP+TCP after the fuzz: ${afterUdpBad.length === 0 ? 'match' : afterUdpBad.join('; ')}, after the TCP abuse: ${endBad.length === 0 ? 'match' : endBad.join('; ')}
+tcp abuse       ${abuse ? JSON.stringify(abuse.stats) : '-'} (last round of ${rssTcp.length}); daemon sockets still open ${4 * IDLE_S} s later: ${leftOpen}; rss after each round ${rssTcp.map(mb).join(', ')}
+rss             start ${mb(rssStart)}, first checkpoint ${mb(first)}, end of fuzz ${mb(last)} (${mb(rssAfterUdp)} after the probe check), after TCP abuse + 2 s ${mb(rssSettled)}; fuzz samples ${stats.rss.map((s) => (s.kb / 1024).toFixed(0)).join(' ')}
+fds             ${fdsBefore} before the TCP abuse, at most ${abuse?.stats.maxFds ?? NaN} during, ${fds} at the end
 crashes         ${crashed ? `1 (exit ${crashed.code ?? crashed.signal})` : 0}`);
 for (const x of stats.mismatches) console.log('mismatch', x);
 for (const f of stats.failures) console.log('failure', f);
 
-const ok = !crashed && stats.mismatches.length === 0 && stats.failures.length === 0 && endBad.length === 0 && startBad.length === 0 && stats.badResponses === 0 && stats.oversizeResponses === 0 && last - first < 64 * 1024;
+const ok =
+  !crashed &&
+  stats.mismatches.length === 0 &&
+  stats.failures.length === 0 &&
+  [startBad, afterUdpBad, endBad].every((b) => b.length === 0) &&
+  stats.badResponses === 0 &&
+  stats.oversizeResponses === 0 &&
+  last - first < 64 * 1024 &&
+  rssSettled - first < 64 * 1024 &&
+  leftOpen <= 2 &&
+  fds <= fdsBefore + 2 &&
+  abuse.stats.maxFds < fdsBefore + 256 + 16 &&
+  abuse.stats.halfCloseAnswers === 5000;
 if (!ok) {
   const dump = `fuzz-failure-${seed}.json`;
   writeFileSync(dump, JSON.stringify({ seed, stats, stderr: d.stderr() }, null, 1));

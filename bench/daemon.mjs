@@ -7,16 +7,22 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
+import { WebSocket } from 'undici';
+
 export const BIN = fileURLToPath(new URL('../bin/rootmirror', import.meta.url));
 const HINTS = fileURLToPath(new URL('../test/fixtures/monitor/fake-roots.hints', import.meta.url));
 
 /**
- * @param {{ zoneFile: string, listen: string, args?: string[], nodeArgs?: string[], fdLimit?: number }} o
- * @returns {Promise<{ child: import('node:child_process').ChildProcess, pid: number, host: string, port: number, http: string, exited: Promise<{code: number|null, signal: string|null}>, stderr: () => string, stop: () => Promise<{code: number|null, signal: string|null}> }>}
+ * @param {{ zoneFile: string, listen: string, args?: string[], nodeArgs?: string[], fdLimit?: number, inspect?: boolean }} o
+ *   inspect: open the V8 inspector on the listen address (port 0) so `heapAfterGc()` can force a
+ *   full GC and read process.memoryUsage() in the daemon: RSS alone mixes live data with garbage
+ *   V8 has not collected yet.
+ * @returns {Promise<{ child: import('node:child_process').ChildProcess, pid: number, host: string, port: number, http: string, exited: Promise<{code: number|null, signal: string|null}>, stderr: () => string, stop: () => Promise<{code: number|null, signal: string|null}>, heapAfterGc: () => Promise<{rss: number, heapUsed: number, heapTotal: number, external: number}> }>}
  */
 export function startDaemon(o) {
   const argv = [
       ...(o.nodeArgs ?? ['--max-semi-space-size=2']),
+      ...(o.inspect ? [`--inspect=${o.listen.replace(/:\d+$/, '')}:0`] : []),
       BIN,
       'serve',
       '--zone-file',
@@ -40,12 +46,14 @@ export function startDaemon(o) {
       ? spawn(process.execPath, argv, opts)
       : spawn('/bin/sh', ['-c', `ulimit -n ${o.fdLimit} && exec "$0" "$@"`, process.execPath, ...argv], opts);
   let err = '';
+  let inspector;
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: child.stderr });
     let ready = false;
     rl.on('line', (line) => {
       if (err.length < 100_000) err += line + '\n';
+      inspector ??= /Debugger listening on (ws:\S+)/.exec(line)?.[1];
       if (ready) return;
       try {
         const j = JSON.parse(line);
@@ -65,6 +73,7 @@ export function startDaemon(o) {
             child.kill('SIGTERM');
             return exited;
           },
+          heapAfterGc: () => heapAfterGc(inspector),
         });
       } catch {
         /* not JSON */
@@ -108,4 +117,33 @@ export function handled(m) {
   let n = 0;
   for (const [k, v] of Object.entries(m)) if (k.startsWith('rootmirror_dns_queries_total') || k === 'rootmirror_dns_dropped_total') n += v;
   return n;
+}
+
+/** Through the V8 inspector: a full GC, then the daemon's process.memoryUsage() in KiB. */
+function heapAfterGc(url) {
+  if (!url) return Promise.reject(new Error('daemon started without inspect: true'));
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    let id = 0;
+    const pending = new Map();
+    const call = (method, params = {}) =>
+      new Promise((res) => {
+        pending.set(++id, res);
+        ws.send(JSON.stringify({ id, method, params }));
+      });
+    ws.onerror = (e) => reject(new Error(`inspector: ${e.message ?? e.type}`));
+    ws.onmessage = (ev) => {
+      const m = JSON.parse(String(ev.data));
+      pending.get(m.id)?.(m.result);
+      pending.delete(m.id);
+    };
+    ws.onopen = async () => {
+      await call('HeapProfiler.collectGarbage');
+      await call('HeapProfiler.collectGarbage');
+      const r = await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+      ws.close();
+      const u = JSON.parse(r.result.value);
+      resolve({ rss: u.rss >> 10, heapUsed: u.heapUsed >> 10, heapTotal: u.heapTotal >> 10, external: u.external >> 10 });
+    };
+  });
 }

@@ -12,9 +12,11 @@
 // prefixes 0 and 65535.
 //
 // Exit status 0 only if the daemon is alive at the end, every probe matched
-// (before, after the fuzz, after the TCP abuse), RSS after everything is within
-// 64 MB of RSS at the first checkpoint, fds stayed under the cap and came back
-// down, and every abusive connection was closed by the daemon.
+// (before, after the fuzz, after the TCP abuse), memory is flat (RSS at the
+// end of the fuzz within 64 MB of the first checkpoint; after a forced full GC
+// through the inspector, heap used within 8 MB of where it started, RSS within
+// 64 MB and no higher after the last TCP round than after the first), fds stayed under the cap and came back down, and every
+// abusive connection was closed by the daemon.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { handled, metrics, rssKb, startDaemon, fdCount } from './daemon.mjs';
@@ -58,11 +60,13 @@ const probes = probeQueries(tldsOf(text.toString('latin1')), seed).map((p) => ({
 
 // A 2 s TCP idle timeout so the TCP abuse phase sees slow writers and stalled clients closed quickly.
 const IDLE_S = 2;
-const d = await startDaemon({ zoneFile, listen, args: ['--dnssec', dnssec, '--tcp-idle-timeout', String(IDLE_S)] });
+const d = await startDaemon({ zoneFile, listen, args: ['--dnssec', dnssec, '--tcp-idle-timeout', String(IDLE_S)], inspect: true });
 let crashed = null;
 void d.exited.then((e) => (crashed = e));
 const mb = (kb) => `${(kb / 1024).toFixed(1)} MB`;
 const startBad = await checkAllProbes(d.host, d.port, probes);
+// Memory after a forced full GC (through the inspector): live data only, the number that must stay flat.
+const gcStart = await d.heapAfterGc();
 const rssStart = rssKb(d.pid);
 console.log(`daemon pid ${d.pid} on ${d.host}:${d.port}, rss after start ${mb(rssStart)}, fds ${fdCount(d.pid)}, ${probes.length} probes ${startBad.length === 0 ? 'all match' : `MISMATCH ${startBad.join('; ')}`}`);
 
@@ -79,15 +83,19 @@ const stats = await runFuzz({
   rss: () => rssKb(d.pid),
   log: (l) => console.log(`  ${l}`),
 });
+const first = stats.rss[1]?.kb ?? rssStart;
+const last = stats.rss.at(-1).kb;
 const m = crashed ? {} : await metrics(d.http);
 const afterUdpBad = crashed ? ['daemon exited'] : await checkAllProbes(d.host, d.port, probes);
 const rssAfterUdp = crashed ? NaN : rssKb(d.pid);
+const gcAfterUdp = crashed ? undefined : await d.heapAfterGc();
 
 // TCP abuse, then wait out the idle timeout: everything the abusers left must be closed by the daemon.
 const fdsBefore = fdCount(d.pid);
 let abuse;
 let leftOpen = NaN;
 const rssTcp = [];
+const gcTcp = [];
 for (let round = 1; round <= tcpRounds && !crashed; round++) {
   console.log(`tcp abuse round ${round}/${tcpRounds} (daemon fds ${fdCount(d.pid)}, --tcp-idle-timeout ${IDLE_S}s):`);
   abuse = await runTcpAbuse({ host: d.host, port: d.port, fds: () => fdCount(d.pid), log: (l) => console.log(`  ${l}`) });
@@ -97,17 +105,18 @@ for (let round = 1; round <= tcpRounds && !crashed; round++) {
   leftOpen = Math.max(0, fdCount(d.pid) - fdsBefore);
   abuse.cleanup();
   rssTcp.push(rssKb(d.pid));
-  console.log(`  daemon sockets left open after the idle timeout: ${leftOpen}; rss ${mb(rssTcp.at(-1))}`);
+  gcTcp.push(await d.heapAfterGc());
+  console.log(`  daemon sockets left open after the idle timeout: ${leftOpen}; rss ${mb(rssTcp.at(-1))}, after a full GC: rss ${mb(gcTcp.at(-1).rss)}, heap used ${mb(gcTcp.at(-1).heapUsed)}`);
   if (leftOpen > 2) break;
 }
 await new Promise((r) => setTimeout(r, 500));
 const endBad = crashed ? ['daemon exited'] : await checkAllProbes(d.host, d.port, probes);
-await new Promise((r) => setTimeout(r, 2000));
-const rssSettled = crashed ? NaN : rssKb(d.pid);
+// RSS during and right after the abuse includes garbage V8 has not collected
+// yet and may keep for a long time; after a forced full GC it is live data.
+const rssPeak = Math.max(...stats.rss.map((x) => x.kb), ...rssTcp);
+const gcEnd = crashed ? undefined : await d.heapAfterGc();
 const fds = fdCount(d.pid);
 const rate = Math.round(stats.sent / (stats.elapsedMs / 1000));
-const first = stats.rss[1]?.kb ?? rssStart;
-const last = stats.rss.at(-1).kb;
 
 console.log(`
 sent            ${stats.sent} packets (${stats.sentTcp} over TCP) in ${(stats.elapsedMs / 1000).toFixed(1)} s = ${rate} packets/s
@@ -116,7 +125,8 @@ daemon read     ${handled(m)} messages (answered or dropped by it) of ${stats.me
 responses       ${stats.responses} to fuzz packets; bad ${stats.badResponses}; over 1232 octets ${stats.oversizeResponses}
 probes          ${stats.probes} checked (${stats.tcpProbes} over TCP), ${stats.probeRetries} UDP retries, mismatches ${stats.mismatches.length}; all ${probes.length} over UDP+TCP after the fuzz: ${afterUdpBad.length === 0 ? 'match' : afterUdpBad.join('; ')}, after the TCP abuse: ${endBad.length === 0 ? 'match' : endBad.join('; ')}
 tcp abuse       ${abuse ? JSON.stringify(abuse.stats) : '-'} (last round of ${rssTcp.length}); daemon sockets still open ${4 * IDLE_S} s later: ${leftOpen}; rss after each round ${rssTcp.map(mb).join(', ')}
-rss             start ${mb(rssStart)}, first checkpoint ${mb(first)}, end of fuzz ${mb(last)} (${mb(rssAfterUdp)} after the probe check), after TCP abuse + 2 s ${mb(rssSettled)}; fuzz samples ${stats.rss.map((s) => (s.kb / 1024).toFixed(0)).join(' ')}
+rss             start ${mb(rssStart)}, first checkpoint ${mb(first)}, end of fuzz ${mb(last)} (${mb(rssAfterUdp)} after the probe check), peak ${mb(rssPeak)} (no forced GC); fuzz samples ${stats.rss.map((s) => (s.kb / 1024).toFixed(0)).join(' ')}
+after full GC   start: rss ${mb(gcStart.rss)} heap ${mb(gcStart.heapUsed)}; after the fuzz: rss ${mb(gcAfterUdp?.rss)} heap ${mb(gcAfterUdp?.heapUsed)}; after each TCP round: ${gcTcp.map((g) => `rss ${mb(g.rss)} heap ${mb(g.heapUsed)}`).join(', ')}; end: rss ${mb(gcEnd?.rss)} heap ${mb(gcEnd?.heapUsed)}
 fds             ${fdsBefore} before the TCP abuse, at most ${abuse?.stats.maxFds ?? NaN} during, ${fds} at the end
 crashes         ${crashed ? `1 (exit ${crashed.code ?? crashed.signal})` : 0}`);
 for (const x of stats.mismatches) console.log('mismatch', x);
@@ -130,7 +140,10 @@ const ok =
   stats.badResponses === 0 &&
   stats.oversizeResponses === 0 &&
   last - first < 64 * 1024 &&
-  rssSettled - first < 64 * 1024 &&
+  gcEnd.heapUsed - gcStart.heapUsed < 8 * 1024 &&
+  gcEnd.rss - gcStart.rss < 64 * 1024 &&
+  // a plateau: more rounds of abuse add nothing
+  gcEnd.rss - gcTcp[0].rss < 8 * 1024 &&
   leftOpen <= 2 &&
   fds <= fdsBefore + 2 &&
   abuse.stats.maxFds < fdsBefore + 256 + 16 &&

@@ -38,7 +38,7 @@ beforeAll(async () => {
     udp: Buffer.from(clean.answer(p.query, 'udp', '127.0.0.1') as Uint8Array),
     tcp: Buffer.from(clean.answer(p.query, 'tcp', '127.0.0.1') as Uint8Array),
   }));
-  d = await startDaemon({ zoneFile: ZONE, listen: '127.61.4.1:0', args: ['--dnssec', 'keep'] });
+  d = await startDaemon({ zoneFile: ZONE, listen: '127.61.4.1:0', args: ['--dnssec', 'keep'], inspect: true });
   void d.exited.then((e) => (exited = e));
 }, 60_000);
 
@@ -49,6 +49,7 @@ afterAll(async () => {
 describe(`fuzzing the daemon (seed ${SEED}; rerun with FUZZ_SEED=${SEED})`, () => {
   it(`${PACKETS} random and mutated packets: still alive, RSS flat, answers unchanged`, async () => {
     expect(await checkAllProbes(d.host, d.port, probes)).toEqual([]);
+    const gcBefore = await d.heapAfterGc();
     const rssBefore = rssKb(d.pid);
     const stats = await runFuzz({
       host: d.host,
@@ -65,10 +66,12 @@ describe(`fuzzing the daemon (seed ${SEED}; rerun with FUZZ_SEED=${SEED})`, () =
     });
     const m = await metrics(d.http);
     const rssAfter = rssKb(d.pid);
+    const gcAfter = await d.heapAfterGc();
     const rate = Math.round(stats.sent / (stats.elapsedMs / 1000));
     console.log(
       `fuzz seed ${SEED}: ${stats.sent} packets (${stats.sentTcp} TCP) at ${rate}/s, daemon read ${handled(m)} of ${stats.messages + 2 * probes.length} sent, ` +
-        `${stats.probes} probes, rss ${(rssBefore / 1024).toFixed(1)} -> ${(rssAfter / 1024).toFixed(1)} MB`,
+        `${stats.probes} probes, rss ${(rssBefore / 1024).toFixed(1)} -> ${(rssAfter / 1024).toFixed(1)} MB, ` +
+        `after a full GC: heap ${(gcBefore.heapUsed / 1024).toFixed(1)} -> ${(gcAfter.heapUsed / 1024).toFixed(1)} MB, rss ${(gcBefore.rss / 1024).toFixed(1)} -> ${(gcAfter.rss / 1024).toFixed(1)} MB`,
     );
     expect(exited, d.stderr()).toBeUndefined();
     expect(stats.failures, JSON.stringify(stats.recent.slice(-8))).toEqual([]);
@@ -79,7 +82,8 @@ describe(`fuzzing the daemon (seed ${SEED}; rerun with FUZZ_SEED=${SEED})`, () =
     expect(stats.probes).toBeGreaterThan(PACKETS / 100);
     // Every mutator got a fair share.
     for (const [kind, n] of Object.entries(stats.kinds)) if (kind !== 'huge') expect(n, kind).toBeGreaterThan(PACKETS / 100);
-    // Nothing is cached per hostile packet: growth stays within allocator noise.
+    // Nothing is kept per hostile packet: live heap (after a forced GC) flat, RSS within allocator noise.
+    expect(gcAfter.heapUsed - gcBefore.heapUsed).toBeLessThan(8 * 1024);
     expect(rssAfter - rssBefore).toBeLessThan(32 * 1024);
     expect(await checkAllProbes(d.host, d.port, probes)).toEqual([]);
     expect(m['rootmirror_dns_servfail_exceptions_total']).toBe(0);

@@ -45,9 +45,17 @@ export function startDaemon(o) {
     o.fdLimit === undefined
       ? spawn(process.execPath, argv, opts)
       : spawn('/bin/sh', ['-c', `ulimit -n ${o.fdLimit} && exec "$0" "$@"`, process.execPath, ...argv], opts);
+  // Never leave a daemon behind, whatever happens to the caller.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
   let err = '';
   let inspector;
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      process.off('exit', reap);
+      resolve({ code, signal });
+    }),
+  );
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: child.stderr });
     let ready = false;

@@ -70,7 +70,7 @@ if (process.argv.includes('--json')) {
 }
 const fmt = (x) => x.toFixed(2);
 console.log(`
-sent        ${r.sent} in ${(r.elapsedMs / 1000).toFixed(2)} s = ${Math.round(r.sent / (r.elapsedMs / 1000))} qps (sender at most ${fmt(r.maxLagMs)} ms behind schedule)
+sent        ${r.sent} in ${(r.elapsedMs / 1000).toFixed(2)} s = ${Math.round(r.sent / (r.elapsedMs / 1000))} qps (sender held up at most ${fmt(r.maxLagMs)} ms; ${fmt(r.slipMs)} ms of schedule given up rather than sent as bursts)
 answered    ${r.answered}
 lost        ${r.lost}
 duplicates  ${r.duplicates}

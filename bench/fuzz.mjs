@@ -18,6 +18,8 @@
 // 64 MB and no higher after the last TCP round than after the first), fds stayed under the cap and came back down, and every
 // abusive connection was closed by the daemon.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { handled, metrics, rssKb, startDaemon, fdCount } from './daemon.mjs';
 import { probeQueries, tldsOf } from './fuzz-packets.mjs';
@@ -149,7 +151,7 @@ const ok =
   abuse.stats.maxFds < fdsBefore + 256 + 16 &&
   abuse.stats.halfCloseAnswers === 5000;
 if (!ok) {
-  const dump = `fuzz-failure-${seed}.json`;
+  const dump = join(tmpdir(), `rootmirror-fuzz-failure-${seed}.json`);
   writeFileSync(dump, JSON.stringify({ seed, stats, stderr: d.stderr() }, null, 1));
   console.log(`FAILED; last packets and daemon stderr in ${dump}`);
 }

@@ -60,6 +60,7 @@ export function renderMetrics(s: OpsSnapshot): string {
   e.single('rootmirror_dns_malformed_total', 'counter', 'Malformed queries received.', c?.malformed);
   e.single('rootmirror_dns_dropped_total', 'counter', 'Queries dropped without a response.', c?.dropped);
   e.single('rootmirror_dns_tcp_connections_total', 'counter', 'TCP connections accepted.', c?.tcpConnections);
+  e.single('rootmirror_dns_servfail_exceptions_total', 'counter', 'Unexpected exceptions while answering (each answered SERVFAIL and logged, rate-limited).', c?.servfailOnException);
   e.single('rootmirror_dns_fallback_forwarded_total', 'counter', 'Queries forwarded to the live roots because no usable zone was held.', c?.fallbackForwarded);
   e.single('rootmirror_dns_do_on_stripped_total', 'counter', 'Queries with the DO bit set answered from a zone served with --dnssec strip (validating resolvers; they need --dnssec keep).', c?.doOnStripped);
   if (s.webhook)

@@ -50,6 +50,8 @@ export interface ServerCounters {
   readonly fallbackForwarded: number;
   /** Queries with DO set while the zone is served with --dnssec strip (a validating resolver that will fail). */
   readonly doOnStripped?: number;
+  /** Unexpected exceptions while answering, each answered SERVFAIL. */
+  readonly servfailOnException?: number;
 }
 
 export interface OpsSnapshot {

@@ -17,9 +17,13 @@ export function* axfrMessages(zone: Zone, id: number, question: Question): Gener
   const records = [zone.soa, ...zone.records.filter((rr) => !(rr.type === RRType.SOA && rr.name.equals(zone.origin))), zone.soa];
   for (const rr of records) {
     if (w.addRecord(rr, Section.answer)) continue;
-    yield w.finish({ id, flags });
+    if (w.length > 12) yield w.finish({ id, flags });
     w = new MessageWriter(MESSAGE_LIMIT);
-    if (!w.addRecord(rr, Section.answer)) throw new Error(`record too large for a transfer message: ${rr.name.toString()}`);
+    if (w.addRecord(rr, Section.answer)) continue;
+    // A record over 16 KiB (a long TXT, say) goes alone in a message of up to 64 KiB.
+    const big = new MessageWriter(65535);
+    if (!big.addRecord(rr, Section.answer)) throw new Error(`record too large for any DNS message: ${rr.name.toString()}`);
+    yield big.finish({ id, flags });
   }
   yield w.finish({ id, flags });
 }

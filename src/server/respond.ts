@@ -1,7 +1,8 @@
 // One query in, one response out: the whole answering path, shared by UDP and
 // TCP. It reads `store.state` once, so an answer never mixes two zones; it
-// never throws to the socket: an unexpected exception becomes SERVFAIL plus a
-// counter and a rate-limited log line (NSD's query_error).
+// never throws to the socket and its promises never reject: an unexpected
+// exception becomes SERVFAIL plus a counter and a rate-limited log line (NSD's
+// query_error).
 
 import { Name } from '../dns/name.js';
 import { RRType, Rcode } from '../dns/types.js';
@@ -55,6 +56,45 @@ export class Responder {
    * promise of either (only when relaying to the live roots).
    */
   answer(msg: Uint8Array, transport: Transport, client: string): Response | Promise<Response> {
+    try {
+      const r = this.answerUnguarded(msg, transport, client);
+      // A relayed answer is async: a rejection must become SERVFAIL too, never an unhandled rejection.
+      return r instanceof Promise ? r.catch((e: unknown) => this.internalError(msg, transport, e)) : r;
+    } catch (e) {
+      return this.internalError(msg, transport, e);
+    }
+  }
+
+  /**
+   * The last line of defence: an exception anywhere on the answering path
+   * becomes SERVFAIL (when the header can be read and is a query), a counter
+   * and a rate-limited log line.
+   */
+  private internalError(msg: Uint8Array, transport: Transport, e: unknown): Response {
+    this.counters.servfailOnException++;
+    let q: Question | undefined;
+    let edns: Edns | undefined;
+    try {
+      const v = readQuery(msg);
+      if (v.kind !== 'drop') {
+        q = v.question;
+        edns = v.edns;
+      }
+    } catch {
+      /* answer with the header alone */
+    }
+    this.errorLog.error('servfail-exception', 'exception while answering; sent SERVFAIL', {
+      transport,
+      ...(q ? { qname: q.qname.toString(), qtype: q.qtype } : {}),
+      error: e instanceof Error ? (e.stack ?? e.message) : String(e),
+    });
+    if (msg.length < 12 || msg[2]! & 0x80) return null;
+    this.counters.countQuery(transport, q?.qtype ?? 0, Rcode.SERVFAIL);
+    const opcode = (msg[2]! >> 3) & 0x0f;
+    return errorResponse((msg[0]! << 8) | msg[1]!, opcode, (msg[2]! & 1) !== 0, (msg[3]! & 0x10) !== 0, Rcode.SERVFAIL, q, edns);
+  }
+
+  private answerUnguarded(msg: Uint8Array, transport: Transport, client: string): Response | Promise<Response> {
     const v = readQuery(msg);
     if (v.kind === 'drop') {
       this.counters.dropped++;
@@ -78,31 +118,21 @@ export class Responder {
     }
     const state = this.store.state;
     if (state.kind === 'unavailable') return this.unavailable(msg, v.id, v.rd, v.cd, q, v.edns, transport, state.onExpired);
-    try {
-      const zone = state.zone;
-      const dnssecOk = v.edns?.dnssecOk ?? false;
-      if (dnssecOk && zone.dnssec === 'strip') this.noteDoOnStrip();
-      const t = templateFor(zone, q.qname, q.qtype, dnssecOk);
-      const qlen = q.qname.wire.length + 4;
-      const optLen = v.edns ? 11 : 0;
-      let body: Body = t.full;
-      if (transport === 'udp') {
-        const limit = v.edns ? Math.min(Math.max(v.edns.payload, PLAIN_UDP_LIMIT), UDP_PAYLOAD) : PLAIN_UDP_LIMIT;
-        body = bodyWithin(t, limit - qlen - optLen);
-      }
-      if (body.truncated) this.counters.truncated++;
-      this.counters.countQuery(transport, q.qtype, t.rcode);
-      return assemble(v.id, v.rd, v.cd, t.aa, t.rcode, q, body, q.qname.wire.length - t.anchorLength, v.edns);
-    } catch (e) {
-      this.counters.servfailOnException++;
-      this.counters.countQuery(transport, q.qtype, Rcode.SERVFAIL);
-      this.errorLog.error('servfail-exception', 'exception while answering; sent SERVFAIL', {
-        qname: q.qname.toString(),
-        qtype: q.qtype,
-        error: e instanceof Error ? (e.stack ?? e.message) : String(e),
-      });
-      return errorResponse(v.id, 0, v.rd, v.cd, Rcode.SERVFAIL, q, v.edns);
+    const zone = state.zone;
+    const dnssecOk = v.edns?.dnssecOk ?? false;
+    if (dnssecOk && zone.dnssec === 'strip') this.noteDoOnStrip();
+    const t = templateFor(zone, q.qname, q.qtype, dnssecOk);
+    const qlen = q.qname.wire.length + 4;
+    const optLen = v.edns ? 11 : 0;
+    let body: Body = t.full;
+    if (transport === 'udp') {
+      const limit = v.edns ? Math.min(Math.max(v.edns.payload, PLAIN_UDP_LIMIT), UDP_PAYLOAD) : PLAIN_UDP_LIMIT;
+      body = bodyWithin(t, limit - qlen - optLen);
     }
+    const out = assemble(v.id, v.rd, v.cd, t.aa, t.rcode, q, body, q.qname.wire.length - t.anchorLength, v.edns);
+    if (body.truncated) this.counters.truncated++;
+    this.counters.countQuery(transport, q.qtype, t.rcode);
+    return out;
   }
 
   private unavailable(

@@ -1,26 +1,32 @@
 // UDP listener: one datagram in, at most one datagram out. The responder
-// never throws; a failed send is counted, never fatal.
+// never throws and its promises never reject; a send that cannot be made is
+// counted as dropped, never fatal.
 
-import dgram from 'node:dgram';
+import type dgram from 'node:dgram';
 import type { ServerCounters } from './counters.js';
 import type { Responder } from './respond.js';
 
 export function startUdp(socket: dgram.Socket, responder: Responder, counters: ServerCounters): void {
   socket.on('message', (msg, rinfo) => {
-    let r;
-    try {
-      r = responder.answer(msg, 'udp', rinfo.address);
-    } catch {
-      counters.servfailOnException++;
+    // Source port 0 cannot be answered (and dgram.send throws on it): a
+    // spoofed datagram, e.g. from a raw socket. Not even worth parsing.
+    if (rinfo.port === 0) {
+      counters.dropped++;
       return;
     }
+    const r = responder.answer(msg, 'udp', rinfo.address);
     const send = (out: Uint8Array | null): void => {
       if (out === null) return;
-      // No completion callback: it costs a request object per answer; send
-      // errors surface on the socket's 'error' event, counted below.
-      socket.send(out, rinfo.port, rinfo.address);
+      try {
+        // No completion callback: it costs a request object per answer; send
+        // errors surface on the socket's 'error' event, counted below.
+        socket.send(out, rinfo.port, rinfo.address);
+      } catch {
+        // Socket closed under a relayed answer (shutdown), or an address dgram refuses.
+        counters.dropped++;
+      }
     };
-    if (r instanceof Promise) r.then(send, () => counters.dropped++);
+    if (r instanceof Promise) void r.then(send);
     else send(r);
   });
   // Errors on a bound UDP socket (ICMP-induced on some platforms) must not kill the process.

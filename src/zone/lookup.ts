@@ -103,8 +103,8 @@ function locateUnderRoot(zone: Zone, key: string): Location {
 /**
  * A string naming the answer: two questions with the same key get identical
  * LookupResults (the question itself aside). The server caches wire answers
- * under it; the number of distinct keys is bounded by the zone's size times
- * the qtypes asked.
+ * under it; the number of distinct keys is bounded by the zone's size (RRsets,
+ * nodes, NSEC gaps), whatever qtypes clients ask.
  */
 export function answerKey(zone: Zone, qname: Name, qtype: number, dnssecOk: boolean): string {
   return keyFor(zone, locate(zone, qname), qname, qtype, dnssecOk);
@@ -118,8 +118,14 @@ export function keyFor(zone: Zone, loc: Location, qname: Name, qtype: number, dn
       return 'refused';
     case 'cut':
       return loc.exact && qtype === RRType.DS ? `ds${d} ${loc.node.name.key}` : `ref${d} ${loc.node.name.key}`;
-    case 'node':
-      return `n${d} ${qtype} ${loc.node.name.key}`;
+    case 'node': {
+      // NODATA does not depend on the qtype: one key per node, not one per
+      // qtype asked (65536 of them, × DO, was ~1 kB of cache per query type
+      // a client cared to send).
+      const n = loc.node;
+      const nodata = n.empty || (qtype !== RRType.ANY && qtype !== RRType.RRSIG && !n.rrsets.has(qtype) && !n.rrsets.has(RRType.CNAME));
+      return nodata ? `nd${d} ${n.name.key}` : `n${d} ${qtype} ${n.name.key}`;
+    }
     case 'nxdomain':
       if (d === '0' || zone.nsecKeys.length === 0) return 'nx0';
       return `nx1 ${coveringIndex(zone, canonicalSortKey(qname))} ${loc.encloser.name.key}`;

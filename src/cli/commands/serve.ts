@@ -50,9 +50,11 @@ function counterAdapter(c: ServerCounters): () => OpsCounters {
     truncated: c.truncated,
     malformed: c.malformed,
     dropped: c.dropped,
-    tcpConnections: c.tcpOpen,
+    // A counter of accepted connections, as the metric says (it was fed the open count).
+    tcpConnections: c.tcpOpened,
     fallbackForwarded: c.fallbackForwarded,
     doOnStripped: c.doOnStripped,
+    servfailOnException: c.servfailOnException,
   });
 }
 

@@ -194,8 +194,17 @@ export class Name {
     const o = other.key;
     if (k === o) return true;
     if (k.length <= o.length || !k.endsWith(o)) return false;
-    // The suffix must start on a label boundary, i.e. after an unescaped dot.
-    return this.labelCount > other.labelCount && this.parent(this.labelCount - other.labelCount).key === o;
+    // The suffix must start on a label boundary (not after an escaped dot):
+    // compare the wire forms from the label where `other` would begin.
+    const offs = this.offsets();
+    const skip = offs.length - other.labelCount;
+    if (skip <= 0) return false;
+    const w = this.wire;
+    const ow = other.wire;
+    const start = offs[skip]!;
+    if (w.length - start !== ow.length) return false;
+    for (let i = 0; i < ow.length; i++) if (lower(w[start + i]!) !== lower(ow[i]!)) return false;
+    return true;
   }
 
   /** Wire form with ASCII upper case folded, as RFC 4034 §6.2 wants. */

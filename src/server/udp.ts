@@ -14,14 +14,18 @@ export function startUdp(socket: dgram.Socket, responder: Responder, counters: S
       counters.servfailOnException++;
       return;
     }
-    const send = (out: Uint8Array | null): void => {
-      if (out === null) return;
-      // No completion callback: it costs a request object per answer; send
-      // errors surface on the socket's 'error' event, counted below.
-      socket.send(out, rinfo.port, rinfo.address);
-    };
-    if (r instanceof Promise) r.then(send, () => counters.dropped++);
-    else send(r);
+    // No completion callback: it costs a request object per answer; send
+    // errors surface on the socket's 'error' event, counted below.
+    if (r instanceof Uint8Array) socket.send(r, rinfo.port, rinfo.address);
+    else if (r !== null) {
+      // Relayed to the live roots (zone unavailable): the one asynchronous answer.
+      r.then(
+        (out) => {
+          if (out !== null) socket.send(out, rinfo.port, rinfo.address);
+        },
+        () => counters.dropped++,
+      );
+    }
   });
   // Errors on a bound UDP socket (ICMP-induced on some platforms) must not kill the process.
   socket.on('error', () => counters.dropped++);

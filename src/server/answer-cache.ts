@@ -23,9 +23,9 @@ import { MessageWriter, Section, type SectionId } from '../dns/message-writer.js
 import { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { RRType } from '../dns/types.js';
-import { locateWire, WireKind, type WireLocation } from '../zone/locate-wire.js';
+import { locateWire, nodeAt, wireIndexOf, WireKind, type WireLocation } from '../zone/locate-wire.js';
 import { answerFor, keyFor, type Location, type LookupResult } from '../zone/lookup.js';
-import type { Zone, ZoneNode } from '../zone/zone.js';
+import type { Zone } from '../zone/zone.js';
 
 export interface Body {
   /** The sections' records, encoded as if they followed the anchor's question. */
@@ -90,7 +90,9 @@ const caches = new WeakMap<Zone, ZoneTemplates>();
 function templatesOf(zone: Zone): ZoneTemplates {
   let c = caches.get(zone);
   if (c === undefined) {
-    c = { cuts: [], atNodes: new Map(), nxdomain: undefined, outside: undefined, byKey: new Map(), size: 0 };
+    // Dense from the start (assigning far past the end would turn it into a dictionary).
+    const cuts = new Array<Template | undefined>(wireIndexOf(zone).nodes.length * 4).fill(undefined);
+    c = { cuts, atNodes: new Map(), nxdomain: undefined, outside: undefined, byKey: new Map(), size: 0 };
     caches.set(zone, c);
   }
   return c;
@@ -126,7 +128,7 @@ function cached(zone: Zone, c: ZoneTemplates, loc: WireLocation, qtype: number, 
 
 /** Decide (lookup.ts), encode and keep the answer for a located question. */
 function encodeAt(zone: Zone, c: ZoneTemplates, wl: WireLocation, qname: Name, qtype: number, dnssecOk: boolean): Template {
-  const loc = toLocation(wl);
+  const loc = toLocation(zone, wl);
   const d = dnssecOk && zone.dnssec === 'keep' ? 1 : 0;
   let key: string | undefined;
   if (wl.kind === WireKind.nxdomain && nsecProofs(zone, dnssecOk)) {
@@ -145,21 +147,21 @@ function encodeAt(zone: Zone, c: ZoneTemplates, wl: WireLocation, qname: Name, q
   return t;
 }
 
-function toLocation(wl: WireLocation): Location {
+function toLocation(zone: Zone, wl: WireLocation): Location {
   switch (wl.kind) {
     case WireKind.cut:
-      return { kind: 'cut', node: wl.node, exact: wl.exact };
+      return { kind: 'cut', node: nodeAt(zone, wl), exact: wl.exact };
     case WireKind.node:
-      return { kind: 'node', node: wl.node };
+      return { kind: 'node', node: nodeAt(zone, wl) };
     case WireKind.nxdomain:
-      return { kind: 'nxdomain', encloser: wl.node };
+      return { kind: 'nxdomain', encloser: nodeAt(zone, wl) };
     default:
       return { kind: 'outside' };
   }
 }
 
 // For templateFor(): one question at a time, synchronously.
-const nameLoc: WireLocation = { kind: WireKind.outside, node: undefined as unknown as ZoneNode, entry: 0, exact: false };
+const nameLoc: WireLocation = { kind: WireKind.outside, entry: 0, exact: false };
 const nameStarts = new Uint16Array(128);
 
 /** The template answering (qname, qtype, DO) from `zone`. */

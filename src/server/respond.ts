@@ -8,7 +8,7 @@ import { RRType, Rcode } from '../dns/types.js';
 import { nullLogger, rateLimited, type Logger, type RateLimitedLogger } from '../ops/log.js';
 import type { Acl } from './acl.js';
 import { locateWire, WireKind, type WireLocation } from '../zone/locate-wire.js';
-import type { Zone, ZoneNode } from '../zone/zone.js';
+import type { Zone } from '../zone/zone.js';
 import { bodyWithin, templateFor, templateForWire, type Body } from './answer-cache.js';
 import type { ServerCounters, Transport } from './counters.js';
 import { WireQuery } from './fast-query.js';
@@ -45,7 +45,7 @@ export class Responder {
   private warnedDoOnStrip = false;
   /** Scratch for answerWire(): one query at a time, reused (no allocation per query). */
   private readonly wq = new WireQuery();
-  private readonly loc: WireLocation = { kind: WireKind.outside, node: undefined as unknown as ZoneNode, entry: 0, exact: false };
+  private readonly loc: WireLocation = { kind: WireKind.outside, entry: 0, exact: false };
 
   constructor(opts: ResponderOptions) {
     this.store = opts.store;

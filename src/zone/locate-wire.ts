@@ -16,12 +16,15 @@ import type { Zone, ZoneNode } from './zone.js';
 export const WireKind = { outside: 0, cut: 1, node: 2, nxdomain: 3 } as const;
 export type WireKind = (typeof WireKind)[keyof typeof WireKind];
 
-/** Where a name lands, written by locateWire() into a caller-owned object (no allocation per query). */
+/**
+ * Where a name lands, written by locateWire() into a caller-owned object (no
+ * allocation per query). The node is named by its number, not held: storing
+ * an object pointer costs a write barrier that reads the (cold) page header
+ * of the node; nodeAt() gets the node when it is needed.
+ */
 export interface WireLocation {
   kind: WireKind;
-  /** cut: the delegation point; node: the node; nxdomain: the closest encloser. */
-  node: ZoneNode;
-  /** `node`'s number in the zone's index (0 ≤ entry < entryCount): for per-node tables. */
+  /** The node's number (wireIndexOf(zone).nodes): cut: the delegation point; node: the node; nxdomain: the closest encloser. */
   entry: number;
   /** cut: the name is the delegation point itself. */
   exact: boolean;
@@ -159,12 +162,15 @@ export function locateWire(zone: Zone, msg: Uint8Array, starts: ArrayLike<number
       out.kind = WireKind.cut;
       out.exact = i === 0;
       out.entry = e;
-      out.node = ix.nodes[e]!;
       return;
     }
     if (i === 0) out.kind = WireKind.node;
   }
   if (count === oc) out.kind = WireKind.node;
   out.entry = encloser;
-  out.node = ix.nodes[encloser]!;
+}
+
+/** The node a WireLocation names. */
+export function nodeAt(zone: Zone, loc: WireLocation): ZoneNode {
+  return wireIndexOf(zone).nodes[loc.entry]!;
 }

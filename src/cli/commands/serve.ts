@@ -63,6 +63,8 @@ export const command: Command = {
     const signal = await untilSignal();
     log.info('stopping', { signal });
     await daemon.stop();
+    // A worker's IPC channel to the primary would keep it alive: let go of it.
+    if (cluster.isWorker) cluster.worker?.disconnect();
     return 0;
   },
 };

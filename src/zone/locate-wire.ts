@@ -30,7 +30,7 @@ export interface WireLocation {
   exact: boolean;
 }
 
-/** The zone's nodes numbered 0..n-1 (wireIndexOf(zone).nodes[entry]). */
+/** The zone's nodes that a walk can reach, numbered 0..n-1 (wireIndexOf(zone).nodes[entry]). */
 export interface WireIndex {
   readonly nodes: readonly ZoneNode[];
   readonly apexEntry: number;
@@ -70,7 +70,8 @@ export function hashLabel(parent: number, w: Uint8Array, at: number): number {
 export function wireIndexOf(zone: Zone): WireIndex {
   const known = indexes.get(zone);
   if (known !== undefined) return known;
-  const nodes = [...zone.nodes.values()];
+  // Nodes strictly below a cut (glue, occluded data) are never reached: the walk stops at the cut.
+  const nodes = [...zone.nodes.values()].filter((n) => !n.occluded);
   const entryOf = new Map<string, number>();
   nodes.forEach((n, i) => entryOf.set(n.name.key, i));
   let size = 16;

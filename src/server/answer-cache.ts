@@ -23,8 +23,8 @@ import { MessageWriter, Section, type SectionId } from '../dns/message-writer.js
 import { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { RRType } from '../dns/types.js';
-import { locateWire, nodeAt, wireIndexOf, WireKind, type WireLocation } from '../zone/locate-wire.js';
-import { answerFor, keyFor, type Location, type LookupResult } from '../zone/lookup.js';
+import { locateWire, nodeAt, nsecCoverWire, wireIndexOf, WireKind, type WireLocation } from '../zone/locate-wire.js';
+import { answerFor, type Location, type LookupResult } from '../zone/lookup.js';
 import type { Zone } from '../zone/zone.js';
 
 export interface Body {
@@ -70,8 +70,8 @@ const MAX_TEMPLATES = 200_000;
  * A zone's templates, named the way answerKey() (lookup.ts) names answers but
  * without building the key string: by the node that decides the answer (its
  * number in the zone's wire index), then the referral or DS at a cut, or the
- * qtype at a node; DO where it matters. NXDOMAIN with NSEC proofs depends on
- * the name itself: answerKey() then.
+ * qtype at a node; DO where it matters. NXDOMAIN with NSEC proofs depends
+ * on the name, through the NSEC covering it (answerKey() names both).
  */
 interface ZoneTemplates {
   /** At cuts: entry * 4 + (DS at the cut ? 2 : 0) + DO. */
@@ -81,7 +81,9 @@ interface ZoneTemplates {
   /** NXDOMAIN without NSEC proofs, and REFUSED outside the zone: one answer for every name. */
   nxdomain: Template | undefined;
   outside: Template | undefined;
-  readonly byKey: Map<string, Template>;
+  /** NXDOMAIN with NSEC proofs: covering NSEC index * nodes + closest encloser. */
+  readonly nsecNx: Map<number, Template>;
+  readonly nodes: number;
   size: number;
 }
 
@@ -91,8 +93,9 @@ function templatesOf(zone: Zone): ZoneTemplates {
   let c = caches.get(zone);
   if (c === undefined) {
     // Dense from the start (assigning far past the end would turn it into a dictionary).
-    const cuts = new Array<Template | undefined>(wireIndexOf(zone).nodes.length * 4).fill(undefined);
-    c = { cuts, atNodes: new Map(), nxdomain: undefined, outside: undefined, byKey: new Map(), size: 0 };
+    const nodes = wireIndexOf(zone).nodes.length;
+    const cuts = new Array<Template | undefined>(nodes * 4).fill(undefined);
+    c = { cuts, atNodes: new Map(), nxdomain: undefined, outside: undefined, nsecNx: new Map(), nodes, size: 0 };
     caches.set(zone, c);
   }
   return c;
@@ -111,8 +114,11 @@ function nodeSlot(loc: WireLocation, qtype: number, d: number): number {
   return loc.entry * 0x20000 + qtype * 2 + d;
 }
 
-/** The cached template for a located question, if there is one. */
-function cached(zone: Zone, c: ZoneTemplates, loc: WireLocation, qtype: number, dnssecOk: boolean): Template | undefined {
+/**
+ * The cached template for a located question, if there is one. `cover`: for
+ * NXDOMAIN with NSEC proofs, the index of the NSEC covering the name.
+ */
+function cached(zone: Zone, c: ZoneTemplates, loc: WireLocation, qtype: number, dnssecOk: boolean, cover: number): Template | undefined {
   const d = dnssecOk && zone.dnssec === 'keep' ? 1 : 0;
   switch (loc.kind) {
     case WireKind.cut:
@@ -120,26 +126,20 @@ function cached(zone: Zone, c: ZoneTemplates, loc: WireLocation, qtype: number, 
     case WireKind.node:
       return c.atNodes.get(nodeSlot(loc, qtype, d));
     case WireKind.nxdomain:
-      return nsecProofs(zone, dnssecOk) ? undefined : c.nxdomain;
+      return nsecProofs(zone, dnssecOk) ? c.nsecNx.get(cover * c.nodes + loc.entry) : c.nxdomain;
     default:
       return c.outside;
   }
 }
 
 /** Decide (lookup.ts), encode and keep the answer for a located question. */
-function encodeAt(zone: Zone, c: ZoneTemplates, wl: WireLocation, qname: Name, qtype: number, dnssecOk: boolean): Template {
+function encodeAt(zone: Zone, c: ZoneTemplates, wl: WireLocation, qname: Name, qtype: number, dnssecOk: boolean, cover: number): Template {
   const loc = toLocation(zone, wl);
   const d = dnssecOk && zone.dnssec === 'keep' ? 1 : 0;
-  let key: string | undefined;
-  if (wl.kind === WireKind.nxdomain && nsecProofs(zone, dnssecOk)) {
-    key = keyFor(zone, loc, qname, qtype, dnssecOk);
-    const t = c.byKey.get(key);
-    if (t !== undefined) return t;
-  }
   const t = encode(answerFor(zone, loc, qname, qtype, { dnssecOk }), anchorOf(zone, loc));
   if (c.size >= MAX_TEMPLATES) return t;
   c.size++;
-  if (key !== undefined) c.byKey.set(key, t);
+  if (wl.kind === WireKind.nxdomain && nsecProofs(zone, dnssecOk)) c.nsecNx.set(cover * c.nodes + wl.entry, t);
   else if (wl.kind === WireKind.cut) c.cuts[cutSlot(wl, qtype, d)] = t;
   else if (wl.kind === WireKind.node) c.atNodes.set(nodeSlot(wl, qtype, d), t);
   else if (wl.kind === WireKind.nxdomain) c.nxdomain = t;
@@ -171,17 +171,24 @@ export function templateFor(zone: Zone, qname: Name, qtype: number, dnssecOk: bo
   for (let o = 0; w[o]! !== 0; o += w[o]! + 1) nameStarts[n++] = o;
   locateWire(zone, w, nameStarts, n, w.length, nameLoc);
   const c = templatesOf(zone);
-  return cached(zone, c, nameLoc, qtype, dnssecOk) ?? encodeAt(zone, c, nameLoc, qname, qtype, dnssecOk);
+  const cover = coverOf(zone, nameLoc, dnssecOk, w, nameStarts, n);
+  return cached(zone, c, nameLoc, qtype, dnssecOk, cover) ?? encodeAt(zone, c, nameLoc, qname, qtype, dnssecOk, cover);
+}
+
+/** For NXDOMAIN with NSEC proofs, the NSEC covering the name; else 0 (not used). */
+function coverOf(zone: Zone, loc: WireLocation, dnssecOk: boolean, msg: Uint8Array, starts: ArrayLike<number>, count: number): number {
+  return loc.kind === WireKind.nxdomain && nsecProofs(zone, dnssecOk) ? nsecCoverWire(zone, msg, starts, count) : 0;
 }
 
 /**
- * templateFor() for a question read by WireQuery (fast-query.ts) and located
- * by locateWire(): no Name unless the answer has to be encoded, or depends on
- * the name itself (NXDOMAIN with NSEC proofs).
+ * templateFor() for a question read by WireQuery (fast-query.ts), whose name
+ * has its labels at starts[0..count), located by locateWire(): no Name
+ * unless the answer has to be encoded.
  */
-export function templateForWire(zone: Zone, msg: Uint8Array, loc: WireLocation, qtype: number, dnssecOk: boolean): Template {
+export function templateForWire(zone: Zone, msg: Uint8Array, starts: ArrayLike<number>, count: number, loc: WireLocation, qtype: number, dnssecOk: boolean): Template {
   const c = templatesOf(zone);
-  return cached(zone, c, loc, qtype, dnssecOk) ?? encodeAt(zone, c, loc, Name.fromWire(msg, 12).name, qtype, dnssecOk);
+  const cover = coverOf(zone, loc, dnssecOk, msg, starts, count);
+  return cached(zone, c, loc, qtype, dnssecOk, cover) ?? encodeAt(zone, c, loc, Name.fromWire(msg, 12).name, qtype, dnssecOk, cover);
 }
 
 /**

@@ -75,7 +75,7 @@ export class Responder {
     try {
       if (q.dnssecOk && zone.dnssec === 'strip') this.noteDoOnStrip();
       locateWire(zone, msg, q.starts, q.labels, q.nameEnd, this.loc);
-      const t = templateForWire(zone, msg, this.loc, q.qtype, q.dnssecOk);
+      const t = templateForWire(zone, msg, q.starts, q.labels, this.loc, q.qtype, q.dnssecOk);
       const qlen = q.nameEnd + 4 - 12;
       const optLen = q.edns ? 11 : 0;
       let body: Body = t.full;

@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Name } from '../dns/name.js';
 import { buildZone } from './build.js';
-import { hashLabel, locateWire, nodeAt, WireKind, type WireLocation } from './locate-wire.js';
-import { locate, type Location } from './lookup.js';
+import { hashLabel, locateWire, nodeAt, nsecCoverWire, WireKind, type WireLocation } from './locate-wire.js';
+import { coveringIndex, locate, type Location } from './lookup.js';
 import { parseZoneText } from './parser.js';
-import type { Zone } from './zone.js';
+import { canonicalSortKey, type Zone } from './zone.js';
 
 const ROOT = readFileSync(new URL('../../test/fixtures/root-zone/root.zone.2026082200', import.meta.url));
 
@@ -129,6 +129,20 @@ describe('a hash collision is not a match', () => {
       expect([...zone.nodes.values()][0]!.name.key).toBe('.');
       expect(viaWire(zone, Name.fromText(`${a}.`))).toBe(`node ${a}.`);
       expect(viaWire(zone, Name.fromText(`${b}.`))).toBe('nxdomain .');
+    }
+  });
+});
+
+describe('nsecCoverWire', () => {
+  it('finds the NSEC coveringIndex(canonicalSortKey(name)) finds, from the wire form', () => {
+    const zone = buildZone(parseZoneText(ROOT, {}), { dnssec: 'keep' });
+    expect(zone.nsecKeys.length).toBeGreaterThan(1000);
+    // q.xn. sorts before every xn--… TLD only if labels are separated by U+0000 ('-' + 1 is '.').
+    for (const n of sample(zone, ['zzzzzz.', 'a.', '0.', 'COM.', 'a-.com.', 'q.xn.', 'Q.XN.', '\\000.', '\\255\\255.'])) {
+      const w = n.wire;
+      const starts: number[] = [];
+      for (let o = 0; w[o]! !== 0; o += w[o]! + 1) starts.push(o);
+      expect(nsecCoverWire(zone, w, starts, starts.length), n.toString()).toBe(coveringIndex(zone, canonicalSortKey(n)));
     }
   });
 });

@@ -11,6 +11,7 @@
 // label at a time, like locate() (lookup.ts), which stays the reference
 // (locate-wire.test.ts compares the two).
 
+import { coveringIndex } from './lookup.js';
 import type { Zone, ZoneNode } from './zone.js';
 
 export const WireKind = { outside: 0, cut: 1, node: 2, nxdomain: 3 } as const;
@@ -174,4 +175,20 @@ export function locateWire(zone: Zone, msg: Uint8Array, starts: ArrayLike<number
 /** The node a WireLocation names. */
 export function nodeAt(zone: Zone, loc: WireLocation): ZoneNode {
   return wireIndexOf(zone).nodes[loc.entry]!;
+}
+
+/**
+ * The index in zone.nsecNodes of the NSEC covering the name (as lookup.ts's
+ * coveringIndex(canonicalSortKey(name))), from the wire form: the sort key
+ * of zone.ts, labels from the rightmost, octets lower-cased plus one, U+0000
+ * between labels.
+ */
+export function nsecCoverWire(zone: Zone, msg: Uint8Array, starts: ArrayLike<number>, count: number): number {
+  let key = '';
+  for (let i = count - 1; i >= 0; i--) {
+    const at = starts[i]!;
+    if (i !== count - 1) key += '\u0000';
+    for (let k = at + 1; k <= at + msg[at]!; k++) key += String.fromCharCode(lower(msg[k]!) + 1);
+  }
+  return coveringIndex(zone, key);
 }

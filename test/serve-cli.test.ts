@@ -100,4 +100,32 @@ describe('rootmirror serve --zone-file', () => {
     expect(code).not.toBe(0);
     expect(err).toMatch(/address is not configured/);
   });
+
+  it('--workers 2: two answering processes, and SIGTERM stops them all (exit 0)', async () => {
+    child = spawn(process.execPath, [BIN, 'serve', '--zone-file', ZONE, '--listen', '127.0.41.4:0', '--http', '127.0.41.4:0', '--monitor-interval', '0', '--workers', '2'], {
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const c = child;
+    const workers = await new Promise<(Ready & { worker: number })[]>((resolve, reject) => {
+      const seen: (Ready & { worker: number })[] = [];
+      createInterface({ input: c.stderr! }).on('line', (line) => {
+        const j = JSON.parse(line) as { msg?: string } & Ready & { worker: number };
+        if (j.msg === 'ready' && seen.push(j) === 2) resolve(seen);
+      });
+      c.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
+    });
+    expect(workers.map((w) => w.worker).sort()).toEqual([1, 2]);
+    expect(workers[0]!.listen).toEqual(workers[1]!.listen);
+    const [host, port] = hostPort(workers[0]!.listen[0]!);
+    for (let i = 0; i < 4; i++) {
+      const u = decode(await udpExchange(host, port, encodeQuery(`x${i}.nonexistent-tld.`, 'A')));
+      expect(u.rcode).toBe(3);
+    }
+    const code = await new Promise<number | null>((resolve) => {
+      c.once('exit', (x) => resolve(x));
+      c.kill('SIGTERM');
+    });
+    expect(code).toBe(0);
+  });
 });

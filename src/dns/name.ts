@@ -4,6 +4,8 @@
 // lower-cased key used for equality and maps. Canonical order (RFC 4034 §6.1) and
 // presentation escapes (RFC 1035 §5.1) live here and nowhere else.
 
+import { octets } from './octets.js';
+
 export class NameError extends Error {
   override readonly name = 'NameError';
 }
@@ -39,7 +41,7 @@ export class Name {
       len += l.length + 1;
     }
     if (len > MAX_NAME) throw new NameError(`name longer than ${MAX_NAME} octets`);
-    const wire = new Uint8Array(len);
+    const wire = octets(len);
     let o = 0;
     for (const l of labels) {
       wire[o++] = l.length;

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { FetchError, FetchErrorCode } from './errors.js';
 
 export const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
@@ -80,8 +80,14 @@ export function signatureUrl(url: string): string {
   return u.toString();
 }
 
-function makeDispatcher(t: Partial<Timeouts> | undefined): Agent {
+// undici (~18 MB resident once loaded) is loaded on the first download, not
+// with this module: `serve --zone-file` never downloads and never pays for it.
+let undiciModule: Promise<typeof import('undici')> | undefined;
+const undici = (): Promise<typeof import('undici')> => (undiciModule ??= import('undici'));
+
+async function makeDispatcher(t: Partial<Timeouts> | undefined): Promise<Agent> {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...t };
+  const { Agent } = await undici();
   return new Agent({
     connect: { timeout: timeouts.connectMs },
     headersTimeout: timeouts.headersMs,
@@ -105,6 +111,7 @@ async function open(url: string, headers: Record<string, string>, opts: HttpOpti
     seen.add(current);
     let res: Dispatcher.ResponseData;
     try {
+      const { request } = await undici();
       res = await request(current, { method: 'GET', headers, dispatcher, signal: opts.signal });
     } catch (err) {
       throw classify(err, current, 'connecting');
@@ -179,7 +186,7 @@ function tempName(dir: string): string {
  */
 export async function download(url: string, opts: DownloadOptions): Promise<DownloadResult> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  const own = opts.dispatcher === undefined ? makeDispatcher(opts.timeouts) : undefined;
+  const own = opts.dispatcher === undefined ? await makeDispatcher(opts.timeouts) : undefined;
   const dispatcher = opts.dispatcher ?? own!;
   const headers: Record<string, string> = { 'user-agent': USER_AGENT, 'accept-encoding': 'gzip' };
   if (opts.conditional?.etag) headers['if-none-match'] = opts.conditional.etag;
@@ -260,7 +267,7 @@ export async function download(url: string, opts: DownloadOptions): Promise<Down
 /** Fetch a small resource (a detached signature) into memory, capped at 64 KiB by default. */
 export async function fetchSmall(url: string, opts: HttpOptions = {}): Promise<Uint8Array> {
   const maxBytes = opts.maxBytes ?? SIGNATURE_MAX_BYTES;
-  const own = opts.dispatcher === undefined ? makeDispatcher(opts.timeouts) : undefined;
+  const own = opts.dispatcher === undefined ? await makeDispatcher(opts.timeouts) : undefined;
   const dispatcher = opts.dispatcher ?? own!;
   try {
     const { url: finalUrl, res } = await open(url, { 'user-agent': USER_AGENT }, opts, dispatcher);

@@ -26,6 +26,9 @@ export interface Thresholds {
   critBehindMs: number;
 }
 
+/** How often the monitor asks the live roots (5 min; `serve --monitor-interval`). */
+export const DEFAULT_MONITOR_INTERVAL_MS = 5 * 60_000;
+
 export const DEFAULT_THRESHOLDS: Thresholds = { warnBehindMs: 2 * 3600_000, critBehindMs: 12 * 3600_000 };
 
 export interface OurZone {

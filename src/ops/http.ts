@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { renderMetrics } from './metrics.js';
 import { isReady, statusDocument, type OpsSnapshot } from './status.js';
 
-export const DEFAULT_HTTP = '127.0.0.1:8053';
+export { DEFAULT_HTTP } from './monitoring-options.js';
 
 /** Parse `ADDR:PORT` or `[V6]:PORT`. Throws RangeError with a hint. */
 export function parseHostPort(text: string, what = '--http'): { host: string; port: number } {

@@ -7,11 +7,12 @@ import { systemClock, type Clock } from '../clock.js';
 import type { ZoneStore } from '../server/zone-store.js';
 import type { Zone } from '../zone/zone.js';
 import { changeReport, logChangeReport } from '../monitor/change-report.js';
-import { DEFAULT_THRESHOLDS, type Thresholds } from '../monitor/drift.js';
-import { DriftMonitor, DEFAULT_MONITOR_INTERVAL_MS, cronFor } from '../monitor/monitor.js';
+import { DEFAULT_MONITOR_INTERVAL_MS, DEFAULT_THRESHOLDS, type Thresholds } from '../monitor/drift.js';
+import { DriftMonitor, cronFor } from '../monitor/monitor.js';
 import { readRootHints, rootTargets, type AddressFamilies } from '../monitor/root-hints.js';
 import type { ProbeOptions } from '../monitor/soa-probe.js';
-import { DEFAULT_HTTP, startOpsServer, type OpsServer } from './http.js';
+import { startOpsServer, type OpsServer } from './http.js';
+import { DEFAULT_HTTP } from './monitoring-options.js';
 import { nullLogger, type Logger } from './log.js';
 import { OpsState, type LayerName, type LayerResult, type RefreshOutcomeLike, type ServedZone, type ServerCounters } from './status.js';
 import { WebhookAlerter } from './webhook.js';
@@ -154,22 +155,7 @@ export async function startMonitoring(o: MonitoringOptions): Promise<Monitoring>
   };
 }
 
-/**
- * The `serve` options this feature adds, in src/cli/options.ts's OptionSpec
- * shape (declared structurally here: nothing below cli imports from cli).
- * `serve` spreads them into its option table and passes its parsed values
- * to `monitoringConfig()`.
- */
-export const MONITORING_OPTIONS = [
-  { name: 'http', type: 'string', default: DEFAULT_HTTP, metavar: 'ADDR:PORT', help: 'ops endpoint: /metrics /healthz /readyz /status (loopback by default)' },
-  { name: 'root-hints', type: 'string', metavar: 'FILE', help: 'root hints listing the live roots the monitor asks (default: keys/root.hints)' },
-  { name: 'root-port', type: 'number', default: 53, metavar: 'PORT', help: 'port the roots in --root-hints answer on (53; other values for drills with fake roots)' },
-  { name: 'root-family', type: 'string', default: 'both', choices: ['4', '6', 'both'], help: 'ask the roots over IPv4, IPv6 or both' },
-  { name: 'monitor-interval', type: 'duration', default: DEFAULT_MONITOR_INTERVAL_MS / 1000, metavar: 'D', help: 'how often to compare our serial with the live roots (0: never); must divide a minute, hour or day' },
-  { name: 'warn-behind', type: 'duration', default: DEFAULT_THRESHOLDS.warnBehindMs / 1000, metavar: 'D', help: 'monitor WARNING when behind the live serial longer than this' },
-  { name: 'crit-behind', type: 'duration', default: DEFAULT_THRESHOLDS.critBehindMs / 1000, metavar: 'D', help: 'monitor CRITICAL when behind the live serial longer than this' },
-  { name: 'alert-webhook', type: 'string', metavar: 'URL', help: 'POST a JSON document on each monitor state change and recovery (3 tries, backoff; reminder at most daily)' },
-] as const;
+export { MONITORING_OPTIONS } from './monitoring-options.js';
 
 /** Turn parsed `serve` option values (durations in seconds) into MonitoringOptions fields. */
 export function monitoringConfig(

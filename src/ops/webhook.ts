@@ -8,7 +8,6 @@
 // last delivery.
 
 import os from 'node:os';
-import { request } from 'undici';
 import { systemClock, type Clock } from '../clock.js';
 import type { DriftReport, MonitorState } from '../monitor/drift.js';
 import { nullLogger, type Logger } from './log.js';
@@ -51,6 +50,8 @@ export interface WebhookOptions {
 
 export function undiciPost(timeoutMs: number): PostFn {
   return async (url, body) => {
+    // Loaded on the first alert: most daemons never send one (undici is ~18 MB resident).
+    const { request } = await import('undici');
     const res = await request(url, {
       method: 'POST',
       body,

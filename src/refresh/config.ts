@@ -1,6 +1,6 @@
 // The mirror's configuration (data dir, sources, keys, layers, timers) and its
 // defaults. The option table that fills it lives with the CLI
-// (src/cli/commands/fetch.ts: MIRROR_OPTIONS, mirrorConfigFromArgs).
+// (src/cli/mirror-options.ts: MIRROR_OPTIONS, mirrorConfigFromArgs).
 
 import { fileURLToPath } from 'node:url';
 import type { OnExpired } from '../server/zone-store.js';
@@ -13,6 +13,9 @@ export const DEFAULT_SOURCE = 'https://www.internic.net/domain/root.zone';
 export const DEFAULT_DATA_DIR = '/var/lib/rootmirror';
 export const DEFAULT_PGP_KEY = PACKAGE_KEYS_DIR + 'registry-admin.key';
 export const DEFAULT_TRUST_ANCHORS = PACKAGE_KEYS_DIR + 'root-anchors.xml';
+export const DEFAULT_REFRESH_MS = 30 * 60_000; // root SOA refresh 1800
+export const DEFAULT_RETRY_MS = 15 * 60_000; // root SOA retry 900
+export const DEFAULT_JITTER_MS = 5 * 60_000;
 
 export interface MirrorConfig {
   readonly dataDir: string;

@@ -8,9 +8,9 @@ import { schedule, type ScheduledTask } from 'node-cron';
 import type { RefreshEvent, Refresher } from './refresher.js';
 import type { RefreshLog } from './log.js';
 
-export const DEFAULT_REFRESH_MS = 30 * 60_000; // root SOA refresh 1800
-export const DEFAULT_RETRY_MS = 15 * 60_000; // root SOA retry 900
-export const DEFAULT_JITTER_MS = 5 * 60_000;
+import { DEFAULT_JITTER_MS, DEFAULT_REFRESH_MS, DEFAULT_RETRY_MS } from './config.js';
+
+export { DEFAULT_JITTER_MS, DEFAULT_REFRESH_MS, DEFAULT_RETRY_MS };
 /** How often node-cron wakes the scheduler up; deadlines are in ms, this is the granularity. */
 export const CRON_EXPRESSION = '*/10 * * * * *';
 

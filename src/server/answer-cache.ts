@@ -23,14 +23,15 @@ import { MessageWriter, Section, type SectionId } from '../dns/message-writer.js
 import { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { RRType } from '../dns/types.js';
-import { answerFor, keyFor, locate, type Location, type LookupResult } from '../zone/lookup.js';
+import { locateWire, nodeAt, nsecCoverWire, wireIndexOf, WireKind, type WireLocation } from '../zone/locate-wire.js';
+import { answerFor, type Location, type LookupResult } from '../zone/lookup.js';
 import type { Zone } from '../zone/zone.js';
 
 export interface Body {
   /** The sections' records, encoded as if they followed the anchor's question. */
   readonly bytes: Uint8Array;
   /** Offsets in `bytes` of each compression pointer, ascending (values assume the anchor's question). */
-  readonly pointers: readonly number[];
+  readonly pointers: Uint16Array;
   readonly ancount: number;
   readonly nscount: number;
   readonly arcount: number;
@@ -49,35 +50,145 @@ export interface Template {
    * or of ANSWER, the end of AUTHORITY, then the end of each ADDITIONAL RRset.
    */
   readonly ends: readonly number[];
+  /** ends[0] and the last of ends: below the first nothing fits, from the last everything does. */
+  readonly firstEnd: number;
+  readonly lastEnd: number;
   /** AUTHORITY and ADDITIONAL records before each of `ends`. */
   readonly nsCounts: readonly number[];
   readonly arCounts: readonly number[];
   /** A cut before `ends[mandatory]` leaves out something needed: TC. */
   readonly mandatory: number;
   /** Bodies cut short, by index in `ends`. */
-  readonly fitted: Map<number, Body>;
+  readonly fitted: (Body | undefined)[];
   readonly result: LookupResult;
 }
 
 /** Per-zone cache size bound: past it, answers are encoded per query (still correct). */
 const MAX_TEMPLATES = 200_000;
 
-const caches = new WeakMap<Zone, Map<string, Template>>();
+/**
+ * A zone's templates, named the way answerKey() (lookup.ts) names answers but
+ * without building the key string: by the node that decides the answer (its
+ * number in the zone's wire index), then the referral or DS at a cut, or the
+ * qtype at a node; DO where it matters. NXDOMAIN with NSEC proofs depends
+ * on the name, through the NSEC covering it (answerKey() names both).
+ */
+interface ZoneTemplates {
+  /** At cuts: entry * 4 + (DS at the cut ? 2 : 0) + DO. */
+  readonly cuts: (Template | undefined)[];
+  /** At nodes: entry * 2^17 + qtype * 2 + DO. */
+  readonly atNodes: Map<number, Template>;
+  /** NXDOMAIN without NSEC proofs, and REFUSED outside the zone: one answer for every name. */
+  nxdomain: Template | undefined;
+  outside: Template | undefined;
+  /** NXDOMAIN with NSEC proofs: covering NSEC index * nodes + closest encloser. */
+  readonly nsecNx: Map<number, Template>;
+  readonly nodes: number;
+  size: number;
+}
 
-export function templateFor(zone: Zone, qname: Name, qtype: number, dnssecOk: boolean): Template {
-  let cache = caches.get(zone);
-  if (cache === undefined) {
-    cache = new Map();
-    caches.set(zone, cache);
+const caches = new WeakMap<Zone, ZoneTemplates>();
+
+function templatesOf(zone: Zone): ZoneTemplates {
+  let c = caches.get(zone);
+  if (c === undefined) {
+    // Dense from the start (assigning far past the end would turn it into a dictionary).
+    const nodes = wireIndexOf(zone).nodes.length;
+    const cuts = new Array<Template | undefined>(nodes * 4).fill(undefined);
+    c = { cuts, atNodes: new Map(), nxdomain: undefined, outside: undefined, nsecNx: new Map(), nodes, size: 0 };
+    caches.set(zone, c);
   }
-  const loc = locate(zone, qname);
-  const key = keyFor(zone, loc, qname, qtype, dnssecOk);
-  let t = cache.get(key);
-  if (t === undefined) {
-    t = encode(answerFor(zone, loc, qname, qtype, { dnssecOk }), anchorOf(zone, loc));
-    if (cache.size < MAX_TEMPLATES) cache.set(key, t);
+  return c;
+}
+
+/** An NXDOMAIN answer carries NSEC records that depend on the name (RFC 4035 §3.1.3.2). */
+function nsecProofs(zone: Zone, dnssecOk: boolean): boolean {
+  return dnssecOk && zone.dnssec === 'keep' && zone.nsecKeys.length > 0;
+}
+
+function cutSlot(loc: WireLocation, qtype: number, d: number): number {
+  return loc.entry * 4 + (loc.exact && qtype === RRType.DS ? 2 : 0) + d;
+}
+
+function nodeSlot(loc: WireLocation, qtype: number, d: number): number {
+  return loc.entry * 0x20000 + qtype * 2 + d;
+}
+
+/**
+ * The cached template for a located question, if there is one. `cover`: for
+ * NXDOMAIN with NSEC proofs, the index of the NSEC covering the name.
+ */
+function cached(zone: Zone, c: ZoneTemplates, loc: WireLocation, qtype: number, dnssecOk: boolean, cover: number): Template | undefined {
+  const d = dnssecOk && zone.dnssec === 'keep' ? 1 : 0;
+  switch (loc.kind) {
+    case WireKind.cut:
+      return c.cuts[cutSlot(loc, qtype, d)];
+    case WireKind.node:
+      return c.atNodes.get(nodeSlot(loc, qtype, d));
+    case WireKind.nxdomain:
+      return nsecProofs(zone, dnssecOk) ? c.nsecNx.get(cover * c.nodes + loc.entry) : c.nxdomain;
+    default:
+      return c.outside;
   }
+}
+
+/** Decide (lookup.ts), encode and keep the answer for a located question. */
+function encodeAt(zone: Zone, c: ZoneTemplates, wl: WireLocation, qname: Name, qtype: number, dnssecOk: boolean, cover: number): Template {
+  const loc = toLocation(zone, wl);
+  const d = dnssecOk && zone.dnssec === 'keep' ? 1 : 0;
+  const t = encode(answerFor(zone, loc, qname, qtype, { dnssecOk }), anchorOf(zone, loc));
+  if (c.size >= MAX_TEMPLATES) return t;
+  c.size++;
+  if (wl.kind === WireKind.nxdomain && nsecProofs(zone, dnssecOk)) c.nsecNx.set(cover * c.nodes + wl.entry, t);
+  else if (wl.kind === WireKind.cut) c.cuts[cutSlot(wl, qtype, d)] = t;
+  else if (wl.kind === WireKind.node) c.atNodes.set(nodeSlot(wl, qtype, d), t);
+  else if (wl.kind === WireKind.nxdomain) c.nxdomain = t;
+  else c.outside = t;
   return t;
+}
+
+function toLocation(zone: Zone, wl: WireLocation): Location {
+  switch (wl.kind) {
+    case WireKind.cut:
+      return { kind: 'cut', node: nodeAt(zone, wl), exact: wl.exact };
+    case WireKind.node:
+      return { kind: 'node', node: nodeAt(zone, wl) };
+    case WireKind.nxdomain:
+      return { kind: 'nxdomain', encloser: nodeAt(zone, wl) };
+    default:
+      return { kind: 'outside' };
+  }
+}
+
+// For templateFor(): one question at a time, synchronously.
+const nameLoc: WireLocation = { kind: WireKind.outside, entry: 0, exact: false };
+const nameStarts = new Uint16Array(128);
+
+/** The template answering (qname, qtype, DO) from `zone`. */
+export function templateFor(zone: Zone, qname: Name, qtype: number, dnssecOk: boolean): Template {
+  const w = qname.wire;
+  let n = 0;
+  for (let o = 0; w[o]! !== 0; o += w[o]! + 1) nameStarts[n++] = o;
+  locateWire(zone, w, nameStarts, n, w.length, nameLoc);
+  const c = templatesOf(zone);
+  const cover = coverOf(zone, nameLoc, dnssecOk, w, nameStarts, n);
+  return cached(zone, c, nameLoc, qtype, dnssecOk, cover) ?? encodeAt(zone, c, nameLoc, qname, qtype, dnssecOk, cover);
+}
+
+/** For NXDOMAIN with NSEC proofs, the NSEC covering the name; else 0 (not used). */
+function coverOf(zone: Zone, loc: WireLocation, dnssecOk: boolean, msg: Uint8Array, starts: ArrayLike<number>, count: number): number {
+  return loc.kind === WireKind.nxdomain && nsecProofs(zone, dnssecOk) ? nsecCoverWire(zone, msg, starts, count) : 0;
+}
+
+/**
+ * templateFor() for a question read by WireQuery (fast-query.ts), whose name
+ * has its labels at starts[0..count), located by locateWire(): no Name
+ * unless the answer has to be encoded.
+ */
+export function templateForWire(zone: Zone, msg: Uint8Array, starts: ArrayLike<number>, count: number, loc: WireLocation, qtype: number, dnssecOk: boolean): Template {
+  const c = templatesOf(zone);
+  const cover = coverOf(zone, loc, dnssecOk, msg, starts, count);
+  return cached(zone, c, loc, qtype, dnssecOk, cover) ?? encodeAt(zone, c, loc, Name.fromWire(msg, 12).name, qtype, dnssecOk, cover);
 }
 
 /**
@@ -100,9 +211,9 @@ function anchorOf(zone: Zone, loc: Location): Name {
 /** The body to send when the whole message may be at most `budget` octets past the question. */
 export function bodyWithin(t: Template, budget: number): Body {
   const room = budget - 12;
+  if (t.lastEnd <= room) return t.full;
+  if (t.firstEnd > room) return EMPTY_TC;
   const ends = t.ends;
-  if (ends[ends.length - 1]! <= room) return t.full;
-  if (ends[0]! > room) return EMPTY_TC;
   // The longest cut that fits: the last ends[k] <= room.
   let lo = 0;
   let hi = ends.length - 1;
@@ -111,7 +222,7 @@ export function bodyWithin(t: Template, budget: number): Body {
     if (ends[mid]! <= room) lo = mid;
     else hi = mid - 1;
   }
-  let b = t.fitted.get(lo);
+  let b = t.fitted[lo];
   if (b === undefined) {
     const end = ends[lo]!;
     const f = t.full;
@@ -119,13 +230,13 @@ export function bodyWithin(t: Template, budget: number): Body {
     while (n < f.pointers.length && f.pointers[n]! < end) n++;
     b = Object.freeze({
       bytes: f.bytes.subarray(0, end),
-      pointers: f.pointers.slice(0, n),
+      pointers: f.pointers.subarray(0, n),
       ancount: f.ancount,
       nscount: t.nsCounts[lo]!,
       arcount: t.arCounts[lo]!,
       truncated: lo < t.mandatory,
     });
-    t.fitted.set(lo, b);
+    t.fitted[lo] = b;
   }
   return b;
 }
@@ -153,7 +264,7 @@ function encode(r: LookupResult, anchor: Name): Template {
   ok &&= put(r.authority, Section.authority);
   if (!ok) {
     // Over 64 KiB: not even TCP can carry it.
-    return { rcode: r.rcode, aa: r.aa, anchorLength: anchor.wire.length, full: EMPTY_TC, ends: [0], nsCounts: [0], arCounts: [0], mandatory: 0, fitted: new Map(), result: r };
+    return template(r, anchor, EMPTY_TC, [0], [0], [0], 0);
   }
   cutHere(r.authority.length, 0);
   const cut = r.kind === 'referral' ? r.authority.find((rr) => rr.type === RRType.NS)?.name : undefined;
@@ -167,15 +278,39 @@ function encode(r: LookupResult, anchor: Name): Template {
     if (next === undefined || next.type !== rr.type || next.name.key !== rr.name.key) cutHere(r.authority.length, i + 1);
   }
   const msg = w.finish({ id: 0, flags: 0 });
+  // Octets and pointer offsets side by side in one buffer: fewer cache lines per answer.
+  const size = msg.length - base;
+  const store = new ArrayBuffer(((size + 1) & ~1) + 2 * w.pointers.length);
+  const bytes = new Uint8Array(store, 0, size);
+  bytes.set(msg.subarray(base));
+  const pointers = new Uint16Array(store, (size + 1) & ~1, w.pointers.length);
+  w.pointers.forEach((p, i) => (pointers[i] = p - base));
   const full: Body = Object.freeze({
-    bytes: msg.subarray(base),
-    pointers: w.pointers.map((p) => p - base),
+    bytes,
+    pointers,
     ancount: w.sectionCount(1),
     nscount: w.sectionCount(2),
     arcount: w.sectionCount(3),
     truncated: false,
   });
-  return { rcode: r.rcode, aa: r.aa, anchorLength: anchor.wire.length, full, ends, nsCounts, arCounts, mandatory, fitted: new Map(), result: r };
+  return template(r, anchor, full, ends, nsCounts, arCounts, mandatory);
 }
 
-const EMPTY_TC: Body = Object.freeze({ bytes: new Uint8Array(0), pointers: [], ancount: 0, nscount: 0, arcount: 0, truncated: true });
+function template(r: LookupResult, anchor: Name, full: Body, ends: number[], nsCounts: number[], arCounts: number[], mandatory: number): Template {
+  return {
+    rcode: r.rcode,
+    aa: r.aa,
+    anchorLength: anchor.wire.length,
+    full,
+    ends,
+    firstEnd: ends[0]!,
+    lastEnd: ends[ends.length - 1]!,
+    nsCounts,
+    arCounts,
+    mandatory,
+    fitted: [],
+    result: r,
+  };
+}
+
+const EMPTY_TC: Body = Object.freeze({ bytes: new Uint8Array(0), pointers: new Uint16Array(0), ancount: 0, nscount: 0, arcount: 0, truncated: true });

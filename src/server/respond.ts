@@ -8,8 +8,11 @@ import { Name } from '../dns/name.js';
 import { RRType, Rcode } from '../dns/types.js';
 import { nullLogger, rateLimited, type Logger, type RateLimitedLogger } from '../ops/log.js';
 import type { Acl } from './acl.js';
-import { bodyWithin, templateFor, type Body } from './answer-cache.js';
+import { locateWire, WireKind, type WireLocation } from '../zone/locate-wire.js';
+import type { Zone } from '../zone/zone.js';
+import { bodyWithin, templateFor, templateForWire, type Body } from './answer-cache.js';
 import type { ServerCounters, Transport } from './counters.js';
+import { WireQuery } from './fast-query.js';
 import { readQuery, type Edns, type Question } from './query.js';
 import type { ZoneStore } from './zone-store.js';
 
@@ -41,6 +44,9 @@ export class Responder {
   private readonly errorLog: RateLimitedLogger;
   private readonly fallback: Fallback | undefined;
   private warnedDoOnStrip = false;
+  /** Scratch for answerWire(): one query at a time, reused (no allocation per query). */
+  private readonly wq = new WireQuery();
+  private readonly loc: WireLocation = { kind: WireKind.outside, entry: 0, exact: false };
 
   constructor(opts: ResponderOptions) {
     this.store = opts.store;
@@ -95,6 +101,40 @@ export class Responder {
   }
 
   private answerUnguarded(msg: Uint8Array, transport: Transport, client: string): Response | Promise<Response> {
+    const state = this.store.state;
+    if (state.kind === 'serving' && this.wq.read(msg) && this.allowQuery.allows(client)) return this.answerWire(msg, transport, state.zone);
+    return this.answerRead(msg, transport, client);
+  }
+
+  /**
+   * The common query (fast-query.ts), answered from the bytes as they came:
+   * the question is copied, not decoded. Same answer as answerRead() gives.
+   */
+  private answerWire(msg: Uint8Array, transport: Transport, zone: Zone): Uint8Array {
+    const q = this.wq;
+    if (q.dnssecOk && zone.dnssec === 'strip') this.noteDoOnStrip();
+    locateWire(zone, msg, q.starts, q.labels, q.nameEnd, this.loc);
+    const t = templateForWire(zone, msg, q.starts, q.labels, this.loc, q.qtype, q.dnssecOk);
+    const qlen = q.nameEnd + 4 - 12;
+    const optLen = q.edns ? 11 : 0;
+    let body: Body = t.full;
+    if (transport === 'udp') {
+      const limit = q.edns ? Math.min(Math.max(q.payload, PLAIN_UDP_LIMIT), UDP_PAYLOAD) : PLAIN_UDP_LIMIT;
+      body = bodyWithin(t, limit - qlen - optLen);
+    }
+    if (body.truncated) this.counters.truncated++;
+    this.counters.countQuery(transport, q.qtype, t.rcode);
+    const out = Buffer.allocUnsafe(12 + qlen + body.bytes.length + optLen);
+    writeHeader(out, q.id, flags(0, t.aa, body.truncated, q.rd, q.cd, t.rcode), 1, body.ancount, body.nscount, body.arcount + (q.edns ? 1 : 0));
+    // The question exactly as asked (its case: 0x20), type and class included.
+    for (let i = 12; i < 12 + qlen; i++) out[i] = msg[i]!;
+    writeBody(out, 12 + qlen, body, q.nameEnd - 12 - t.anchorLength);
+    if (q.edns) writeOpt(out, 12 + qlen + body.bytes.length, t.rcode, q.dnssecOk);
+    return out;
+  }
+
+  /** Everything else, and the reference: readQuery() decides, with a reason for each refusal. */
+  answerRead(msg: Uint8Array, transport: Transport, client: string): Response | Promise<Response> {
     const v = readQuery(msg);
     if (v.kind === 'drop') {
       this.counters.dropped++;
@@ -217,15 +257,21 @@ function assemble(
   out[o++] = q.qtype & 0xff;
   out[o++] = q.qclass >>> 8;
   out[o++] = q.qclass & 0xff;
+  writeBody(out, o, body, shift);
+  if (opt) writeOpt(out, o + body.bytes.length, rcode, edns.dnssecOk);
+  return out;
+}
+
+/** A cached body at `o`, its compression pointers moved by `shift`. */
+function writeBody(out: Uint8Array, o: number, body: Body, shift: number): void {
   out.set(body.bytes, o);
-  for (const p of body.pointers) {
-    const at = o + p;
+  const ps = body.pointers;
+  for (let i = 0; i < ps.length; i++) {
+    const at = o + ps[i]!;
     const target = (((out[at]! & 0x3f) << 8) | out[at + 1]!) + shift;
     out[at] = 0xc0 | (target >>> 8);
     out[at + 1] = target & 0xff;
   }
-  if (opt) writeOpt(out, o + body.bytes.length, rcode, edns.dnssecOk);
-  return out;
 }
 
 function writeHeader(out: Uint8Array, id: number, f: number, qd: number, an: number, ns: number, ar: number): void {

@@ -9,8 +9,16 @@
 // DNSSEC carry the trust. Every other key gets the library defaults.
 
 import { readFile } from 'node:fs/promises';
-import * as openpgp from 'openpgp';
+import type * as OpenPGP from 'openpgp';
 import { timed, type Verdict } from './verdict.js';
+
+// openpgp.js (~15 MB resident once loaded) is loaded by the first key load
+// or verification, not with this module: `serve --zone-file` never needs it.
+// Everything below that touches `openpgp` runs after one of those two.
+let openpgp: typeof OpenPGP;
+async function loadOpenpgp(): Promise<void> {
+  openpgp ??= await import('openpgp');
+}
 
 /** Registry Administrator <nstld@verisign-grs.com>, DSA-1024, created 2016-01-20 (keys/README.md). */
 export const INTERNIC_KEY_FINGERPRINT = 'F0CB1A326BDF3F3EFA3A01FA937BB869E3A238C5';
@@ -37,7 +45,7 @@ export interface PgpKey {
   readonly algorithm: string;
   /** The file it was loaded from. */
   readonly file: string;
-  readonly key: openpgp.PublicKey;
+  readonly key: OpenPGP.PublicKey;
 }
 
 export interface PgpKeyring {
@@ -56,6 +64,7 @@ export interface PgpVerifyOptions {
  */
 export async function loadPgpKeys(files: readonly string[]): Promise<PgpKeyring> {
   if (files.length === 0) throw new SignatureError('no OpenPGP key file given: pass --pgp-key FILE (rootmirror ships keys/registry-admin.key)', undefined);
+  await loadOpenpgp();
   const keys: PgpKey[] = [];
   const seen = new Set<string>();
   for (const file of files) {
@@ -65,7 +74,7 @@ export async function loadPgpKeys(files: readonly string[]): Promise<PgpKeyring>
     } catch (err) {
       throw new SignatureError(`cannot read OpenPGP key file ${file}: ${(err as Error).message}; check the --pgp-key path`, file, { cause: err });
     }
-    let parsed: openpgp.Key[];
+    let parsed: OpenPGP.Key[];
     try {
       if (bytes.length === 0) throw new Error('the file is empty');
       parsed = isArmored(bytes)
@@ -123,14 +132,15 @@ type Outcome = { readonly ok: boolean; readonly detail: string; readonly weak?: 
 
 async function verify(bytes: Uint8Array, sigBytes: Uint8Array, keyring: PgpKeyring, at: Date): Promise<Outcome> {
   if (sigBytes.length === 0) return { ok: false, detail: 'malformed signature: the signature file is empty' };
-  let packets: openpgp.SignaturePacket[];
+  await loadOpenpgp();
+  let packets: OpenPGP.SignaturePacket[];
   try {
     const sig = isArmored(sigBytes)
       ? await openpgp.readSignature({ armoredSignature: new TextDecoder().decode(sigBytes) })
       : await openpgp.readSignature({ binarySignature: sigBytes });
     // openpgp keeps packets it cannot parse (e.g. an unknown version) as UnparseablePacket.
     const all = [...sig.packets] as unknown[];
-    packets = all.filter((p): p is openpgp.SignaturePacket => p instanceof openpgp.SignaturePacket);
+    packets = all.filter((p): p is OpenPGP.SignaturePacket => p instanceof openpgp.SignaturePacket);
     if (all.length > 0 && packets.length === 0) return { ok: false, detail: `malformed signature: ${all.length} signature packet(s) that openpgp cannot parse (unsupported version?)` };
   } catch (err) {
     return { ok: false, detail: `malformed signature: ${oneLine(err)}` };
@@ -160,7 +170,7 @@ async function verify(bytes: Uint8Array, sigBytes: Uint8Array, keyring: PgpKeyri
   return { ...good, detail: good.detail + others };
 }
 
-async function verifyOne(bytes: Uint8Array, packet: openpgp.SignaturePacket, signer: PgpKey, at: Date): Promise<Outcome> {
+async function verifyOne(bytes: Uint8Array, packet: OpenPGP.SignaturePacket, signer: PgpKey, at: Date): Promise<Outcome> {
   const pinned = signer.fingerprint === INTERNIC_KEY_FINGERPRINT;
   const who = `${signer.fingerprint} "${signer.userIds[0] ?? 'no user id'}"`;
   const created = packet.created instanceof Date ? packet.created : null;
@@ -174,7 +184,7 @@ async function verifyOne(bytes: Uint8Array, packet: openpgp.SignaturePacket, sig
     return { ok: false, detail: `signature by ${who} has type ${type}, not a binary document signature (0x00) over the exact bytes; re-sign without --textmode` };
   }
 
-  const packetList = new openpgp.PacketList<openpgp.SignaturePacket>();
+  const packetList = new openpgp.PacketList<OpenPGP.SignaturePacket>();
   packetList.push(packet);
   try {
     const message = await openpgp.createMessage({ binary: bytes });
@@ -216,7 +226,7 @@ async function verifyOne(bytes: Uint8Array, packet: openpgp.SignaturePacket, sig
  * "self-signature creation time is in the future". With this flag openpgp
  * accepts the key if it is valid now instead; gpgv accepts these signatures too.
  */
-function pinnedKeyConfig(): openpgp.PartialConfig {
+function pinnedKeyConfig(): OpenPGP.PartialConfig {
   const { enums, config } = openpgp;
   return {
     rejectPublicKeyAlgorithms: new Set([...config.rejectPublicKeyAlgorithms].filter((a) => a !== enums.publicKey.dsa)),
@@ -240,7 +250,7 @@ function rejection(err: unknown, who: string, what: string, created: Date | null
   return `signature by ${who} (${what}) rejected: ${msg}${hint}`;
 }
 
-function issuerText(packet: openpgp.SignaturePacket): string {
+function issuerText(packet: OpenPGP.SignaturePacket): string {
   if (isWildcard(packet.issuerKeyID)) return 'an unnamed key (no issuer key id in the signature)';
   const fp = packet.issuerFingerprint;
   const fpText = fp !== null ? ` (fingerprint ${hex(fp)})` : '';
@@ -248,7 +258,7 @@ function issuerText(packet: openpgp.SignaturePacket): string {
 }
 
 /** KeyID.isWildcard() exists but is not in openpgp's typings. */
-function isWildcard(id: openpgp.KeyID): boolean {
+function isWildcard(id: OpenPGP.KeyID): boolean {
   return /^0+$/.test(id.toHex());
 }
 
@@ -257,7 +267,7 @@ function isArmored(bytes: Uint8Array): boolean {
   return bytes.length > 0 && (bytes[0]! & 0x80) === 0;
 }
 
-function algorithmName(info: openpgp.AlgorithmInfo): string {
+function algorithmName(info: OpenPGP.AlgorithmInfo): string {
   const names: Readonly<Record<string, string>> = {
     dsa: 'DSA',
     rsaEncryptSign: 'RSA',
@@ -275,7 +285,7 @@ function algorithmName(info: openpgp.AlgorithmInfo): string {
   return name;
 }
 
-function hashName(h: openpgp.enums.hash | null): string {
+function hashName(h: OpenPGP.enums.hash | null): string {
   if (h === null) return 'unknown hash';
   const names: Readonly<Record<string, string>> = {
     md5: 'MD5',

@@ -243,7 +243,7 @@ function nxdomain(zone: Zone, encloser: ZoneNode, qname: Name): LookupResult {
 }
 
 /** Index of the NSEC whose owner is the greatest one <= sortKey (the chain wraps to the last). */
-function coveringIndex(zone: Zone, sortKey: string): number {
+export function coveringIndex(zone: Zone, sortKey: string): number {
   const keys = zone.nsecKeys;
   let lo = 0;
   let hi = keys.length - 1;

@@ -23,7 +23,8 @@ import { ZoneStore } from '../../server/zone-store.js';
 import { buildZone } from '../../zone/build.js';
 import { parseZoneText } from '../../zone/parser.js';
 import { parseArgs, str, type Command, type OptionSpec } from '../options.js';
-import { command as serve, startDaemon, untilSignal, type Daemon } from './serve.js';
+import { startDaemon, type Daemon } from '../daemon.js';
+import { command as serve, untilSignal } from './serve.js';
 
 const DEMO_DIR = fileURLToPath(new URL('../../../demo/', import.meta.url));
 const ROOT_LETTERS = 'abcdefghijklm';

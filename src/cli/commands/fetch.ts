@@ -2,71 +2,18 @@
 // who keep cron). Exit 0 when a verified copy was stored or the held one is
 // still current; 1 with a one-line reason otherwise.
 //
-// MIRROR_OPTIONS and mirrorConfigFromArgs are shared with `serve` (daemon mode)
-// and `verify`: spread the table into theirs.
+// Its options (MIRROR_OPTIONS, src/cli/mirror-options.ts) are shared with
+// `serve` (daemon mode) and `verify`.
 
-import { DEFAULT_DATA_DIR, DEFAULT_PGP_KEY, DEFAULT_SOURCE, DEFAULT_TRUST_ANCHORS, validateMirrorConfig, type MirrorConfig } from '../../refresh/config.js';
 import { DataDir, DataDirError } from '../../refresh/data-dir.js';
 import type { Layer } from '../../refresh/data-dir.js';
 import { stderrLog, type RefreshLog } from '../../refresh/log.js';
-import { parseLayers } from '../../refresh/pipeline.js';
 import { Refresher } from '../../refresh/refresher.js';
-import { DEFAULT_JITTER_MS, DEFAULT_REFRESH_MS, DEFAULT_RETRY_MS } from '../../refresh/scheduler.js';
-import { loadVerifiers, type VerifierOptions } from '../../refresh/verifier.js';
+import { loadVerifiers } from '../../refresh/verifier.js';
 import { createZonePipeline } from '../../refresh/zone-pipeline.js';
-import { ZoneStore, type OnExpired } from '../../server/zone-store.js';
+import { ZoneStore } from '../../server/zone-store.js';
+import { MIRROR_OPTIONS, mirrorConfigFromArgs, verifierOptions } from '../mirror-options.js';
 import { UsageError, bool, list, num, str, type Command, type OptionSpec, type ParsedArgs } from '../options.js';
-
-export const MIRROR_OPTIONS: readonly OptionSpec[] = [
-  { name: 'data-dir', type: 'string', metavar: 'DIR', default: DEFAULT_DATA_DIR, help: 'where verified copies are kept (current/, previous/)' },
-  {
-    name: 'source',
-    type: 'list',
-    metavar: 'URL',
-    default: [DEFAULT_SOURCE],
-    help: 'where to get the root zone, tried in order: http(s)://… (signature at URL.sig; for X.gz at X.sig, over the uncompressed file) or axfr://HOST[:PORT]',
-  },
-  { name: 'pgp-key', type: 'list', metavar: 'FILE', default: [DEFAULT_PGP_KEY], help: 'OpenPGP public key(s) the zone signature must verify with' },
-  { name: 'trust-anchors', type: 'list', metavar: 'FILE', default: [DEFAULT_TRUST_ANCHORS], help: 'DNSSEC trust anchors: DS/DNSKEY master file or IANA root-anchors.xml' },
-  { name: 'verify', type: 'string', metavar: 'LAYERS', default: 'pgp,zonemd,dnssec', help: 'comma list of pgp, zonemd, dnssec, or none' },
-  { name: 'verify-all-signatures', type: 'boolean', help: 'the dnssec layer also checks every RRSIG in the zone (the root: ~2800, a few hundred ms) and logs how long it took' },
-  { name: 'on-expired', type: 'string', choices: ['fallback', 'servfail'], default: 'fallback', help: 'with no unexpired verified copy: forward to the root servers, or SERVFAIL (RFC 8806)' },
-  { name: 'refresh', type: 'duration', default: DEFAULT_REFRESH_MS / 1000, help: 'refresh interval (root SOA refresh)' },
-  { name: 'retry', type: 'duration', default: DEFAULT_RETRY_MS / 1000, help: 'retry after a failed refresh, starting with the next source (root SOA retry)' },
-  { name: 'refresh-jitter', type: 'duration', default: DEFAULT_JITTER_MS / 1000, help: 'random delay up to this added to each refresh, so a fleet does not stampede the source' },
-  { name: 'max-size', type: 'number', metavar: 'BYTES', default: 16 * 1024 * 1024, help: 'cap on the download and on its inflated size' },
-];
-
-/** `--verify-all-signatures` for loadVerifiers. */
-export function verifierOptions(args: ParsedArgs): VerifierOptions {
-  return { allSignatures: bool(args, 'verify-all-signatures') };
-}
-
-/** Read the shared options; UsageError (exit 2) on nonsense. */
-export function mirrorConfigFromArgs(args: ParsedArgs): MirrorConfig {
-  let layers: Layer[];
-  try {
-    layers = parseLayers(str(args, 'verify') ?? 'pgp,zonemd,dnssec');
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  try {
-    return validateMirrorConfig({
-      dataDir: str(args, 'data-dir') ?? DEFAULT_DATA_DIR,
-      sources: list(args, 'source'),
-      pgpKeys: list(args, 'pgp-key'),
-      trustAnchors: list(args, 'trust-anchors'),
-      layers,
-      onExpired: (str(args, 'on-expired') ?? 'fallback') as OnExpired,
-      refreshMs: (num(args, 'refresh') ?? 0) * 1000,
-      retryMs: (num(args, 'retry') ?? 0) * 1000,
-      jitterMs: (num(args, 'refresh-jitter') ?? 0) * 1000,
-      maxBytes: num(args, 'max-size') ?? 16 * 1024 * 1024,
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
 
 /** A log that stays quiet on success (cron mails stderr) unless --verbose. */
 function quietLog(verbose: boolean): RefreshLog {

@@ -3,31 +3,17 @@
 // Without, it serves the last verified copy from --data-dir at once and keeps
 // it fresh (src/refresh). Either way: UDP+TCP listeners on loopback, the ops
 // endpoint and the drift monitor, one "ready" line, clean stop on SIGTERM/SIGINT.
+//
+// This module holds the options and the process shape only; the daemon
+// itself (src/cli/daemon.ts) is loaded by the processes that answer, so the
+// --workers primary, which only forks and restarts them, stays small.
 
 import cluster from 'node:cluster';
-import { readFile } from 'node:fs/promises';
 import { createLogger, type Logger } from '../../ops/log.js';
-import { MONITORING_OPTIONS, monitoringConfig, startMonitoring, type Monitoring } from '../../ops/monitoring.js';
-import type { ServerCounters as OpsCounters } from '../../ops/status.js';
-import { readRootHints, rootTargets } from '../../monitor/root-hints.js';
-import { PACKAGE_KEYS_DIR } from '../../refresh/config.js';
-import { startMirror, type Mirror } from '../../refresh/daemon.js';
-import { parseLayers } from '../../refresh/pipeline.js';
-import { loadVerifiers } from '../../refresh/verifier.js';
-import { createZonePipeline } from '../../refresh/zone-pipeline.js';
+import { MONITORING_OPTIONS } from '../../ops/monitoring-options.js';
 import { LOOPBACK } from '../../server/acl.js';
-import type { ServerCounters } from '../../server/counters.js';
-import { RootFallback } from '../../server/fallback.js';
-import { startServer, type RunningServer } from '../../server/server.js';
-import { ZoneStore, type OnExpired } from '../../server/zone-store.js';
-import { typeToString } from '../../dns/types.js';
-import { buildZone } from '../../zone/build.js';
-import { parseZoneText } from '../../zone/parser.js';
-import type { DnssecMode } from '../../zone/zone.js';
-import { UsageError, list, num, str, type Command, type OptionSpec, type ParsedArgs } from '../options.js';
-import { MIRROR_OPTIONS, mirrorConfigFromArgs, verifierOptions } from './fetch.js';
-
-const DEFAULT_ROOT_HINTS = PACKAGE_KEYS_DIR + 'root.hints';
+import { MIRROR_OPTIONS } from '../mirror-options.js';
+import { UsageError, num, str, type Command, type OptionSpec } from '../options.js';
 
 export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { name: 'zone-file', type: 'string', metavar: 'FILE', help: 'serve this zone file instead of fetching (no refresh; only --verify layers named explicitly are checked)' },
@@ -40,125 +26,6 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { name: 'workers', type: 'number', default: 1, metavar: 'N', help: 'answering processes sharing the sockets (--zone-file mode)' },
   { name: 'log-level', type: 'string', choices: ['debug', 'info', 'warn', 'error'], default: 'info', help: 'least severe log level printed' },
 ];
-
-function counterAdapter(c: ServerCounters): () => OpsCounters {
-  return () => ({
-    queries: [...c.queries].map(([k, count]) => {
-      const [transport, qtype, rcode] = k.split(' ') as ['udp' | 'tcp', string, string];
-      return { transport, qtype: typeToString(Number(qtype)), rcode: RCODE_NAMES[Number(rcode)] ?? rcode, count };
-    }),
-    truncated: c.truncated,
-    malformed: c.malformed,
-    dropped: c.dropped,
-    // A counter of accepted connections, as the metric says (it was fed the open count).
-    tcpConnections: c.tcpOpened,
-    fallbackForwarded: c.fallbackForwarded,
-    doOnStripped: c.doOnStripped,
-    servfailOnException: c.servfailOnException,
-  });
-}
-
-const RCODE_NAMES: Record<number, string> = { 0: 'NOERROR', 1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED', 9: 'NOTAUTH', 16: 'BADVERS' };
-
-/** Load, check, optionally verify and build the zone file. */
-async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs): Promise<ReturnType<typeof buildZone>> {
-  const layers = args.explicit.has('verify') ? parseLayers(str(args, 'verify') ?? 'none') : [];
-  if (layers.length > 0) {
-    const config = mirrorConfigFromArgs(args);
-    const verifiers = await loadVerifiers(config, verifierOptions(args));
-    const pipeline = createZonePipeline({ layers, dnssec, verifiers });
-    const bytes = new Uint8Array(await readFile(path));
-    let signature: Uint8Array | undefined;
-    try {
-      signature = new Uint8Array(await readFile(`${path}.sig`));
-    } catch {
-      signature = undefined;
-    }
-    const out = await pipeline.check({ bytes, signature, source: path, transport: 'http' }, Date.now());
-    return out.zone;
-  }
-  const text = await readFile(path);
-  return buildZone(parseZoneText(text, { file: path }), { dnssec });
-}
-
-/** A running `serve`: listeners, the mirror (fetching mode), monitoring. */
-export interface Daemon {
-  readonly server: RunningServer;
-  readonly store: ZoneStore;
-  readonly mirror: Mirror | undefined;
-  readonly monitoring: Monitoring | undefined;
-  /** Stop refreshing, close listeners (draining TCP) and the ops endpoint. */
-  stop(): Promise<void>;
-}
-
-/** Start everything `serve` starts, from its parsed options, and log the ready line. */
-export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon> {
-  const dnssec = (str(args, 'dnssec') ?? 'strip') as DnssecMode;
-  const zoneFile = str(args, 'zone-file');
-  const onExpired = (str(args, 'on-expired') ?? 'fallback') as OnExpired;
-  const store = new ZoneStore(onExpired);
-  let mon: ReturnType<typeof monitoringConfig>;
-  try {
-    mon = monitoringConfig(args.values, DEFAULT_ROOT_HINTS);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  let fallback: RootFallback | undefined;
-  if (onExpired === 'fallback') {
-    const hints = await readRootHints(mon.rootHints!);
-    fallback = new RootFallback({ servers: rootTargets(hints, mon.rootPort ?? 53, 'both').map((t) => ({ address: t.address, port: t.port })) });
-  }
-
-  let mirror: Mirror | undefined;
-  if (zoneFile !== undefined) {
-    store.swap(await zoneFromFile(zoneFile, dnssec, args));
-  }
-  const server: RunningServer = await startServer({
-    listen: list(args, 'listen'),
-    store,
-    allowQuery: list(args, 'allow-query'),
-    allowTransfer: list(args, 'allow-transfer'),
-    tcpIdleTimeoutMs: (num(args, 'tcp-idle-timeout') ?? 10) * 1000,
-    maxTcpConnections: num(args, 'max-tcp-connections') ?? 256,
-    log,
-    ...(fallback ? { fallback } : {}),
-  });
-  if (zoneFile === undefined) {
-    const config = mirrorConfigFromArgs(args);
-    mirror = await startMirror({ config, store, dnssec, verifiers: await loadVerifiers(config, verifierOptions(args)), log });
-  }
-  const isFirstWorker = !cluster.isWorker || cluster.worker?.id === 1;
-  let monitoring: Monitoring | undefined;
-  if (isFirstWorker) {
-    monitoring = await startMonitoring({
-      store,
-      ...(mirror ? { refresher: mirror.refresher } : {}),
-      ...mon,
-      counters: counterAdapter(server.counters),
-      log,
-    });
-  }
-  const zone = store.zone;
-  log.info('ready', {
-    listen: server.addresses.map((a) => `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`),
-    serial: zone?.serial ?? null,
-    mode: zoneFile !== undefined ? 'zone-file' : 'mirror',
-    dnssec,
-    onExpired,
-    http: monitoring ? `${monitoring.http.address.host}:${monitoring.http.address.port}` : null,
-    ...(cluster.isWorker ? { worker: cluster.worker?.id } : {}),
-  });
-  return {
-    server,
-    store,
-    mirror,
-    monitoring,
-    async stop() {
-      mirror?.stop();
-      await Promise.all([server.close(), monitoring?.stop()]);
-    },
-  };
-}
 
 /** Resolve on the first SIGTERM or SIGINT, with its name. */
 export function untilSignal(): Promise<NodeJS.Signals> {
@@ -191,10 +58,13 @@ export const command: Command = {
     }
     if (workers > 1 && cluster.isPrimary) return runPrimary(workers, log);
 
+    const { startDaemon } = await import('../daemon.js');
     const daemon = await startDaemon(args, log);
     const signal = await untilSignal();
     log.info('stopping', { signal });
     await daemon.stop();
+    // A worker's IPC channel to the primary would keep it alive: let go of it.
+    if (cluster.isWorker) cluster.worker?.disconnect();
     return 0;
   },
 };

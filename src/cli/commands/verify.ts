@@ -16,7 +16,7 @@ import type { Verdict } from '../../verify/verdict.js';
 import { findZoneProblems } from '../../zone/checks.js';
 import { parseZoneText } from '../../zone/parser.js';
 import { UsageError, list, str, type Command, type OptionSpec } from '../options.js';
-import { MIRROR_OPTIONS, verifierOptions } from './fetch.js';
+import { MIRROR_OPTIONS, verifierOptions } from '../mirror-options.js';
 
 const SHARED = MIRROR_OPTIONS.filter((o) => ['pgp-key', 'trust-anchors', 'verify', 'verify-all-signatures'].includes(o.name));
 

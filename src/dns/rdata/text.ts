@@ -1,5 +1,6 @@
 // Presentation <-> wire for one RDATA field (RFC 1035 §5.1 and each type's RFC).
 
+import { copyOctets } from '../octets.js';
 import { Name, NameError } from '../name.js';
 import { RdataError, type TextToken } from '../rdata.js';
 import { typeFromString, typeToString } from '../types.js';
@@ -263,9 +264,9 @@ export class Sink {
     this.buf.set(b, this.pos);
     this.pos += b.length;
   }
-  /** Copy of what was written since `from`. */
+  /** Copy of what was written since `from` (in shared storage: octets.ts). */
   take(from: number): Uint8Array {
-    return this.buf.slice(from, this.pos);
+    return copyOctets(this.buf, from, this.pos);
   }
 }
 

@@ -1,0 +1,79 @@
+// The common query, read straight off the wire into one reused object: a
+// QUERY with one question of class IN, nothing in ANSWER or AUTHORITY, and at
+// most an EDNS version 0 OPT (options well formed) in ADDITIONAL. No Name, no
+// verdict object, no allocation. Anything else (other opcodes, compression in
+// the question, TSIG, other records, trailing octets, AXFR/IXFR, meta types)
+// is left to readQuery() (query.ts), which decides it and is the reference:
+// for every message this reader accepts, both read the same question.
+
+import { RRClass, RRType } from '../dns/types.js';
+
+export class WireQuery {
+  id = 0;
+  rd = false;
+  cd = false;
+  /** Offset just past the question name's root octet; the question ends 4 octets later. */
+  nameEnd = 0;
+  /** Label start offsets of the question name, most specific first: starts[0..labels). */
+  readonly starts = new Uint16Array(128);
+  labels = 0;
+  qtype = 0;
+  /** No OPT record: false (payload 0, DO clear); else the OPT's UDP payload size and DO bit. */
+  edns = false;
+  payload = 0;
+  dnssecOk = false;
+
+  /** Read `msg`; false when it is not the common case (then nothing here is meaningful). */
+  read(msg: Uint8Array): boolean {
+    const len = msg.length;
+    if (len < 17) return false;
+    // QR clear, opcode QUERY; QDCOUNT 1, ANCOUNT 0, NSCOUNT 0, ARCOUNT 0 or 1.
+    if ((msg[2]! & 0xf8) !== 0 || msg[4] !== 0 || msg[5] !== 1 || msg[6] !== 0 || msg[7] !== 0 || msg[8] !== 0 || msg[9] !== 0 || msg[10] !== 0) return false;
+    const arcount = msg[11]!;
+    if (arcount > 1) return false;
+    let pos = 12;
+    let n = 0;
+    for (;;) {
+      const l = msg[pos]!;
+      if (l === 0) break;
+      if (l > 63) return false; // a pointer or a bad label type: readQuery() decides
+      this.starts[n++] = pos;
+      pos += l + 1;
+      if (pos - 12 >= 255 || pos >= len) return false;
+    }
+    pos++;
+    if (pos + 4 > len) return false;
+    const qtype = (msg[pos]! << 8) | msg[pos + 1]!;
+    if (msg[pos + 2] !== 0 || msg[pos + 3] !== RRClass.IN) return false;
+    // Not questions (OPT, TSIG, TKEY), transfers (AXFR is TCP's, IXFR not served), MAILB/MAILA.
+    if (qtype === RRType.OPT || (qtype >= 249 && qtype <= 254)) return false;
+    this.nameEnd = pos;
+    pos += 4;
+    if (arcount === 0) {
+      if (pos !== len) return false;
+      this.edns = false;
+      this.payload = 0;
+      this.dnssecOk = false;
+    } else {
+      // RFC 6891 §6.1.2: root owner, TYPE OPT, CLASS payload, TTL ext-rcode/version/flags, RDLEN, options.
+      if (pos + 11 > len || msg[pos] !== 0 || msg[pos + 1] !== 0 || msg[pos + 2] !== RRType.OPT || msg[pos + 6] !== 0) return false;
+      const rdlen = (msg[pos + 9]! << 8) | msg[pos + 10]!;
+      const end = pos + 11 + rdlen;
+      if (end !== len) return false;
+      for (let o = pos + 11; o < end; ) {
+        if (o + 4 > end) return false;
+        o += 4 + ((msg[o + 2]! << 8) | msg[o + 3]!);
+        if (o > end) return false;
+      }
+      this.edns = true;
+      this.payload = (msg[pos + 3]! << 8) | msg[pos + 4]!;
+      this.dnssecOk = (msg[pos + 7]! & 0x80) !== 0;
+    }
+    this.id = (msg[0]! << 8) | msg[1]!;
+    this.rd = (msg[2]! & 0x01) !== 0;
+    this.cd = (msg[3]! & 0x10) !== 0;
+    this.labels = n;
+    this.qtype = qtype;
+    return true;
+  }
+}

@@ -4,8 +4,8 @@
 export type Transport = 'udp' | 'tcp';
 
 export class ServerCounters {
-  /** Queries answered, by transport, qtype and rcode: key `${transport} ${qtype} ${rcode}`. */
-  readonly queries = new Map<string, number>();
+  /** Queries answered, by (transport, qtype, rcode) as one number: see countQuery(). */
+  private readonly counts = new Map<number, number>();
   truncated = 0;
   /** Packets that could not be parsed far enough to answer them normally (FORMERR or dropped). */
   malformed = 0;
@@ -26,24 +26,28 @@ export class ServerCounters {
   /** Queries with DO set answered from a stripped zone. */
   doOnStripped = 0;
 
-  /** The `queries` key for each (transport, qtype, rcode) seen: built once, not per query. */
-  private readonly keys = new Map<number, string>();
-
   countQuery(transport: Transport, qtype: number, rcode: number): void {
-    // qtype < 2^16, rcode < 2^12 (extended): one number names the triple.
+    // qtype < 2^16, rcode < 2^12 (extended): one number names the triple, a
+    // small integer key (a string key would be hashed on every query).
     const code = (transport === 'udp' ? 0 : 2 ** 28) + qtype * 4096 + rcode;
-    let key = this.keys.get(code);
-    if (key === undefined) {
-      key = `${transport} ${qtype} ${rcode}`;
-      this.keys.set(code, key);
+    this.counts.set(code, (this.counts.get(code) ?? 0) + 1);
+  }
+
+  /** Queries answered, by transport, qtype and rcode: key `${transport} ${qtype} ${rcode}` (built when read). */
+  get queries(): ReadonlyMap<string, number> {
+    const out = new Map<string, number>();
+    for (const [code, n] of this.counts) {
+      const transport = code >= 2 ** 28 ? 'tcp' : 'udp';
+      const rest = code % 2 ** 28;
+      out.set(`${transport} ${Math.floor(rest / 4096)} ${rest % 4096}`, n);
     }
-    this.queries.set(key, (this.queries.get(key) ?? 0) + 1);
+    return out;
   }
 
   /** Total queries answered (all transports, types, rcodes). */
   get totalQueries(): number {
     let n = 0;
-    for (const v of this.queries.values()) n += v;
+    for (const v of this.counts.values()) n += v;
     return n;
   }
 

@@ -5,6 +5,7 @@
 // query_error).
 
 import { Name } from '../dns/name.js';
+import { octets } from '../dns/octets.js';
 import { RRType, Rcode } from '../dns/types.js';
 import { nullLogger, rateLimited, type Logger, type RateLimitedLogger } from '../ops/log.js';
 import type { Acl } from './acl.js';
@@ -124,7 +125,8 @@ export class Responder {
     }
     if (body.truncated) this.counters.truncated++;
     this.counters.countQuery(transport, q.qtype, t.rcode);
-    const out = Buffer.allocUnsafe(12 + qlen + body.bytes.length + optLen);
+    // Shared chunks, not Buffer.allocUnsafe(): a plain view costs a third as much.
+    const out = octets(12 + qlen + body.bytes.length + optLen);
     writeHeader(out, q.id, flags(0, t.aa, body.truncated, q.rd, q.cd, t.rcode), 1, body.ancount, body.nscount, body.arcount + (q.edns ? 1 : 0));
     // The question exactly as asked (its case: 0x20), type and class included.
     for (let i = 12; i < 12 + qlen; i++) out[i] = msg[i]!;

@@ -15,20 +15,21 @@ export function startUdp(socket: dgram.Socket, responder: Responder, counters: S
       return;
     }
     const r = responder.answer(msg, 'udp', rinfo.address);
-    const send = (out: Uint8Array | null): void => {
-      if (out === null) return;
-      try {
-        // No completion callback: it costs a request object per answer; send
-        // errors surface on the socket's 'error' event, counted below.
-        socket.send(out, rinfo.port, rinfo.address);
-      } catch {
-        // Socket closed under a relayed answer (shutdown), or an address dgram refuses.
-        counters.dropped++;
-      }
-    };
-    if (r instanceof Promise) void r.then(send);
-    else send(r);
+    if (r instanceof Promise) void r.then((out) => send(socket, out, rinfo, counters));
+    else send(socket, r, rinfo, counters);
   });
   // Errors on a bound UDP socket (ICMP-induced on some platforms) must not kill the process.
   socket.on('error', () => counters.dropped++);
+}
+
+function send(socket: dgram.Socket, out: Uint8Array | null, to: dgram.RemoteInfo, counters: ServerCounters): void {
+  if (out === null) return;
+  try {
+    // No completion callback: it costs a request object per answer; send
+    // errors surface on the socket's 'error' event, counted above.
+    socket.send(out, to.port, to.address);
+  } catch {
+    // Socket closed under a relayed answer (shutdown), or an address dgram refuses.
+    counters.dropped++;
+  }
 }

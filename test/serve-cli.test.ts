@@ -2,9 +2,17 @@
 // ready line, answers on UDP and TCP, ops endpoint up, SIGTERM → exit 0.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startServer } from '../src/server/server.js';
+import { ZoneStore } from '../src/server/zone-store.js';
+import { buildZone } from '../src/zone/build.js';
+import { parseZoneText } from '../src/zone/parser.js';
 import { decode, encodeQuery, tcpExchange, udpExchange } from './helpers/dns-client.js';
 
 const BIN = fileURLToPath(new URL('../bin/rootmirror', import.meta.url));
@@ -128,4 +136,44 @@ describe('rootmirror serve --zone-file', () => {
     });
     expect(code).toBe(0);
   });
+});
+
+describe('rootmirror serve with no verified copy (--on-expired fallback, the default)', () => {
+  it('relays to the live roots from --root-hints over UDP and TCP until it has a zone, and counts it', async () => {
+    // Two "live roots" (real servers with the real zone) on one port, as --root-port wants.
+    const liveStore = new ZoneStore();
+    liveStore.swap(buildZone(parseZoneText(readFileSync(ZONE), {}), { dnssec: 'strip' }));
+    const a = await startServer({ listen: ['127.0.42.1:0'], store: liveStore });
+    const port = a.addresses[0]!.port;
+    const b = await startServer({ listen: [`127.0.42.2:${port}`], store: liveStore });
+    const dir = await mkdtemp(join(tmpdir(), 'rootmirror-fallback-'));
+    try {
+      const hints = join(dir, 'root.hints');
+      await writeFile(hints, '.  3600000 NS A.ROOT-SERVERS.NET.\nA.ROOT-SERVERS.NET. 3600000 A 127.0.42.1\n.  3600000 NS B.ROOT-SERVERS.NET.\nB.ROOT-SERVERS.NET. 3600000 A 127.0.42.2\n');
+      const ready = await serve([
+        '--data-dir', join(dir, 'data'),
+        // Nothing listens there: the first refresh fails, no copy is held.
+        '--source', 'http://127.0.42.3:9/root.zone',
+        '--listen', '127.0.42.4:0', '--http', '127.0.42.4:0',
+        '--root-hints', hints, '--root-port', String(port), '--monitor-interval', '0',
+      ]);
+      expect(ready.serial).toBeNull();
+      const [host, p] = hostPort(ready.listen[0]!);
+      const q = encodeQuery('www.Example.COM.', 'A', { id: 777, edns: true });
+      const relayed = await udpExchange(host, p, q, 5_000);
+      const direct = await udpExchange('127.0.42.1', port, q);
+      expect(relayed.subarray(2).equals(direct.subarray(2))).toBe(true);
+      expect(decode(relayed)).toMatchObject({ id: 777, rcode: 0 });
+      const t = decode((await tcpExchange(host, p, [encodeQuery('nonexistent-tld.', 'A', { id: 778 })]))[0]!);
+      expect(t).toMatchObject({ id: 778, rcode: 3, flags: { aa: true } });
+      const metrics = await (await fetch(`http://${ready.http}/metrics`)).text();
+      expect(metrics).toMatch(/rootmirror_dns_fallback_forwarded_total 2\b/);
+      // Not ready: the load balancer / orchestrator must know this copy is not ours.
+      expect((await fetch(`http://${ready.http}/readyz`)).status).not.toBe(200);
+    } finally {
+      child?.kill('SIGKILL');
+      await Promise.all([a.close(), b.close()]);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -9,9 +9,10 @@
 // lets `check` estimate how long a newer zone has existed without any history.
 
 import dgram from 'node:dgram';
-import net from 'node:net';
+import { isIPv6 } from 'node:net';
 import { randomInt } from 'node:crypto';
 import { Name } from '../dns/name.js';
+import { tcpExchange } from '../fetch/tcp-exchange.js';
 import { RRClass, RRType, Rcode } from '../dns/types.js';
 
 export interface ProbeTarget {
@@ -50,8 +51,6 @@ export type ProbeResult =
 export class ProbeError extends Error {
   override readonly name = 'ProbeError';
 }
-
-const MAX_TCP = 65535;
 
 /** `. IN SOA` query, RD clear (we ask authoritatives), EDNS0 1232 bytes (DNS flag day 2020). */
 export function buildSoaQuery(id: number, dnssecOk: boolean): Uint8Array {
@@ -139,12 +138,12 @@ export function parseSoaResponse(msg: Uint8Array, id: number, nowMs: number = Da
 
 /** Canonical text of an address (RFC 5952 for IPv6, via the WHATWG URL serializer), to compare sources. */
 export function canonicalAddress(a: string): string {
-  return net.isIPv6(a) ? new URL(`http://[${a}]/`).hostname.slice(1, -1) : a;
+  return isIPv6(a) ? new URL(`http://[${a}]/`).hostname.slice(1, -1) : a;
 }
 
 function udpAttempt(t: ProbeTarget, query: Uint8Array, id: number, timeoutMs: number, nowMs: number) {
   return new Promise<SoaAnswer | 'truncated'>((resolve, reject) => {
-    const sock = dgram.createSocket(net.isIPv6(t.address) ? 'udp6' : 'udp4');
+    const sock = dgram.createSocket(isIPv6(t.address) ? 'udp6' : 'udp4');
     const from = canonicalAddress(t.address);
     let done = false;
     const finish = (err: Error | undefined, val?: SoaAnswer | 'truncated') => {
@@ -173,43 +172,16 @@ function udpAttempt(t: ProbeTarget, query: Uint8Array, id: number, timeoutMs: nu
   });
 }
 
-function tcpAttempt(t: ProbeTarget, query: Uint8Array, id: number, timeoutMs: number, nowMs: number) {
-  return new Promise<SoaAnswer>((resolve, reject) => {
-    const sock = net.connect({ host: t.address, port: t.port });
-    let done = false;
-    let buf = Buffer.alloc(0);
-    const finish = (err: Error | undefined, val?: SoaAnswer) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      sock.destroy();
-      if (err) reject(err);
-      else resolve(val!);
-    };
-    const timer = setTimeout(() => finish(new ProbeError(`timeout after ${timeoutMs} ms (tcp)`)), timeoutMs);
-    sock.on('error', (e) => finish(new ProbeError(`tcp: ${e.message}`)));
-    sock.on('connect', () => {
-      const framed = Buffer.alloc(2 + query.length);
-      framed.writeUInt16BE(query.length, 0);
-      framed.set(query, 2);
-      sock.write(framed);
-    });
-    sock.on('data', (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      if (buf.length > 2 + MAX_TCP) return finish(new ProbeError('tcp: more data than one message'));
-      if (buf.length < 2) return;
-      const len = buf.readUInt16BE(0);
-      if (buf.length < 2 + len) return;
-      try {
-        const r = parseSoaResponse(buf.subarray(2, 2 + len), id, nowMs);
-        if (r === 'truncated') throw new ProbeError('TC bit set over TCP');
-        finish(undefined, r);
-      } catch (e) {
-        finish(e as Error);
-      }
-    });
-    sock.on('end', () => finish(new ProbeError('tcp: connection closed before a full response')));
-  });
+async function tcpAttempt(t: ProbeTarget, query: Uint8Array, id: number, timeoutMs: number, nowMs: number): Promise<SoaAnswer> {
+  let msg: Uint8Array;
+  try {
+    msg = await tcpExchange(query, t, timeoutMs);
+  } catch (e) {
+    throw new ProbeError((e as Error).message);
+  }
+  const r = parseSoaResponse(msg, id, nowMs);
+  if (r === 'truncated') throw new ProbeError('TC bit set over TCP');
+  return r;
 }
 
 /** One SOA probe: UDP, TCP on TC, one spaced retry after a timeout. Never throws. */

@@ -6,7 +6,7 @@
 
 import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import net from 'node:net';
+import { tcpExchange } from '../fetch/tcp-exchange.js';
 import type { Fallback } from './respond.js';
 import type { Transport } from './counters.js';
 import type { ListenAddress } from './server.js';
@@ -64,27 +64,7 @@ export class RootFallback implements Fallback {
   }
 
   private tcp(q: Uint8Array, server: ListenAddress): Promise<Uint8Array | undefined> {
-    return new Promise((resolve) => {
-      const sock = net.connect({ host: server.address, port: server.port });
-      let buf = Buffer.alloc(0);
-      const done = (v: Uint8Array | undefined): void => {
-        clearTimeout(timer);
-        sock.destroy();
-        resolve(v);
-      };
-      const timer = setTimeout(() => done(undefined), this.timeoutMs * 2);
-      sock.on('error', () => done(undefined));
-      sock.on('connect', () => {
-        const frame = Buffer.allocUnsafe(2 + q.length);
-        frame.writeUInt16BE(q.length, 0);
-        frame.set(q, 2);
-        sock.write(frame);
-      });
-      sock.on('data', (chunk: Buffer) => {
-        buf = Buffer.concat([buf, chunk]);
-        if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) done(buf.subarray(2, 2 + buf.readUInt16BE(0)));
-      });
-    });
+    return tcpExchange(q, server, this.timeoutMs * 2).catch(() => undefined);
   }
 }
 

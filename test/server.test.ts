@@ -2,6 +2,7 @@
 // in both DNSSEC modes, the protocol's error paths, truncation, AXFR, swap.
 
 import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../src/server/server.js';
 import { ZoneStore } from '../src/server/zone-store.js';
@@ -234,3 +235,34 @@ function decodeSafe(m: Buffer): Decoded | undefined {
     return undefined;
   }
 }
+
+/** Whether this host can bind ::1 (IPv6 can be off in containers). */
+function ipv6Loopback(): boolean {
+  try {
+    return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.family === 'IPv6' && i.address === '::1'));
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(!ipv6Loopback())('IPv6 listener ([::1])', () => {
+  it('answers over UDP and TCP on [::1], with the client address checked against --allow-query', async () => {
+    const store = new ZoneStore();
+    store.swap(zoneOf('strip'));
+    const s = await startServer({ listen: ['[::1]:0'], store });
+    const refusing = await startServer({ listen: ['[::1]:0'], store, allowQuery: ['127.0.0.0/8'] });
+    try {
+      const { address, port } = s.addresses[0]!;
+      expect(address).toBe('::1');
+      const u = decode(await udpExchange(address, port, encodeQuery('.', 'SOA', { id: 61 })));
+      expect(u).toMatchObject({ id: 61, rcode: 0, flags: { aa: true } });
+      expect(u.answer.some((r) => r.includes(' SOA'))).toBe(true);
+      const [t] = await tcpExchange(address, port, [encodeQuery('nonexistent.', 'A', { id: 62 })]);
+      expect(decode(t!)).toMatchObject({ id: 62, rcode: 3 });
+      const r = refusing.addresses[0]!;
+      expect(decode(await udpExchange(r.address, r.port, encodeQuery('.', 'SOA'))).rcode).toBe(5);
+    } finally {
+      await Promise.all([s.close(), refusing.close()]);
+    }
+  });
+});

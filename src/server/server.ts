@@ -84,6 +84,17 @@ function bindTcp(server: net.Server, at: ListenAddress): Promise<number> {
 }
 
 /**
+ * dgram resolves the destination of every send() with dns.lookup(), which for
+ * an address literal still defers the send to the next tick. Answers only ever
+ * go to the address a query came from (an address literal), so this lookup
+ * hands it back at once: the send happens inside send(), with no tick, no
+ * validation and no closure queued per answer.
+ */
+function literalLookup(address: string, _family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
+  callback(null, address, address.includes(':') ? 6 : 4);
+}
+
+/**
  * UDP receive buffer we ask for. The kernel default (208 KiB on Linux) holds
  * ~200 small datagrams: a burst, or the process descheduled for ~10 ms at 20k
  * qps, drops queries. Linux caps the request at net.core.rmem_max silently.
@@ -139,7 +150,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       for (let attempt = 0; ; attempt++) {
         // allowHalfOpen: a client may send its queries and shut its write side; it still gets every answer.
         const tcp = net.createServer({ pauseOnConnect: false, allowHalfOpen: true });
-        const udp = dgram.createSocket({ type: at.address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
+        const udp = dgram.createSocket({ type: at.address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false, lookup: literalLookup });
         let port: number;
         try {
           port = await bindTcp(tcp, at);

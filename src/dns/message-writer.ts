@@ -21,7 +21,7 @@ export interface HeaderFields {
 }
 
 /** Pointers can only address the first 16 KiB of a message. */
-const MAX_POINTER = 0x3fff;
+export const MAX_POINTER = 0x3fff;
 
 export class MessageWriter {
   private buf: Uint8Array;
@@ -34,6 +34,12 @@ export class MessageWriter {
   constructor(
     /** Largest message allowed, in octets. */
     readonly limit = 65535,
+    /**
+     * Names are recorded as compression targets only up to this offset. Lower
+     * than MAX_POINTER for a message that will be moved (answer-cache.ts moves
+     * its bodies when the real question is longer than the stand-in).
+     */
+    private readonly maxTarget = MAX_POINTER,
   ) {
     this.buf = new Uint8Array(Math.min(limit, 4096));
   }
@@ -134,7 +140,7 @@ export class MessageWriter {
           this.u16(0xc000 | ptr);
           return;
         }
-        if (this.pos <= MAX_POINTER) {
+        if (this.pos <= this.maxTarget) {
           this.table.set(key, this.pos);
           this.added.push(key);
         }

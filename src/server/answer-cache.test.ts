@@ -156,3 +156,33 @@ describe('the cache hands every question the answer lookup() gives', () => {
     });
   }
 });
+
+describe('answers over 16 KiB (TCP): pointers stay within reach after the move', () => {
+  // big. has 1,000 in-domain name servers with glue: a 37 kB referral whose
+  // names are recorded for compression up to 16 KiB into the message. Moved
+  // under a long question, a pointer to a name recorded near 16 KiB would
+  // point past what 14 bits can say.
+  const records = Array.from({ length: 1000 }, (_, i) => `big.\t172800\tIN\tNS\tns${String(i).padStart(4, '0')}.big.\nns${String(i).padStart(4, '0')}.big.\t172800\tIN\tA\t192.0.2.${i % 250}\n`);
+  const zone = zoneOf(records.join(''));
+  const r = responder(zone);
+
+  it('reads back the same records under questions of every length', () => {
+    const want = readMessage(r.answer(query('big.', RRType.A), 'tcp', '127.0.0.1') as Uint8Array);
+    expect(want.authorities.length).toBe(1000);
+    expect(want.additionals.length).toBe(1000);
+    for (let extra = 1; extra <= 250; extra += 7) {
+      // Labels of up to 63 octets adding `extra` octets of question name in all.
+      const labels: string[] = [];
+      for (let left = extra; left > 0; ) {
+        const n = Math.min(left - 1, 63);
+        if (n < 1) break;
+        labels.push('q'.repeat(n));
+        left -= n + 1;
+      }
+      const q = [...labels, 'big.'].join('.');
+      const got = readMessage(r.answer(query(q, RRType.A), 'tcp', '127.0.0.1') as Uint8Array);
+      expect(text(got.authorities), q).toEqual(text(want.authorities));
+      expect(text(got.additionals), q).toEqual(text(want.additionals));
+    }
+  });
+});

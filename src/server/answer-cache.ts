@@ -19,7 +19,7 @@
 // in-domain glue (RFC 9471 §3.1). Optional: the apex NS RRset a positive
 // answer carries in AUTHORITY (NSD's "optional authority"), other glue.
 
-import { MessageWriter, Section, type SectionId } from '../dns/message-writer.js';
+import { MAX_POINTER, MessageWriter, Section, type SectionId } from '../dns/message-writer.js';
 import { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { RRType } from '../dns/types.js';
@@ -246,7 +246,9 @@ export function bodyWithin(t: Template, budget: number): Body {
  * (see the top of this file for what is needed and what is optional).
  */
 function encode(r: LookupResult, anchor: Name): Template {
-  const w = new MessageWriter(65535);
+  // A body moves by (question name length - anchor length), at most 255 - 1
+  // octets: a name recorded within that of 16 KiB could not be pointed at after.
+  const w = new MessageWriter(65535, MAX_POINTER - 254);
   w.addQuestion(anchor, 0, 0);
   const base = w.length;
   const put = (rrs: readonly ResourceRecord[], s: SectionId): boolean => rrs.every((rr) => w.addRecord(rr, s));

@@ -17,7 +17,7 @@ import type { ServerCounters } from '../server/counters.js';
 import { RootFallback } from '../server/fallback.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { ZoneStore, type OnExpired } from '../server/zone-store.js';
-import { typeToString } from '../dns/types.js';
+import { rcodeToString, typeToString } from '../dns/types.js';
 import { buildZone } from '../zone/build.js';
 import { parseZoneText } from '../zone/parser.js';
 import type { DnssecMode } from '../zone/zone.js';
@@ -28,10 +28,7 @@ const DEFAULT_ROOT_HINTS = PACKAGE_KEYS_DIR + 'root.hints';
 
 function counterAdapter(c: ServerCounters): () => OpsCounters {
   return () => ({
-    queries: [...c.queries].map(([k, count]) => {
-      const [transport, qtype, rcode] = k.split(' ') as ['udp' | 'tcp', string, string];
-      return { transport, qtype: typeToString(Number(qtype)), rcode: RCODE_NAMES[Number(rcode)] ?? rcode, count };
-    }),
+    queries: [...c.queryCounts()].map((q) => ({ transport: q.transport, qtype: typeToString(q.qtype), rcode: rcodeToString(q.rcode), count: q.count })),
     truncated: c.truncated,
     malformed: c.malformed,
     dropped: c.dropped,
@@ -42,8 +39,6 @@ function counterAdapter(c: ServerCounters): () => OpsCounters {
     servfailOnException: c.servfailOnException,
   });
 }
-
-const RCODE_NAMES: Record<number, string> = { 0: 'NOERROR', 1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED', 9: 'NOTAUTH', 16: 'BADVERS' };
 
 /** Load, check, optionally verify and build the zone file. */
 async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs): Promise<ReturnType<typeof buildZone>> {

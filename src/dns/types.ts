@@ -105,10 +105,22 @@ export const Rcode = {
   NXDOMAIN: 3,
   NOTIMP: 4,
   REFUSED: 5,
+  /** RFC 2136 (UPDATE); seen only in answers relayed or refused by others. */
+  YXDOMAIN: 6,
+  YXRRSET: 7,
+  NXRRSET: 8,
   NOTAUTH: 9,
+  NOTZONE: 10,
   /** Extended rcode 16 (RFC 6891): needs the OPT record's upper bits. */
   BADVERS: 16,
 } as const;
+
+const rcodeNames = new Map<number, string>(Object.entries(Rcode).map(([name, code]) => [code, name]));
+
+/** Mnemonic of an rcode (RCODEnnn if it has none here). */
+export function rcodeToString(rcode: number): string {
+  return rcodeNames.get(rcode) ?? `RCODE${rcode}`;
+}
 
 export const Opcode = {
   QUERY: 0,

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
-import { RRClass, RRType } from '../dns/types.js';
+import { RRClass, RRType, rcodeToString } from '../dns/types.js';
 import { FetchError, FetchErrorCode } from './errors.js';
 
 export interface AxfrTarget {
@@ -43,7 +43,6 @@ export interface AxfrResult {
 }
 
 const DEFAULTS = { maxBytes: 64 * 1024 * 1024, maxRecords: 2_000_000, connectTimeoutMs: 10_000, idleTimeoutMs: 30_000, totalTimeoutMs: 300_000 };
-const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE'];
 
 /** `axfr://HOST[:PORT]` (IPv6 literal in brackets); default port 53. */
 export function parseAxfrUrl(source: string): AxfrTarget {
@@ -129,7 +128,7 @@ export function parseAxfrMessage(msg: Uint8Array, id: number, zone: Name, first:
   if (((flags >> 11) & 0xf) !== 0) throw new WireError(`opcode ${(flags >> 11) & 0xf} in the response`);
   if ((flags & 0x0200) !== 0) throw new WireError('TC set on a TCP response');
   const rcode = flags & 0xf;
-  if (rcode !== 0) throw new WireError(`server answered ${RCODES[rcode] ?? `rcode ${rcode}`}: it does not allow AXFR of ${zone} to us`);
+  if (rcode !== 0) throw new WireError(`server answered ${rcodeToString(rcode)}: it does not allow AXFR of ${zone} to us`);
   const qd = v.getUint16(4);
   const an = v.getUint16(6);
   if (qd > 1 || (first && qd !== 1)) throw new WireError(`QDCOUNT ${qd}`);

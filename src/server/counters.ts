@@ -3,6 +3,13 @@
 
 export type Transport = 'udp' | 'tcp';
 
+export interface QueryCount {
+  readonly transport: Transport;
+  readonly qtype: number;
+  readonly rcode: number;
+  readonly count: number;
+}
+
 export class ServerCounters {
   /** Queries answered, by (transport, qtype, rcode) as one number: see countQuery(). */
   private readonly counts = new Map<number, number>();
@@ -33,15 +40,17 @@ export class ServerCounters {
     this.counts.set(code, (this.counts.get(code) ?? 0) + 1);
   }
 
-  /** Queries answered, by transport, qtype and rcode: key `${transport} ${qtype} ${rcode}` (built when read). */
-  get queries(): ReadonlyMap<string, number> {
-    const out = new Map<string, number>();
-    for (const [code, n] of this.counts) {
-      const transport = code >= 2 ** 28 ? 'tcp' : 'udp';
+  /** Queries answered, one entry per (transport, qtype, rcode) seen. */
+  *queryCounts(): Generator<QueryCount> {
+    for (const [code, count] of this.counts) {
       const rest = code % 2 ** 28;
-      out.set(`${transport} ${Math.floor(rest / 4096)} ${rest % 4096}`, n);
+      yield { transport: code >= 2 ** 28 ? 'tcp' : 'udp', qtype: Math.floor(rest / 4096), rcode: rest % 4096, count };
     }
-    return out;
+  }
+
+  /** queryCounts() keyed `${transport} ${qtype} ${rcode}`. */
+  get queries(): ReadonlyMap<string, number> {
+    return new Map([...this.queryCounts()].map((q) => [`${q.transport} ${q.qtype} ${q.rcode}`, q.count]));
   }
 
   /** Total queries answered (all transports, types, rcodes). */

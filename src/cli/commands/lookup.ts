@@ -4,13 +4,11 @@
 import { Name } from '../../dns/name.js';
 import { rdataToText } from '../../dns/rdata.js';
 import type { ResourceRecord } from '../../dns/record.js';
-import { RRType, Rcode, classToString, typeFromString, typeToString } from '../../dns/types.js';
+import { RRType, Rcode, classToString, rcodeToString, typeFromString, typeToString } from '../../dns/types.js';
 import { loadZoneFile } from '../../zone/build.js';
 import { lookup, type LookupResult } from '../../zone/lookup.js';
 import type { DnssecMode } from '../../zone/zone.js';
 import { UsageError, bool, str, type Command } from '../options.js';
-
-const RCODE_NAMES = new Map<number, string>(Object.entries(Rcode).map(([k, v]) => [v, k]));
 
 /** One record in master-file form, tab-separated as dig prints it. */
 export function recordToText(rr: ResourceRecord): string {
@@ -20,7 +18,7 @@ export function recordToText(rr: ResourceRecord): string {
 /** dig-style rendering of a lookup result (id 0: there is no message). */
 export function formatDig(qname: Name, qtype: number, r: LookupResult, dnssecOk: boolean): string {
   const flags = ['qr', ...(r.aa ? ['aa'] : [])].join(' ');
-  const status = RCODE_NAMES.get(r.rcode) ?? `RCODE${r.rcode}`;
+  const status = rcodeToString(r.rcode);
   const out = [
     `;; ->>HEADER<<- opcode: QUERY, status: ${status}, id: 0`,
     `;; flags: ${flags}; QUERY: 1, ANSWER: ${r.answer.length}, AUTHORITY: ${r.authority.length}, ADDITIONAL: ${r.additional.length}`,

@@ -22,6 +22,7 @@ import { buildZone } from '../zone/build.js';
 import { parseZoneText } from '../zone/parser.js';
 import type { DnssecMode } from '../zone/zone.js';
 import { mirrorConfigFromArgs, verifierOptions } from './mirror-options.js';
+import { defaultSignaturePath, readSignature } from './zone-input.js';
 import { UsageError, list, num, str, type ParsedArgs } from './options.js';
 
 const DEFAULT_ROOT_HINTS = PACKAGE_KEYS_DIR + 'root.hints';
@@ -48,12 +49,7 @@ async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs):
     const verifiers = await loadVerifiers(config, verifierOptions(args));
     const pipeline = createZonePipeline({ layers, dnssec, verifiers });
     const bytes = new Uint8Array(await readFile(path));
-    let signature: Uint8Array | undefined;
-    try {
-      signature = new Uint8Array(await readFile(`${path}.sig`));
-    } catch {
-      signature = undefined;
-    }
+    const signature = await readSignature(defaultSignaturePath(path), false);
     const out = await pipeline.check({ bytes, signature, source: path, transport: 'http' }, Date.now());
     return out.zone;
   }

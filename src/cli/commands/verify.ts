@@ -17,6 +17,7 @@ import { findZoneProblems } from '../../zone/checks.js';
 import { parseZoneText } from '../../zone/parser.js';
 import { UsageError, list, str, type Command, type OptionSpec } from '../options.js';
 import { MIRROR_OPTIONS, verifierOptions } from '../mirror-options.js';
+import { defaultSignaturePath, readSignature } from '../zone-input.js';
 
 const SHARED = MIRROR_OPTIONS.filter((o) => ['pgp-key', 'trust-anchors', 'verify', 'verify-all-signatures'].includes(o.name));
 
@@ -55,7 +56,7 @@ export const command: Command = {
 
     const raw = new Uint8Array(await readFile(file));
     const bytes = raw[0] === 0x1f && raw[1] === 0x8b ? new Uint8Array(gunzipSync(raw)) : raw;
-    const sigPath = str(args, 'sig') ?? (file.endsWith('.gz') ? `${file.slice(0, -3)}.sig` : `${file}.sig`);
+    const sigPath = str(args, 'sig') ?? defaultSignaturePath(file);
     const signature = await readSignature(sigPath, str(args, 'sig') !== undefined);
 
     const named = given ?? soaOwner(bytes);
@@ -126,16 +127,6 @@ function parseAt(text: string | undefined): number {
   const t = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
   if (Number.isNaN(t)) throw new UsageError(`--at "${text}": not a valid time`);
   return t;
-}
-
-/** The signature file: an explicit --sig must exist; the implicit FILE.sig may not. */
-async function readSignature(path: string, explicit: boolean): Promise<Uint8Array | undefined> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (err) {
-    if (explicit || (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    return undefined;
-  }
 }
 
 function fmtMs(ms: number): string {

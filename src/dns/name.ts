@@ -332,21 +332,24 @@ function compareLabel(x: Uint8Array, y: Uint8Array): number {
  * A string whose code-unit order is compareCanonical's order (RFC 4034 §6.1),
  * for sorting many names: build it once per name, then compare with `<`.
  * Labels from the rightmost, each octet lower-cased and shifted up by one,
- * each label closed by U+0000, so a label sorts before any longer label it
- * starts, and a name before the names below it.
+ * U+0000 between labels, so a label sorts before any longer label it starts,
+ * and a name before the names below it. The root is ''. The zone's NSEC
+ * chain is searched with these keys (lookup.ts), and locate-wire.ts builds
+ * the same key from a query's wire form.
  */
 export function canonicalSortKey(name: Name): string {
   const w = name.wire;
   if (w.length === 1) return '';
   const starts: number[] = [];
   for (let o = 0; w[o]! !== 0; o += w[o]! + 1) starts.push(o);
-  const units = new Uint16Array(w.length - 1);
+  // Label octets plus one separator fewer than labels: wire length - 2.
+  const units = new Uint16Array(w.length - 2);
   let u = 0;
   for (let i = starts.length - 1; i >= 0; i--) {
+    if (i !== starts.length - 1) units[u++] = 0;
     const s = starts[i]!;
     const end = s + w[s]!;
     for (let k = s + 1; k <= end; k++) units[u++] = lower(w[k]!) + 1;
-    units[u++] = 0;
   }
   return String.fromCharCode.apply(null, units as unknown as number[]);
 }

@@ -65,28 +65,8 @@ export interface Zone {
   readonly nxdomainPlain: LookupResult;
 }
 
-/**
- * RFC 4034 §6.1 canonical order as a string: labels from the rightmost, each
- * lower-cased octet shifted up by one and labels separated by U+0000, so that
- * plain string comparison orders names canonically (a shorter label, and a name
- * with fewer labels, sorts first).
- */
-export function canonicalSortKey(name: Name): string {
-  const w = name.canonicalWire();
-  const offs: number[] = [];
-  for (let o = 0; w[o]! !== 0; o += w[o]! + 1) offs.push(o);
-  let s = '';
-  const codes: number[] = [];
-  for (let i = offs.length - 1; i >= 0; i--) {
-    const off = offs[i]!;
-    const len = w[off]!;
-    codes.length = 0;
-    if (i !== offs.length - 1) codes.push(0);
-    for (let k = off + 1; k <= off + len; k++) codes.push(w[k]! + 1);
-    s += String.fromCharCode(...codes);
-  }
-  return s;
-}
+/** The canonical sort key of a name (RFC 4034 §6.1 order as a string): see src/dns/name.ts. */
+export { canonicalSortKey } from '../dns/name.js';
 
 /**
  * Where each label of a Name.key starts, most specific first: "www.example." →

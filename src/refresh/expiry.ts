@@ -6,6 +6,7 @@
 
 import type { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
+import { rrsigTimeToMs } from '../dns/serial.js';
 import { RRType } from '../dns/types.js';
 import type { Clock } from '../clock.js';
 import type { ZoneStore } from '../server/zone-store.js';
@@ -25,16 +26,8 @@ export function soaTimers(rdata: Uint8Array): SoaTimers {
   return { serial: v.getUint32(0), refresh: v.getUint32(4), retry: v.getUint32(8), expire: v.getUint32(12), minimum: v.getUint32(16) };
 }
 
-/**
- * RRSIG times are 32-bit seconds compared with serial arithmetic (RFC 4034
- * §3.1.5): map one to the absolute time (ms) nearest to `nowMs`.
- */
-export function rrsigTimeToMs(t32: number, nowMs: number): number {
-  const now = Math.floor(nowMs / 1000);
-  let delta = ((t32 >>> 0) - (now >>> 0)) | 0; // signed 32-bit difference
-  if (delta === -0x80000000) delta = 0x7fffffff;
-  return (now + delta) * 1000;
-}
+/** Re-exported: RRSIG times are serial arithmetic (src/dns/serial.ts). */
+export { rrsigTimeToMs };
 
 /**
  * Earliest expiration (ms) of the RRSIGs at the apex covering SOA or ZONEMD,

@@ -10,6 +10,7 @@ import { canonicalRdataSet, canonicalRecordWire } from '../dns/canonical.js';
 import type { Name } from '../dns/name.js';
 import { canonicalRdata, concat, decodeDnskey, decodeRrsig, dnskeyKeyTag, type Rrsig } from '../dns/rdata.js';
 import type { ResourceRecord } from '../dns/record.js';
+import { rrsigTimeToMs, serialCompare } from '../dns/serial.js';
 import { RRClass, RRType, typeToString } from '../dns/types.js';
 import {
   algorithmName,
@@ -106,13 +107,6 @@ interface Ctx {
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 
-/** RFC 1982 difference a - b of two 32-bit times, as a signed 32-bit number. */
-const serialDelta = (a: number, b: number): number => (a - b) | 0;
-
-/** A 32-bit RRSIG time as the absolute time nearest to `ctx.atMs` (RFC 4034 §3.1.5). */
-function rrsigTimeMs(t32: number, ctx: Ctx): number {
-  return (Math.floor(ctx.atMs / 1000) + serialDelta(t32, ctx.now32)) * 1000;
-}
 
 const role = (k: ZoneKey): string => (k.flags & DnskeyFlag.SEP ? 'KSK' : 'ZSK');
 const keyName = (k: ZoneKey): string => `${role(k)} ${k.tag}`;
@@ -172,13 +166,13 @@ function prepareSignature(s: SigRecord, set: RRsetData, keys: readonly ZoneKey[]
   if (sig.labels > set.name.labelCount) {
     return { ok: false, reason: `RRSIG by ${who} has labels ${sig.labels}, more than the owner's ${set.name.labelCount}`, rank: Rank.STRUCTURE };
   }
-  if (serialDelta(ctx.now32, sig.expiration) > 0) {
-    return { ok: false, reason: `signature by ${who} expired ${iso(rrsigTimeMs(sig.expiration, ctx))} (checked at ${iso(ctx.atMs)})`, rank: Rank.TIME };
+  if (serialCompare(ctx.now32, sig.expiration) === 1) {
+    return { ok: false, reason: `signature by ${who} expired ${iso(rrsigTimeToMs(sig.expiration, ctx.atMs))} (checked at ${iso(ctx.atMs)})`, rank: Rank.TIME };
   }
-  if (serialDelta(sig.inception, ctx.now32) > 0) {
-    return { ok: false, reason: `signature by ${who} not valid before ${iso(rrsigTimeMs(sig.inception, ctx))} (checked at ${iso(ctx.atMs)})`, rank: Rank.TIME };
+  if (serialCompare(sig.inception, ctx.now32) === 1) {
+    return { ok: false, reason: `signature by ${who} not valid before ${iso(rrsigTimeToMs(sig.inception, ctx.atMs))} (checked at ${iso(ctx.atMs)})`, rank: Rank.TIME };
   }
-  return { sig, data: signedData(s, set), candidates, expiration: rrsigTimeMs(sig.expiration, ctx), who };
+  return { sig, data: signedData(s, set), candidates, expiration: rrsigTimeToMs(sig.expiration, ctx.atMs), who };
 }
 
 /** Candidate keys as node:crypto keys, and the reason to give if none verifies. */

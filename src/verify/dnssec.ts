@@ -24,7 +24,7 @@ import {
   type ImportedKey,
 } from './dnssec-algorithms.js';
 import { DnskeyFlag, describeAnchors, type DsAnchor, type KeyAnchor, type TrustAnchors } from './trust-anchors.js';
-import type { Verdict } from './verdict.js';
+import { isoTime, type Verdict } from './verdict.js';
 
 export interface DnssecOptions extends AlgorithmPolicy {
   /** Also check every RRSIG in the zone against the validated DNSKEY set. */
@@ -105,7 +105,6 @@ interface Ctx {
   readonly policy: AlgorithmPolicy;
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 
 const role = (k: ZoneKey): string => (k.flags & DnskeyFlag.SEP ? 'KSK' : 'ZSK');
@@ -167,10 +166,10 @@ function prepareSignature(s: SigRecord, set: RRsetData, keys: readonly ZoneKey[]
     return { ok: false, reason: `RRSIG by ${who} has labels ${sig.labels}, more than the owner's ${set.name.labelCount}`, rank: Rank.STRUCTURE };
   }
   if (serialCompare(ctx.now32, sig.expiration) === 1) {
-    return { ok: false, reason: `signature by ${who} expired ${iso(rrsigTimeToMs(sig.expiration, ctx.atMs))} (checked at ${iso(ctx.atMs)})`, rank: Rank.TIME };
+    return { ok: false, reason: `signature by ${who} expired ${isoTime(rrsigTimeToMs(sig.expiration, ctx.atMs))} (checked at ${isoTime(ctx.atMs)})`, rank: Rank.TIME };
   }
   if (serialCompare(sig.inception, ctx.now32) === 1) {
-    return { ok: false, reason: `signature by ${who} not valid before ${iso(rrsigTimeToMs(sig.inception, ctx.atMs))} (checked at ${iso(ctx.atMs)})`, rank: Rank.TIME };
+    return { ok: false, reason: `signature by ${who} not valid before ${isoTime(rrsigTimeToMs(sig.inception, ctx.atMs))} (checked at ${isoTime(ctx.atMs)})`, rank: Rank.TIME };
   }
   return { sig, data: signedData(s, set), candidates, expiration: rrsigTimeToMs(sig.expiration, ctx.atMs), who };
 }
@@ -241,8 +240,8 @@ function applicableAnchors(anchors: TrustAnchors, ctx: Ctx): { ds: DsAnchor[]; k
   const notes: string[] = [];
   const ds = anchors.ds.filter((a) => {
     if (!a.owner.equals(ctx.origin)) return false;
-    if (a.validFrom !== undefined && a.validFrom > ctx.atMs) notes.push(`DS ${a.keyTag} not valid before ${iso(a.validFrom)}`);
-    else if (a.validUntil !== undefined && a.validUntil <= ctx.atMs) notes.push(`DS ${a.keyTag} expired ${iso(a.validUntil)}`);
+    if (a.validFrom !== undefined && a.validFrom > ctx.atMs) notes.push(`DS ${a.keyTag} not valid before ${isoTime(a.validFrom)}`);
+    else if (a.validUntil !== undefined && a.validUntil <= ctx.atMs) notes.push(`DS ${a.keyTag} expired ${isoTime(a.validUntil)}`);
     else return true;
     return false;
   });
@@ -277,10 +276,9 @@ function explainUnanchored(zoneKeys: readonly ZoneKey[], ds: readonly DsAnchor[]
 }
 
 /** Apex RRsets of class IN, and the RRSIGs at the apex by the type they cover. */
-function collectApex(records: readonly ResourceRecord[], origin: Name): { sets: Map<number, RRsetData>; sigs: Map<number, SigRecord[]>; bad: string[] } {
+function collectApex(records: readonly ResourceRecord[], origin: Name): { sets: Map<number, RRsetData>; sigs: Map<number, SigRecord[]> } {
   const sets = new Map<number, RRsetData>();
   const sigs = new Map<number, SigRecord[]>();
-  const bad: string[] = [];
   const key = origin.key;
   for (const r of records) {
     if (r.name.key !== key || r.class !== RRClass.IN) continue;
@@ -288,8 +286,8 @@ function collectApex(records: readonly ResourceRecord[], origin: Name): { sets: 
       let sig: Rrsig;
       try {
         sig = decodeRrsig(r.rdata);
-      } catch (e) {
-        bad.push(`malformed RRSIG at the apex: ${(e as Error).message}`);
+      } catch {
+        // A malformed RRSIG verifies nothing: the RRset it meant to cover is judged on the others.
         continue;
       }
       const l = sigs.get(sig.typeCovered);
@@ -301,7 +299,7 @@ function collectApex(records: readonly ResourceRecord[], origin: Name): { sets: 
     if (s) s.rdatas.push(r.rdata);
     else sets.set(r.type, { name: r.name, type: r.type, class: r.class, rdatas: [r.rdata] });
   }
-  return { sets, sigs, bad };
+  return { sets, sigs };
 }
 
 /**
@@ -324,7 +322,7 @@ export async function verifyDnssec(
   const applicable = applicableAnchors(anchors, ctx);
   if (applicable.ds.length === 0 && applicable.keys.length === 0) {
     const why = applicable.notes.length > 0 ? ` (${applicable.notes.join('; ')})` : ` (anchors loaded: ${describeAnchors(anchors)})`;
-    return fail(`no trust anchor for ${origin.toString()} at ${iso(atMs)}${why}`);
+    return fail(`no trust anchor for ${origin.toString()} at ${isoTime(atMs)}${why}`);
   }
 
   const apex = collectApex(records, origin);
@@ -378,7 +376,7 @@ export async function verifyDnssec(
   const strongAnchor = (k: ZoneKey): boolean =>
     applicable.keys.some((a) => bytesEqual(a.rdata, k.rdata)) || applicable.ds.some((a) => a.digestType !== 1 && dsMatches(a, k, origin));
   const weak = weakStep(dnskey.by) || weakStep(soa.by) || (zonemd?.ok === true && weakStep(zonemd.by)) || !dnskey.by.some(strongAnchor);
-  let detail = `DNSKEY set signed by ${names(dnskey.by)} (${via}), ${signedPart}; signatures valid until ${iso(until)}`;
+  let detail = `DNSKEY set signed by ${names(dnskey.by)} (${via}), ${signedPart}; signatures valid until ${isoTime(until)}`;
 
   let all: AllSignaturesReport | undefined;
   if (opts.allSignatures) {

@@ -10,7 +10,8 @@
 
 import { readFile } from 'node:fs/promises';
 import type * as OpenPGP from 'openpgp';
-import { timed, type Verdict } from './verdict.js';
+import { bytesToHex } from '../dns/rdata/encoding.js';
+import { isoTime, timed, type Verdict } from './verdict.js';
 
 // openpgp.js (~15 MB resident once loaded) is loaded by the first key load
 // or verification, not with this module: `serve --zone-file` never needs it.
@@ -174,7 +175,7 @@ async function verifyOne(bytes: Uint8Array, packet: OpenPGP.SignaturePacket, sig
   const pinned = signer.fingerprint === INTERNIC_KEY_FINGERPRINT;
   const who = `${signer.fingerprint} "${signer.userIds[0] ?? 'no user id'}"`;
   const created = packet.created instanceof Date ? packet.created : null;
-  const what = `made ${created === null ? 'at an unknown time' : iso(created)}, ${signer.algorithm}/${hashName(packet.hashAlgorithm)}`;
+  const what = `made ${created === null ? 'at an unknown time' : isoTime(created)}, ${signer.algorithm}/${hashName(packet.hashAlgorithm)}`;
 
   // Only binary-mode (0x00) signatures cover the exact bytes; a text-mode
   // (0x01) one hashes canonicalised line endings, so a CRLF-rewritten zone
@@ -205,7 +206,7 @@ async function verifyOne(bytes: Uint8Array, packet: OpenPGP.SignaturePacket, sig
   }
 
   const expiry = await signer.key.getExpirationTime().catch(() => null);
-  const expired = expiry instanceof Date && expiry <= at ? ` (note: the key expired ${iso(expiry)}; the signature predates that)` : '';
+  const expired = expiry instanceof Date && expiry <= at ? ` (note: the key expired ${isoTime(expiry)}; the signature predates that)` : '';
   if (pinned) {
     return { ok: true, weak: true, detail: `good signature by ${who}, ${what}${expired}; weak layer (DSA-1024/SHA-1): ZONEMD and DNSSEC carry the trust` };
   }
@@ -243,7 +244,7 @@ function rejection(err: unknown, who: string, what: string, created: Date | null
   }
   if (created !== null && created > at) {
     const host = at.getTime() - CLOCK_SKEW_MS;
-    return `signature by ${who} was made ${iso(created)}, ${Math.round((created.getTime() - host) / 1000)} s after this host's time ${iso(new Date(host))}: check the clock (NTP)`;
+    return `signature by ${who} was made ${isoTime(created)}, ${Math.round((created.getTime() - host) / 1000)} s after this host's time ${isoTime(new Date(host))}: check the clock (NTP)`;
   }
   const hint =
     !pinned && /too weak|Insecure/i.test(msg) ? ` (openpgp's defaults; only the pinned InterNIC key ${INTERNIC_KEY_FINGERPRINT} may use DSA/SHA-1)` : '';
@@ -253,7 +254,7 @@ function rejection(err: unknown, who: string, what: string, created: Date | null
 function issuerText(packet: OpenPGP.SignaturePacket): string {
   if (isWildcard(packet.issuerKeyID)) return 'an unnamed key (no issuer key id in the signature)';
   const fp = packet.issuerFingerprint;
-  const fpText = fp !== null ? ` (fingerprint ${hex(fp)})` : '';
+  const fpText = fp !== null ? ` (fingerprint ${bytesToHex(fp)})` : '';
   return `key id ${packet.issuerKeyID.toHex().toUpperCase()}${fpText}`;
 }
 
@@ -305,14 +306,6 @@ function hashName(h: OpenPGP.enums.hash | null): string {
     return `hash ${h}`;
   }
   return names[name] ?? name;
-}
-
-function hex(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('').toUpperCase();
-}
-
-function iso(d: Date): string {
-  return d.toISOString().replace('.000Z', 'Z');
 }
 
 function oneLine(err: unknown): string {

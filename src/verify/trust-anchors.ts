@@ -8,10 +8,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Name } from '../dns/name.js';
 import { decodeDnskey, decodeDs, dnskeyKeyTag } from '../dns/rdata.js';
+import { bytesToHex } from '../dns/rdata/encoding.js';
 import { RRClass, RRType, typeToString } from '../dns/types.js';
 import { ParseError, parseZoneText } from '../zone/parser.js';
 import { algorithmName, algorithmUnusable, digestLength, digestTypeName, type AlgorithmPolicy } from './dnssec-algorithms.js';
 import { DnssecError } from './dnssec-error.js';
+import { isoTime } from './verdict.js';
 import { parseRootAnchorsXml } from './root-anchors-xml.js';
 
 export { DnssecError } from './dnssec-error.js';
@@ -96,9 +98,6 @@ export function parseTrustAnchors(bytes: Uint8Array | string, file: string, opts
   return fromXml(text, file, at, opts);
 }
 
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
-}
 
 function fromXml(text: string, file: string, at: number, policy: AlgorithmPolicy): TrustAnchors {
   const ds: DsAnchor[] = [];
@@ -106,11 +105,11 @@ function fromXml(text: string, file: string, at: number, policy: AlgorithmPolicy
   for (const kd of parseRootAnchorsXml(text, file)) {
     const what = `${file}:${kd.line}: KeyDigest${kd.id !== undefined ? ` ${kd.id}` : ''} (key tag ${kd.keyTag})`;
     if (kd.validFrom > at) {
-      notes.push(`${what} ignored: not valid before ${iso(kd.validFrom)}`);
+      notes.push(`${what} ignored: not valid before ${isoTime(kd.validFrom)}`);
       continue;
     }
     if (kd.validUntil !== undefined && kd.validUntil <= at) {
-      notes.push(`${what} ignored: expired ${iso(kd.validUntil)}`);
+      notes.push(`${what} ignored: expired ${isoTime(kd.validUntil)}`);
       continue;
     }
     const unusable = unusableDs(kd.digestType, kd.algorithm, policy) ?? (kd.dnskey !== undefined ? unusableKey(kd.dnskey) : undefined);
@@ -201,15 +200,14 @@ export function mergeAnchors(parts: readonly TrustAnchors[]): TrustAnchors {
   const keys: KeyAnchor[] = [];
   const notes: string[] = [];
   const seen = new Set<string>();
-  const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
   for (const p of parts) {
     for (const a of p.ds) {
-      const id = `ds ${a.owner.key} ${a.keyTag} ${a.algorithm} ${a.digestType} ${hex(a.digest)}`;
+      const id = `ds ${a.owner.key} ${a.keyTag} ${a.algorithm} ${a.digestType} ${bytesToHex(a.digest)}`;
       if (!seen.has(id)) ds.push(a);
       seen.add(id);
     }
     for (const a of p.keys) {
-      const id = `key ${a.owner.key} ${hex(a.rdata)}`;
+      const id = `key ${a.owner.key} ${bytesToHex(a.rdata)}`;
       if (!seen.has(id)) keys.push(a);
       seen.add(id);
     }

@@ -14,6 +14,11 @@ export interface Verdict {
   readonly weak?: boolean;
 }
 
+/** A time in verdict details: ISO 8601 UTC, without milliseconds when they are 0. */
+export function isoTime(t: number | Date): string {
+  return new Date(t).toISOString().replace('.000Z', 'Z');
+}
+
 /** Time `f` and attach the duration to its verdict. */
 export async function timed(f: () => Promise<Omit<Verdict, 'ms'>> | Omit<Verdict, 'ms'>): Promise<Verdict> {
   const t0 = performance.now();

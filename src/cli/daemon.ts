@@ -10,7 +10,6 @@ import type { ServerCounters as OpsCounters } from '../ops/status.js';
 import { readRootHints, rootTargets } from '../monitor/root-hints.js';
 import { PACKAGE_KEYS_DIR } from '../refresh/config.js';
 import { startMirror, type Mirror } from '../refresh/daemon.js';
-import { parseLayers } from '../refresh/pipeline.js';
 import { loadVerifiers } from '../refresh/verifier.js';
 import { createZonePipeline } from '../refresh/zone-pipeline.js';
 import type { ServerCounters } from '../server/counters.js';
@@ -21,7 +20,7 @@ import { rcodeToString, typeToString } from '../dns/types.js';
 import { buildZone } from '../zone/build.js';
 import { parseZoneText } from '../zone/parser.js';
 import type { DnssecMode } from '../zone/zone.js';
-import { mirrorConfigFromArgs, verifierOptions } from './mirror-options.js';
+import { layersFromArgs, mirrorConfigFromArgs, verifierOptions } from './mirror-options.js';
 import { defaultSignaturePath, readSignature } from './zone-input.js';
 import { UsageError, list, num, str, type ParsedArgs } from './options.js';
 
@@ -43,7 +42,7 @@ function counterAdapter(c: ServerCounters): () => OpsCounters {
 
 /** Load, check, optionally verify and build the zone file. */
 async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs): Promise<ReturnType<typeof buildZone>> {
-  const layers = args.explicit.has('verify') ? parseLayers(str(args, 'verify') ?? 'none') : [];
+  const layers = args.explicit.has('verify') ? layersFromArgs(args) : [];
   if (layers.length > 0) {
     const config = mirrorConfigFromArgs(args);
     const verifiers = await loadVerifiers(config, verifierOptions(args));

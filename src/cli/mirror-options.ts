@@ -36,14 +36,18 @@ export function verifierOptions(args: ParsedArgs): VerifierOptions {
   return { allSignatures: bool(args, 'verify-all-signatures') };
 }
 
-/** Read the shared options; UsageError (exit 2) on nonsense. */
-export function mirrorConfigFromArgs(args: ParsedArgs): MirrorConfig {
-  let layers: Layer[];
+/** --verify as layers; UsageError (exit 2) on nonsense. */
+export function layersFromArgs(args: ParsedArgs): Layer[] {
   try {
-    layers = parseLayers(str(args, 'verify') ?? 'pgp,zonemd,dnssec');
+    return parseLayers(str(args, 'verify') ?? 'pgp,zonemd,dnssec');
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+/** Read the shared options; UsageError (exit 2) on nonsense. */
+export function mirrorConfigFromArgs(args: ParsedArgs): MirrorConfig {
+  const layers = layersFromArgs(args);
   try {
     return validateMirrorConfig({
       dataDir: str(args, 'data-dir') ?? DEFAULT_DATA_DIR,

@@ -8,7 +8,6 @@ import { gunzipSync } from 'node:zlib';
 import { Name } from '../../dns/name.js';
 import { RRType } from '../../dns/types.js';
 import type { Layer } from '../../refresh/data-dir.js';
-import { parseLayers } from '../../refresh/pipeline.js';
 import { loadVerifiers } from '../../refresh/verifier.js';
 import type { VerifyInput } from '../../refresh/zone-pipeline.js';
 import type { AllSignaturesReport } from '../../verify/dnssec.js';
@@ -16,7 +15,7 @@ import type { Verdict } from '../../verify/verdict.js';
 import { findZoneProblems } from '../../zone/checks.js';
 import { parseZoneText } from '../../zone/parser.js';
 import { UsageError, list, str, type Command, type OptionSpec } from '../options.js';
-import { MIRROR_OPTIONS, verifierOptions } from '../mirror-options.js';
+import { MIRROR_OPTIONS, layersFromArgs, verifierOptions } from '../mirror-options.js';
 import { defaultSignaturePath, readSignature } from '../zone-input.js';
 
 const SHARED = MIRROR_OPTIONS.filter((o) => ['pgp-key', 'trust-anchors', 'verify', 'verify-all-signatures'].includes(o.name));
@@ -37,12 +36,7 @@ export const command: Command = {
     if (args.positionals.length !== 1) throw new UsageError('expected exactly one zone FILE');
     const file = args.positionals[0]!;
     const at = parseAt(str(args, 'at'));
-    let layers: Layer[];
-    try {
-      layers = parseLayers(str(args, 'verify') ?? 'pgp,zonemd,dnssec');
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const layers = layersFromArgs(args);
     const given = str(args, 'origin');
 
     const out = (step: string, ok: boolean, detail: string, ms?: number): void => {

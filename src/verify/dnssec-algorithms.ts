@@ -16,20 +16,6 @@
 import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import type { Name } from '../dns/name.js';
 
-export const DnssecAlgorithm = {
-  RSASHA1: 5,
-  RSASHA1_NSEC3_SHA1: 7,
-  RSASHA256: 8,
-  RSASHA512: 10,
-  ECDSAP256SHA256: 13,
-  ECDSAP384SHA384: 14,
-  ED25519: 15,
-  ED448: 16,
-} as const;
-
-/** DS digest types (IANA "Delegation Signer (DS) Resource Record (RR) Type Digest Algorithms"). */
-export const DsDigestType = { SHA1: 1, SHA256: 2, SHA384: 4 } as const;
-
 interface AlgorithmInfo {
   readonly mnemonic: string;
   readonly kind: 'rsa' | 'ec' | 'okp';

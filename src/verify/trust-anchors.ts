@@ -195,7 +195,7 @@ function fromMasterFile(text: string, file: string, policy: AlgorithmPolicy): Tr
 }
 
 /** Union of several files' anchors, exact duplicates dropped. */
-export function mergeAnchors(parts: readonly TrustAnchors[]): TrustAnchors {
+function mergeAnchors(parts: readonly TrustAnchors[]): TrustAnchors {
   const ds: DsAnchor[] = [];
   const keys: KeyAnchor[] = [];
   const notes: string[] = [];

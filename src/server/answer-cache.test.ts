@@ -186,3 +186,19 @@ describe('answers over 16 KiB (TCP): pointers stay within reach after the move',
     }
   });
 });
+
+describe('NODATA is one cached answer per node, whatever the qtype', () => {
+  // A client walking all 65536 qtypes × DO at the apex must not grow the
+  // cache by one template per qtype (it once grew RSS by ~158 MB).
+  const zone = zoneOf();
+
+  it('two qtypes the apex lacks share one template, with and without DO; types it has do not', () => {
+    for (const d of [false, true]) {
+      const a = templateFor(zone, Name.root, 1234, d);
+      expect(templateFor(zone, Name.root, 4321, d)).toBe(a);
+      expect(templateFor(zone, Name.fromText('COM.'), 1234, d)).not.toBe(a);
+      expect(templateFor(zone, Name.root, RRType.SOA, d)).not.toBe(a);
+      expect(templateFor(zone, Name.root, RRType.NS, d)).not.toBe(templateFor(zone, Name.root, RRType.SOA, d));
+    }
+  });
+});

@@ -24,7 +24,7 @@ import { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { RRType } from '../dns/types.js';
 import { locateWire, nodeAt, nsecCoverWire, wireIndexOf, WireKind, type WireLocation } from '../zone/locate-wire.js';
-import { answerFor, type Location, type LookupResult } from '../zone/lookup.js';
+import { answerFor, nodataAt, type Location, type LookupResult } from '../zone/lookup.js';
 import type { Zone } from '../zone/zone.js';
 
 export interface Body {
@@ -110,8 +110,9 @@ function cutSlot(loc: WireLocation, qtype: number, d: number): number {
   return loc.entry * 4 + (loc.exact && qtype === RRType.DS ? 2 : 0) + d;
 }
 
-function nodeSlot(loc: WireLocation, qtype: number, d: number): number {
-  return loc.entry * 0x20000 + qtype * 2 + d;
+/** At a node: entry, then the qtype (0 for NODATA, the same answer for every qtype the node lacks: nodataAt()), then DO. */
+function nodeSlot(zone: Zone, loc: WireLocation, qtype: number, d: number): number {
+  return loc.entry * 0x20000 + (nodataAt(nodeAt(zone, loc), qtype) ? 0 : qtype) * 2 + d;
 }
 
 /**
@@ -124,7 +125,7 @@ function cached(zone: Zone, c: ZoneTemplates, loc: WireLocation, qtype: number, 
     case WireKind.cut:
       return c.cuts[cutSlot(loc, qtype, d)];
     case WireKind.node:
-      return c.atNodes.get(nodeSlot(loc, qtype, d));
+      return c.atNodes.get(nodeSlot(zone, loc, qtype, d));
     case WireKind.nxdomain:
       return nsecProofs(zone, dnssecOk) ? c.nsecNx.get(cover * c.nodes + loc.entry) : c.nxdomain;
     default:
@@ -141,7 +142,7 @@ function encodeAt(zone: Zone, c: ZoneTemplates, wl: WireLocation, qname: Name, q
   c.size++;
   if (wl.kind === WireKind.nxdomain && nsecProofs(zone, dnssecOk)) c.nsecNx.set(cover * c.nodes + wl.entry, t);
   else if (wl.kind === WireKind.cut) c.cuts[cutSlot(wl, qtype, d)] = t;
-  else if (wl.kind === WireKind.node) c.atNodes.set(nodeSlot(wl, qtype, d), t);
+  else if (wl.kind === WireKind.node) c.atNodes.set(nodeSlot(zone, wl, qtype, d), t);
   else if (wl.kind === WireKind.nxdomain) c.nxdomain = t;
   else c.outside = t;
   return t;

@@ -118,18 +118,21 @@ export function keyFor(zone: Zone, loc: Location, qname: Name, qtype: number, dn
       return 'refused';
     case 'cut':
       return loc.exact && qtype === RRType.DS ? `ds${d} ${loc.node.name.key}` : `ref${d} ${loc.node.name.key}`;
-    case 'node': {
-      // NODATA does not depend on the qtype: one key per node, not one per
-      // qtype asked (65536 of them, × DO, was ~1 kB of cache per query type
-      // a client cared to send).
-      const n = loc.node;
-      const nodata = n.empty || (qtype !== RRType.ANY && qtype !== RRType.RRSIG && !n.rrsets.has(qtype) && !n.rrsets.has(RRType.CNAME));
-      return nodata ? `nd${d} ${n.name.key}` : `n${d} ${qtype} ${n.name.key}`;
-    }
+    case 'node':
+      return nodataAt(loc.node, qtype) ? `nd${d} ${loc.node.name.key}` : `n${d} ${qtype} ${loc.node.name.key}`;
     case 'nxdomain':
       if (d === '0' || zone.nsecKeys.length === 0) return 'nx0';
       return `nx1 ${coveringIndex(zone, canonicalSortKey(qname))} ${loc.encloser.name.key}`;
   }
+}
+
+/**
+ * True when `qtype` at this node gets NODATA, an answer that does not depend
+ * on the qtype: caches keep one per node, not one per qtype asked (65536 of
+ * them, × DO, was ~1 kB of cache per query type a client cared to send).
+ */
+export function nodataAt(n: ZoneNode, qtype: number): boolean {
+  return n.empty || (qtype !== RRType.ANY && qtype !== RRType.RRSIG && !n.rrsets.has(qtype) && !n.rrsets.has(RRType.CNAME));
 }
 
 export function lookup(zone: Zone, qname: Name, qtype: number, opts: LookupOptions): LookupResult {

@@ -7,7 +7,7 @@
 // can decide to set TC. The positions of every pointer written are kept, so a
 // message built once can be moved to another offset and patched (answer cache).
 
-import type { Name } from './name.js';
+import { lower, type Name } from './name.js';
 import type { ResourceRecord } from './record.js';
 import { compressibleNameOffsets } from './rdata.js';
 
@@ -197,8 +197,7 @@ function nameLength(wire: Uint8Array, at: number): number {
 function suffixKey(wire: Uint8Array, o: number): string {
   let s = '';
   for (let i = o; i < wire.length; i++) {
-    const b = wire[i]!;
-    s += String.fromCharCode(b >= 0x41 && b <= 0x5a ? b | 0x20 : b);
+    s += String.fromCharCode(lower(wire[i]!));
   }
   return s;
 }

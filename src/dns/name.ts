@@ -14,7 +14,7 @@ const MAX_LABEL = 63;
 const MAX_NAME = 255;
 
 /** Lower-case an ASCII octet; DNS case folding is ASCII only (RFC 4343). */
-function lower(b: number): number {
+export function lower(b: number): number {
   return b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
 }
 
@@ -339,17 +339,23 @@ function compareLabel(x: Uint8Array, y: Uint8Array): number {
  */
 export function canonicalSortKey(name: Name): string {
   const w = name.wire;
-  if (w.length === 1) return '';
   const starts: number[] = [];
   for (let o = 0; w[o]! !== 0; o += w[o]! + 1) starts.push(o);
-  // Label octets plus one separator fewer than labels: wire length - 2.
-  const units = new Uint16Array(w.length - 2);
+  return wireSortKey(w, starts, starts.length);
+}
+
+/** canonicalSortKey() of a name in a message: `count` labels starting at msg[starts[i]] (a query's question). */
+export function wireSortKey(msg: Uint8Array, starts: ArrayLike<number>, count: number): string {
+  if (count === 0) return '';
+  let n = count - 1; // separators
+  for (let i = 0; i < count; i++) n += msg[starts[i]!]!;
+  const units = new Uint16Array(n);
   let u = 0;
-  for (let i = starts.length - 1; i >= 0; i--) {
-    if (i !== starts.length - 1) units[u++] = 0;
+  for (let i = count - 1; i >= 0; i--) {
+    if (i !== count - 1) units[u++] = 0;
     const s = starts[i]!;
-    const end = s + w[s]!;
-    for (let k = s + 1; k <= end; k++) units[u++] = lower(w[k]!) + 1;
+    const end = s + msg[s]!;
+    for (let k = s + 1; k <= end; k++) units[u++] = lower(msg[k]!) + 1;
   }
   return String.fromCharCode.apply(null, units as unknown as number[]);
 }

@@ -11,6 +11,7 @@
 // label at a time, like locate() (lookup.ts), which stays the reference
 // (locate-wire.test.ts compares the two).
 
+import { lower, wireSortKey } from '../dns/name.js';
 import { coveringIndex } from './lookup.js';
 import type { Zone, ZoneNode } from './zone.js';
 
@@ -53,10 +54,6 @@ const DELEGATION = 0x100;
 const indexes = new WeakMap<Zone, WireIndex>();
 
 const PRIME = 0x01000193;
-
-function lower(b: number): number {
-  return b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
-}
 
 /** Hash of (parent, label at w[at]) with ASCII case folded. Exported for tests (collisions). */
 export function hashLabel(parent: number, w: Uint8Array, at: number): number {
@@ -179,16 +176,8 @@ export function nodeAt(zone: Zone, loc: WireLocation): ZoneNode {
 
 /**
  * The index in zone.nsecNodes of the NSEC covering the name (as lookup.ts's
- * coveringIndex(canonicalSortKey(name))), from the wire form: the sort key
- * of zone.ts, labels from the rightmost, octets lower-cased plus one, U+0000
- * between labels.
+ * coveringIndex(canonicalSortKey(name))), from the wire form.
  */
 export function nsecCoverWire(zone: Zone, msg: Uint8Array, starts: ArrayLike<number>, count: number): number {
-  let key = '';
-  for (let i = count - 1; i >= 0; i--) {
-    const at = starts[i]!;
-    if (i !== count - 1) key += '\u0000';
-    for (let k = at + 1; k <= at + msg[at]!; k++) key += String.fromCharCode(lower(msg[k]!) + 1);
-  }
-  return coveringIndex(zone, key);
+  return coveringIndex(zone, wireSortKey(msg, starts, count));
 }

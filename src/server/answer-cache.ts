@@ -1,8 +1,9 @@
 // Answers encoded once per zone and reused (NSD's lesson: speed comes from a
-// data layout built for answering). lookup() decides an answer; answerKey()
-// names it; the first query with a new key encodes the sections once, with name
-// compression. A query then costs a header, its own question (the client's
-// case, 0x20), one copy, and a fix-up of the compression pointers.
+// data layout built for answering). lookup() decides an answer; the cache
+// files it the way answerKey() names it (lookup.ts); the first query for a
+// new one encodes the sections once, with name compression. A query then
+// costs a header, its own question (the client's case, 0x20), one copy, and
+// a fix-up of the compression pointers.
 //
 // The sections are encoded after a stand-in question: the `anchor`, a name
 // that every question with this key ends in (the delegation point of a
@@ -76,7 +77,7 @@ const MAX_TEMPLATES = 200_000;
 interface ZoneTemplates {
   /** At cuts: entry * 4 + (DS at the cut ? 2 : 0) + DO. */
   readonly cuts: (Template | undefined)[];
-  /** At nodes: entry * 2^17 + qtype * 2 + DO. */
+  /** At nodes: entry * 2^17 + (qtype, or 0 for NODATA) * 2 + DO. */
   readonly atNodes: Map<number, Template>;
   /** NXDOMAIN without NSEC proofs, and REFUSED outside the zone: one answer for every name. */
   nxdomain: Template | undefined;

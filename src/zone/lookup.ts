@@ -10,7 +10,8 @@
 //   - a qname outside the zone is REFUSED.
 // Decided in two steps so the server can cache: locate() finds the node that
 // decides the answer (apex, delegation, exact node, or the NXDOMAIN gap), and
-// answerKey() names the answer; equal keys mean equal results.
+// answerKey() names the answer (what the cache may share); equal keys mean
+// equal results.
 //
 // Not implemented: wildcard synthesis (RFC 4592). The root zone has no
 // wildcards; a zone with `*` owners is answered as if `*` were an ordinary label.
@@ -102,16 +103,18 @@ function locateUnderRoot(zone: Zone, key: string): Location {
 
 /**
  * A string naming the answer: two questions with the same key get identical
- * LookupResults (the question itself aside). The server caches wire answers
- * under it; the number of distinct keys is bounded by the zone's size (RRsets,
- * nodes, NSEC gaps), whatever qtypes clients ask.
+ * LookupResults (the question itself aside); the number of distinct keys is
+ * bounded by the zone's size (RRsets, nodes, NSEC gaps), whatever qtypes
+ * clients ask. The reference for the server's answer cache, which files its
+ * wire answers by the same distinctions without building the string
+ * (answer-cache.ts); lookup.test.ts checks that equal keys mean equal answers.
  */
 export function answerKey(zone: Zone, qname: Name, qtype: number, dnssecOk: boolean): string {
   return keyFor(zone, locate(zone, qname), qname, qtype, dnssecOk);
 }
 
 /** answerKey() for a location already found. */
-export function keyFor(zone: Zone, loc: Location, qname: Name, qtype: number, dnssecOk: boolean): string {
+function keyFor(zone: Zone, loc: Location, qname: Name, qtype: number, dnssecOk: boolean): string {
   const d = dnssecOk && zone.dnssec === 'keep' ? '1' : '0';
   switch (loc.kind) {
     case 'outside':

@@ -8,11 +8,9 @@
 // RRSIG over the SOA: its inception time says when that zone was signed, which
 // lets `check` estimate how long a newer zone has existed without any history.
 
-import dgram from 'node:dgram';
-import { isIPv6 } from 'node:net';
 import { randomInt } from 'node:crypto';
 import { Name } from '../dns/name.js';
-import { tcpExchange } from '../fetch/tcp-exchange.js';
+import { canonicalAddress, tcpExchange, udpExchange } from '../fetch/dns-exchange.js';
 import { RRClass, RRType, Rcode } from '../dns/types.js';
 
 export interface ProbeTarget {
@@ -136,40 +134,17 @@ export function parseSoaResponse(msg: Uint8Array, id: number, nowMs: number = Da
   return { serial, ...(sigInception !== undefined ? { sigInception, sigExpiration } : {}) };
 }
 
-/** Canonical text of an address (RFC 5952 for IPv6, via the WHATWG URL serializer), to compare sources. */
-export function canonicalAddress(a: string): string {
-  return isIPv6(a) ? new URL(`http://[${a}]/`).hostname.slice(1, -1) : a;
-}
+/** Re-exported: the probe compares sources with it (src/fetch/dns-exchange.ts). */
+export { canonicalAddress };
 
-function udpAttempt(t: ProbeTarget, query: Uint8Array, id: number, timeoutMs: number, nowMs: number) {
-  return new Promise<SoaAnswer | 'truncated'>((resolve, reject) => {
-    const sock = dgram.createSocket(isIPv6(t.address) ? 'udp6' : 'udp4');
-    const from = canonicalAddress(t.address);
-    let done = false;
-    const finish = (err: Error | undefined, val?: SoaAnswer | 'truncated') => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      sock.close();
-      if (err) reject(err);
-      else resolve(val!);
-    };
-    const timer = setTimeout(() => finish(new ProbeError(`timeout after ${timeoutMs} ms (udp)`)), timeoutMs);
-    sock.on('error', (e) => finish(new ProbeError(`udp: ${e.message}`)));
-    sock.on('message', (msg, rinfo) => {
-      // Off-path junk (wrong source or ID) is ignored, not fatal: keep waiting for the real answer.
-      if (canonicalAddress(rinfo.address) !== from || rinfo.port !== t.port) return;
-      if (msg.length >= 2 && msg.readUInt16BE(0) !== id) return;
-      try {
-        finish(undefined, parseSoaResponse(msg, id, nowMs));
-      } catch (e) {
-        finish(e as Error);
-      }
-    });
-    sock.send(query, t.port, t.address, (e) => {
-      if (e) finish(new ProbeError(`udp send: ${e.message}`));
-    });
-  });
+async function udpAttempt(t: ProbeTarget, query: Uint8Array, id: number, timeoutMs: number, nowMs: number): Promise<SoaAnswer | 'truncated'> {
+  let msg: Uint8Array;
+  try {
+    msg = await udpExchange(query, t, timeoutMs);
+  } catch (e) {
+    throw new ProbeError((e as Error).message);
+  }
+  return parseSoaResponse(msg, id, nowMs);
 }
 
 async function tcpAttempt(t: ProbeTarget, query: Uint8Array, id: number, timeoutMs: number, nowMs: number): Promise<SoaAnswer> {

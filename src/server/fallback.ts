@@ -4,9 +4,8 @@
 // transport (a truncated UDP answer is relayed as is: the client retries over
 // TCP and so do we), a fresh ID per relay, at most two servers tried.
 
-import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import { tcpExchange } from '../fetch/tcp-exchange.js';
+import { tcpExchange, udpExchange } from '../fetch/dns-exchange.js';
 import type { Fallback } from './respond.js';
 import type { Transport } from './counters.js';
 import type { ListenAddress } from './server.js';
@@ -47,20 +46,7 @@ export class RootFallback implements Fallback {
   }
 
   private udp(q: Uint8Array, server: ListenAddress): Promise<Uint8Array | undefined> {
-    return new Promise((resolve) => {
-      const sock = dgram.createSocket(server.address.includes(':') ? 'udp6' : 'udp4');
-      const done = (v: Uint8Array | undefined): void => {
-        clearTimeout(timer);
-        sock.close();
-        resolve(v);
-      };
-      const timer = setTimeout(() => done(undefined), this.timeoutMs);
-      sock.on('error', () => done(undefined));
-      sock.on('message', (msg, rinfo) => {
-        if (rinfo.address === server.address && rinfo.port === server.port && msg.length >= 2 && msg[0] === q[0] && msg[1] === q[1]) done(msg);
-      });
-      sock.send(q, server.port, server.address, (err) => err && done(undefined));
-    });
+    return udpExchange(q, server, this.timeoutMs).catch(() => undefined);
   }
 
   private tcp(q: Uint8Array, server: ListenAddress): Promise<Uint8Array | undefined> {

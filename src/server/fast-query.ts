@@ -7,6 +7,7 @@
 // for every message this reader accepts, both read the same question.
 
 import { RRClass, RRType } from '../dns/types.js';
+import { optionsWellFormed } from './query.js';
 
 export class WireQuery {
   id = 0;
@@ -59,12 +60,7 @@ export class WireQuery {
       if (pos + 11 > len || msg[pos] !== 0 || msg[pos + 1] !== 0 || msg[pos + 2] !== RRType.OPT || msg[pos + 6] !== 0) return false;
       const rdlen = (msg[pos + 9]! << 8) | msg[pos + 10]!;
       const end = pos + 11 + rdlen;
-      if (end !== len) return false;
-      for (let o = pos + 11; o < end; ) {
-        if (o + 4 > end) return false;
-        o += 4 + ((msg[o + 2]! << 8) | msg[o + 3]!);
-        if (o > end) return false;
-      }
+      if (end !== len || !optionsWellFormed(msg, pos + 11, rdlen)) return false;
       this.edns = true;
       this.payload = (msg[pos + 3]! << 8) | msg[pos + 4]!;
       this.dnssecOk = (msg[pos + 7]! & 0x80) !== 0;

@@ -129,7 +129,7 @@ export function readQuery(msg: Uint8Array): QueryVerdict {
 }
 
 /** EDNS options are TLVs (RFC 6891 §6.1.2) that must exactly fill the RDATA. */
-function optionsWellFormed(msg: Uint8Array, pos: number, rdlen: number): boolean {
+export function optionsWellFormed(msg: Uint8Array, pos: number, rdlen: number): boolean {
   const end = pos + rdlen;
   let o = pos;
   while (o < end) {

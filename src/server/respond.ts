@@ -118,11 +118,7 @@ export class Responder {
     const t = templateForWire(zone, msg, q.starts, q.labels, this.loc, q.qtype, q.dnssecOk);
     const qlen = q.nameEnd + 4 - 12;
     const optLen = q.edns ? 11 : 0;
-    let body: Body = t.full;
-    if (transport === 'udp') {
-      const limit = q.edns ? Math.min(Math.max(q.payload, PLAIN_UDP_LIMIT), UDP_PAYLOAD) : PLAIN_UDP_LIMIT;
-      body = bodyWithin(t, limit - qlen - optLen);
-    }
+    const body: Body = transport === 'udp' ? bodyWithin(t, udpLimit(q.edns, q.payload) - qlen - optLen) : t.full;
     if (body.truncated) this.counters.truncated++;
     this.counters.countQuery(transport, q.qtype, t.rcode);
     // Shared chunks, not Buffer.allocUnsafe(): a plain view costs a third as much.
@@ -166,11 +162,7 @@ export class Responder {
     const t = templateFor(zone, q.qname, q.qtype, dnssecOk);
     const qlen = q.qname.wire.length + 4;
     const optLen = v.edns ? 11 : 0;
-    let body: Body = t.full;
-    if (transport === 'udp') {
-      const limit = v.edns ? Math.min(Math.max(v.edns.payload, PLAIN_UDP_LIMIT), UDP_PAYLOAD) : PLAIN_UDP_LIMIT;
-      body = bodyWithin(t, limit - qlen - optLen);
-    }
+    const body: Body = transport === 'udp' ? bodyWithin(t, udpLimit(v.edns !== undefined, v.edns?.payload ?? 0) - qlen - optLen) : t.full;
     const out = assemble(v.id, v.rd, v.cd, t.aa, t.rcode, q, body, q.qname.wire.length - t.anchorLength, v.edns);
     if (body.truncated) this.counters.truncated++;
     this.counters.countQuery(transport, q.qtype, t.rcode);
@@ -262,6 +254,11 @@ function assemble(
   writeBody(out, o, body, shift);
   if (opt) writeOpt(out, o + body.bytes.length, rcode, edns.dnssecOk);
   return out;
+}
+
+/** Largest UDP response: 512 without EDNS; with it, the client's size, at least 512, at most ours (RFC 6891 §6.2.3-5). */
+function udpLimit(edns: boolean, payload: number): number {
+  return edns ? Math.min(Math.max(payload, PLAIN_UDP_LIMIT), UDP_PAYLOAD) : PLAIN_UDP_LIMIT;
 }
 
 /** A cached body at `o`, its compression pointers moved by `shift`. */

@@ -172,9 +172,7 @@ export function templateFor(zone: Zone, qname: Name, qtype: number, dnssecOk: bo
   let n = 0;
   for (let o = 0; w[o]! !== 0; o += w[o]! + 1) nameStarts[n++] = o;
   locateWire(zone, w, nameStarts, n, w.length, nameLoc);
-  const c = templatesOf(zone);
-  const cover = coverOf(zone, nameLoc, dnssecOk, w, nameStarts, n);
-  return cached(zone, c, nameLoc, qtype, dnssecOk, cover) ?? encodeAt(zone, c, nameLoc, qname, qtype, dnssecOk, cover);
+  return templateForWire(zone, w, nameStarts, n, nameLoc, qtype, dnssecOk, 0);
 }
 
 /** For NXDOMAIN with NSEC proofs, the NSEC covering the name; else 0 (not used). */
@@ -183,14 +181,14 @@ function coverOf(zone: Zone, loc: WireLocation, dnssecOk: boolean, msg: Uint8Arr
 }
 
 /**
- * templateFor() for a question read by WireQuery (fast-query.ts), whose name
- * has its labels at starts[0..count), located by locateWire(): no Name
- * unless the answer has to be encoded.
+ * templateFor() for a name in wire form at msg[nameAt] (a query read by
+ * WireQuery, fast-query.ts: 12), its labels at starts[0..count), located by
+ * locateWire(): no Name unless the answer has to be encoded.
  */
-export function templateForWire(zone: Zone, msg: Uint8Array, starts: ArrayLike<number>, count: number, loc: WireLocation, qtype: number, dnssecOk: boolean): Template {
+export function templateForWire(zone: Zone, msg: Uint8Array, starts: ArrayLike<number>, count: number, loc: WireLocation, qtype: number, dnssecOk: boolean, nameAt = 12): Template {
   const c = templatesOf(zone);
   const cover = coverOf(zone, loc, dnssecOk, msg, starts, count);
-  return cached(zone, c, loc, qtype, dnssecOk, cover) ?? encodeAt(zone, c, loc, Name.fromWire(msg, 12).name, qtype, dnssecOk, cover);
+  return cached(zone, c, loc, qtype, dnssecOk, cover) ?? encodeAt(zone, c, loc, Name.fromWire(msg, nameAt).name, qtype, dnssecOk, cover);
 }
 
 /**

@@ -11,8 +11,6 @@ import { nullLogger, type Logger } from '../ops/log.js';
 import { computeDrift, type DriftReport, type MonitorState, type OurZone, type Thresholds, DEFAULT_MONITOR_INTERVAL_MS, DEFAULT_THRESHOLDS } from './drift.js';
 import { probeSoa, type ProbeOptions, type ProbeResult, type ProbeTarget } from './soa-probe.js';
 
-export { DEFAULT_MONITOR_INTERVAL_MS };
-
 export interface MonitorEvents {
   report: [DriftReport];
   /** State changed (previous undefined on the first report). */

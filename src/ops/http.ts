@@ -8,8 +8,6 @@ import { once } from 'node:events';
 import { renderMetrics } from './metrics.js';
 import { isReady, statusDocument, type OpsSnapshot } from './status.js';
 
-export { DEFAULT_HTTP } from './monitoring-options.js';
-
 /** Parse `ADDR:PORT` or `[V6]:PORT`. Throws RangeError with a hint. */
 export function parseHostPort(text: string, what = '--http'): { host: string; port: number } {
   const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text) ?? /^([^:]+):(\d{1,5})$/.exec(text);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs, type OptionSpec } from '../cli/options.js';
-import { MONITORING_OPTIONS, monitoringConfig } from './monitoring.js';
+import { MONITORING_OPTIONS } from './monitoring-options.js';
+import { monitoringConfig } from './monitoring.js';
 
 const specs: readonly OptionSpec[] = MONITORING_OPTIONS;
 const cfg = (argv: string[]) => monitoringConfig(parseArgs(argv, specs, {}).values, '/usr/share/rootmirror/keys/root.hints');

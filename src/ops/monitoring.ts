@@ -155,8 +155,6 @@ export async function startMonitoring(o: MonitoringOptions): Promise<Monitoring>
   };
 }
 
-export { MONITORING_OPTIONS } from './monitoring-options.js';
-
 /** Turn parsed `serve` option values (durations in seconds) into MonitoringOptions fields. */
 export function monitoringConfig(
   values: ReadonlyMap<string, unknown>,

@@ -4,7 +4,8 @@
 // (0.0.0.0:8053, for a kubelet or Prometheus outside) is asked on loopback.
 
 import http from 'node:http';
-import { DEFAULT_HTTP, parseHostPort } from '../../ops/http.js';
+import { parseHostPort } from '../../ops/http.js';
+import { DEFAULT_HTTP } from '../../ops/monitoring-options.js';
 import { UsageError, num, str, type Command } from '../options.js';
 
 const LOOPBACK_FOR: Readonly<Record<string, string>> = { '0.0.0.0': '127.0.0.1', '::': '::1' };

@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Name } from '../dns/name.js';
 import { RRClass } from '../dns/types.js';
-import { ParseError, parseTtl, parseZone, parseZoneFile, parseZoneText, type ParseOptions, type ParsedRecord } from './parser.js';
+import { ParseError, parseTtl, parseZone, parseZoneFile, parseZoneText, readZoneBytes, type ParseOptions, type ParsedRecord } from './parser.js';
 
 const root = Name.root;
 const ex = Name.fromText('example.');
@@ -255,6 +255,18 @@ describe('parseZone (streaming) and parseZoneFile', () => {
     writeFileSync(join(dir, 'cut.gz'), gzipSync(text).subarray(0, 20));
     await expect(parseZoneFile(join(dir, 'cut.gz'))).rejects.toBeInstanceOf(ParseError);
     await expect(parseZoneFile(join(dir, 'cut.gz'))).rejects.toThrow(/cannot gunzip/);
+  });
+
+  it('readZoneBytes refuses a file or an inflation past the cap (a gzip bomb) with a ParseError', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rootmirror-file-'));
+    // 64 KiB of zeros compress to well under 1 KiB: small on disk, big inflated.
+    writeFileSync(join(dir, 'bomb.gz'), gzipSync(new Uint8Array(64 * 1024)));
+    writeFileSync(join(dir, 'big'), new Uint8Array(2048));
+    expect((await readZoneBytes(join(dir, 'bomb.gz'))).length).toBe(64 * 1024);
+    await expect(readZoneBytes(join(dir, 'bomb.gz'), 'bomb.gz', 1024)).rejects.toBeInstanceOf(ParseError);
+    await expect(readZoneBytes(join(dir, 'bomb.gz'), 'bomb.gz', 1024)).rejects.toThrow(/bomb\.gz.*cannot gunzip/s);
+    await expect(readZoneBytes(join(dir, 'big'), 'big', 1024)).rejects.toThrow(/file too large/);
+    expect((await readZoneBytes(join(dir, 'big'), 'big', 2048)).length).toBe(2048);
   });
 
   it('$INCLUDE refuses what is not a regular file', () => {

@@ -450,19 +450,27 @@ export async function* parseZone(
   }
 }
 
+/**
+ * A zone file's bytes, inflated first when it starts with the gzip magic,
+ * refused (ParseError) past `maxBytes` on disk or inflated: a gzip bomb is an
+ * error, not an exhausted heap. `file` names it in errors.
+ */
+export async function readZoneBytes(path: string, file = path, maxBytes = MAX_FILE): Promise<Uint8Array> {
+  const whole = (problem: string, cause?: unknown): ParseError =>
+    new ParseError({ file, line: 1, col: 1, token: '<file>', expected: `a zone file of at most ${maxBytes} octets (gzip allowed)`, problem, cause });
+  if ((await stat(path)).size > maxBytes) throw whole('file too large');
+  const bytes: Uint8Array = await readFile(path);
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  try {
+    return await promisify(gunzip)(bytes, { maxOutputLength: maxBytes });
+  } catch (e) {
+    throw whole(`cannot gunzip (${e instanceof Error ? e.message : String(e)})`, e);
+  }
+}
+
 /** Read and parse a zone file; `.gz` files (or any file starting with the gzip magic) are inflated first. */
 export async function parseZoneFile(path: string, opts: ParseOptions = {}): Promise<ParsedRecord[]> {
   const file = opts.file ?? path;
-  const whole = (problem: string, cause?: unknown): ParseError =>
-    new ParseError({ file, line: 1, col: 1, token: '<file>', expected: `a zone file of at most ${MAX_FILE} octets (gzip allowed)`, problem, cause });
-  if ((await stat(path)).size > MAX_FILE) throw whole('file too large');
-  let bytes: Uint8Array = await readFile(path);
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = await promisify(gunzip)(bytes, { maxOutputLength: MAX_FILE });
-    } catch (e) {
-      throw whole(`cannot gunzip (${e instanceof Error ? e.message : String(e)})`, e);
-    }
-  }
+  const bytes = await readZoneBytes(path, file);
   return parseZoneText(latin1(bytes), { ...opts, file, includeBase: opts.includeBase ?? dirname(path) });
 }

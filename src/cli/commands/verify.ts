@@ -3,8 +3,6 @@
 // with its timing. Every requested layer runs even after one fails, so the
 // operator sees the whole picture; exit 0 only if all of them pass.
 
-import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
 import { Name } from '../../dns/name.js';
 import { RRType } from '../../dns/types.js';
 import type { Layer } from '../../refresh/data-dir.js';
@@ -13,7 +11,7 @@ import type { VerifyInput } from '../../refresh/zone-pipeline.js';
 import type { AllSignaturesReport } from '../../verify/dnssec.js';
 import type { Verdict } from '../../verify/verdict.js';
 import { findZoneProblems } from '../../zone/checks.js';
-import { parseZoneText } from '../../zone/parser.js';
+import { parseZoneText, readZoneBytes } from '../../zone/parser.js';
 import { UsageError, list, str, type Command, type OptionSpec } from '../options.js';
 import { MIRROR_OPTIONS, layersFromArgs, verifierOptions } from '../mirror-options.js';
 import { defaultSignaturePath, readSignature } from '../zone-input.js';
@@ -48,8 +46,7 @@ export const command: Command = {
       { ...verifierOptions(args), onAllSignatures: (r) => (allReport = r) },
     );
 
-    const raw = new Uint8Array(await readFile(file));
-    const bytes = raw[0] === 0x1f && raw[1] === 0x8b ? new Uint8Array(gunzipSync(raw)) : raw;
+    const bytes = await readZoneBytes(file);
     const sigPath = str(args, 'sig') ?? defaultSignaturePath(file);
     const signature = await readSignature(sigPath, str(args, 'sig') !== undefined);
 

@@ -6,7 +6,7 @@
 
 import { Name } from '../dns/name.js';
 import { octets } from '../dns/octets.js';
-import { RRType, Rcode } from '../dns/types.js';
+import { RRClass, RRType, Rcode } from '../dns/types.js';
 import { nullLogger, rateLimited, type Logger, type RateLimitedLogger } from '../ops/log.js';
 import type { Acl } from './acl.js';
 import { locateWire, WireKind, type WireLocation } from '../zone/locate-wire.js';
@@ -121,14 +121,7 @@ export class Responder {
     const body: Body = transport === 'udp' ? bodyWithin(t, udpLimit(q.edns, q.payload) - qlen - optLen) : t.full;
     if (body.truncated) this.counters.truncated++;
     this.counters.countQuery(transport, q.qtype, t.rcode);
-    // Shared chunks, not Buffer.allocUnsafe(): a plain view costs a third as much.
-    const out = octets(12 + qlen + body.bytes.length + optLen);
-    writeHeader(out, q.id, flags(0, t.aa, body.truncated, q.rd, q.cd, t.rcode), 1, body.ancount, body.nscount, body.arcount + (q.edns ? 1 : 0));
-    // The question exactly as asked (its case: 0x20), type and class included.
-    for (let i = 12; i < 12 + qlen; i++) out[i] = msg[i]!;
-    writeBody(out, 12 + qlen, body, q.nameEnd - 12 - t.anchorLength);
-    if (q.edns) writeOpt(out, 12 + qlen + body.bytes.length, t.rcode, q.dnssecOk);
-    return out;
+    return assemble(q.id, q.rd, q.cd, t.aa, t.rcode, msg, 12, q.nameEnd - 12, q.qtype, RRClass.IN, body, q.nameEnd - 12 - t.anchorLength, q.edns, q.dnssecOk);
   }
 
   /** Everything else, and the reference: readQuery() decides, with a reason for each refusal. */
@@ -163,7 +156,8 @@ export class Responder {
     const qlen = q.qname.wire.length + 4;
     const optLen = v.edns ? 11 : 0;
     const body: Body = transport === 'udp' ? bodyWithin(t, udpLimit(v.edns !== undefined, v.edns?.payload ?? 0) - qlen - optLen) : t.full;
-    const out = assemble(v.id, v.rd, v.cd, t.aa, t.rcode, q, body, q.qname.wire.length - t.anchorLength, v.edns);
+    const w = q.qname.wire;
+    const out = assemble(v.id, v.rd, v.cd, t.aa, t.rcode, w, 0, w.length, q.qtype, q.qclass, body, w.length - t.anchorLength, v.edns !== undefined, dnssecOk);
     if (body.truncated) this.counters.truncated++;
     this.counters.countQuery(transport, q.qtype, t.rcode);
     return out;
@@ -226,8 +220,10 @@ function flags(opcode: number, aa: boolean, tc: boolean, rd: boolean, cd: boolea
 }
 
 /**
- * Header + the client's question (its case) + a cached body with its pointers
- * moved by `shift` (question name length minus the anchor's, answer-cache.ts) + OPT.
+ * Header + the client's question + a cached body with its pointers moved by
+ * `shift` (question name length minus the anchor's, answer-cache.ts) + OPT
+ * when the query had one. The question name is `len` octets at src[from], as
+ * the client wrote it (its case: 0x20), the query itself on the fast path.
  */
 function assemble(
   id: number,
@@ -235,24 +231,27 @@ function assemble(
   cd: boolean,
   aa: boolean,
   rcode: number,
-  q: Question,
+  src: Uint8Array,
+  from: number,
+  len: number,
+  qtype: number,
+  qclass: number,
   body: Body,
   shift: number,
-  edns: Edns | undefined,
+  edns: boolean,
+  dnssecOk: boolean,
 ): Uint8Array {
-  const qwire = q.qname.wire;
-  const qlen = qwire.length + 4;
-  const opt = edns !== undefined;
-  const out = Buffer.allocUnsafe(12 + qlen + body.bytes.length + (opt ? 11 : 0));
-  writeHeader(out, id, flags(0, aa, body.truncated, rd, cd, rcode), 1, body.ancount, body.nscount, body.arcount + (opt ? 1 : 0));
-  out.set(qwire, 12);
-  let o = 12 + qwire.length;
-  out[o++] = q.qtype >>> 8;
-  out[o++] = q.qtype & 0xff;
-  out[o++] = q.qclass >>> 8;
-  out[o++] = q.qclass & 0xff;
+  // Shared chunks, not Buffer.allocUnsafe(): a plain view costs a third as much.
+  const out = octets(12 + len + 4 + body.bytes.length + (edns ? 11 : 0));
+  writeHeader(out, id, flags(0, aa, body.truncated, rd, cd, rcode), 1, body.ancount, body.nscount, body.arcount + (edns ? 1 : 0));
+  for (let i = 0; i < len; i++) out[12 + i] = src[from + i]!;
+  let o = 12 + len;
+  out[o++] = qtype >>> 8;
+  out[o++] = qtype & 0xff;
+  out[o++] = qclass >>> 8;
+  out[o++] = qclass & 0xff;
   writeBody(out, o, body, shift);
-  if (opt) writeOpt(out, o + body.bytes.length, rcode, edns.dnssecOk);
+  if (edns) writeOpt(out, o + body.bytes.length, rcode, dnssecOk);
   return out;
 }
 

@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readMessage } from '../dns/message-reader.js';
+import { readMessage, type Message } from '../dns/message-reader.js';
 import { Name } from '../dns/name.js';
 import { canonicalRdata } from '../dns/rdata.js';
 import { RRType } from '../dns/types.js';
@@ -48,6 +48,8 @@ function query(name: string, type: number, edns?: { payload: number; dnssecOk: b
 /** Records as comparable strings: owner key, type, canonical RDATA (names in RDATA take the question's case too). */
 const text = (rrs: readonly { name: Name; type: number; rdata: Uint8Array }[]): string[] =>
   rrs.map((r) => `${r.name.key} ${r.type} ${Buffer.from(canonicalRdata(r.type, r.rdata)).toString('hex')}`).sort();
+const withTtl = (rrs: readonly { name: Name; type: number; ttl: number; rdata: Uint8Array }[]): string[] =>
+  rrs.map((r) => `${r.ttl} ${text([r])[0]!}`).sort();
 
 describe('answers encoded once, moved to each question', () => {
   const zone = zoneOf();
@@ -134,13 +136,16 @@ describe('the cache hands every question the answer lookup() gives', () => {
   // Templates are filed by node and a small number, not by answerKey()'s
   // string: a wrong slot would hand one question another's answer.
   const ROOT = readFileSync(new URL('../../test/fixtures/root-zone/root.zone.2026082200', import.meta.url));
-  const flat = (r: LookupResult): string => JSON.stringify([r.kind, r.rcode, r.aa, ...[r.answer, r.authority, r.additional].map(text)]);
+  // What lookup() decides, and what the responder sends over TCP (the whole body, read back).
+  const decided = (r: LookupResult): string => JSON.stringify([r.rcode, r.aa, ...[r.answer, r.authority, r.additional].map(withTtl)]);
+  const sent = (m: Message): string => JSON.stringify([m.rcode, m.header.aa, ...[m.answers, m.authorities, m.additionals].map(withTtl)]);
   for (const [label, build] of [
     ['small.zone.signed', (): Zone => zoneOf()],
     ['root zone', (): Zone => buildZone(parseZoneText(ROOT, {}), { dnssec: 'keep' })],
   ] as const) {
     it(label, () => {
       const zone = build();
+      const r = responder(zone);
       let seed = 31337;
       const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), (seed >>> 8) % n);
       const owners = [...zone.nodes.values()].map((n) => n.name.toString());
@@ -151,7 +156,8 @@ describe('the cache hands every question the answer lookup() gives', () => {
         const name = Name.fromText(k === 0 ? base : k === 1 ? `x${rnd(1000)}.${base === '.' ? '' : base}` : `nope${rnd(1000)}.`);
         const type = types[rnd(types.length)]!;
         const dnssecOk = rnd(2) === 0;
-        expect(flat(templateFor(zone, name, type, dnssecOk).result), `${name.toString()} ${type} ${dnssecOk}`).toBe(flat(lookup(zone, name, type, { dnssecOk })));
+        const out = r.answer(query(name.toString(), type, dnssecOk ? { payload: 1232, dnssecOk } : undefined), 'tcp', '127.0.0.1') as Uint8Array;
+        expect(sent(readMessage(out)), `${name.toString()} ${type} ${dnssecOk}`).toBe(decided(lookup(zone, name, type, { dnssecOk })));
       }
     });
   }

@@ -61,7 +61,6 @@ export interface Template {
   readonly mandatory: number;
   /** Bodies cut short, by index in `ends`. */
   readonly fitted: (Body | undefined)[];
-  readonly result: LookupResult;
 }
 
 /** Per-zone cache size bound: past it, answers are encoded per query (still correct). */
@@ -311,7 +310,6 @@ function template(r: LookupResult, anchor: Name, full: Body, ends: number[], nsC
     arCounts,
     mandatory,
     fitted: [],
-    result: r,
   };
 }
 

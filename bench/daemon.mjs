@@ -21,7 +21,7 @@ const HINTS = fileURLToPath(new URL('../test/fixtures/monitor/fake-roots.hints',
  */
 export function startDaemon(o) {
   const argv = [
-      ...(o.nodeArgs ?? ['--max-semi-space-size=2']),
+      ...(o.nodeArgs ?? ['--max-semi-space-size=1']),
       ...(o.inspect ? [`--inspect=${o.listen.replace(/:\d+$/, '')}:0`] : []),
       BIN,
       'serve',

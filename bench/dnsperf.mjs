@@ -57,7 +57,7 @@ const opt = {
   queries: 100000,
   timeout: 2,
   rounds: 1,
-  nodeFlags: undefined, // start-peer.sh's default: the deployed --max-semi-space-size=2
+  nodeFlags: undefined, // start-peer.sh's default: the deployed --max-semi-space-size=1
   serverCpus: '1',
   loadCpus: '0',
   dnssec: 'strip',
@@ -79,7 +79,7 @@ const USAGE = `usage: node bench/dnsperf.mjs [options]
                       keep: signed zone, dnsperf sets DO (tinydns still stripped)
   --edns              dnsperf -e (EDNS0 without DO) in strip mode
   --server-cpus LIST  taskset for the servers (${opt.serverCpus}; rootmirror-w2 gets server+load CPUs)
-  --node-flags FLAGS  node flags for rootmirror (default: the deployed --max-semi-space-size=2)
+  --node-flags FLAGS  node flags for rootmirror (default: the deployed --max-semi-space-size=1)
   --load-cpus LIST    taskset for dnsperf (${opt.loadCpus})
   --out DIR           results directory (bench/results)`;
 {

@@ -31,7 +31,7 @@
 #                       peers.mjs sets it to the Node process
 #   PEER_DNSSEC         rootmirror --dnssec (default strip)
 #   PEER_NODE_FLAGS     node flags for rootmirror (default: the deployed
-#                       --max-semi-space-size=2, as in deploy/rootmirror.service)
+#                       --max-semi-space-size=1, as in deploy/rootmirror.service)
 #
 # With PEER_CPUS, every thread of the server and of its child processes is
 # pinned again once it answers: Knot sets its workers' affinity itself (one
@@ -273,7 +273,7 @@ rootmirror)
   ROOT=$(cd "$HERE/../.." && pwd)
   [[ -f "$ROOT/dist/cli/main.js" ]] || { echo "$0: $ROOT/dist is missing: run npm run build first" >&2; exit 3; }
   if [[ "$ADDR" == *:* ]]; then AP="[$ADDR]"; else AP=$ADDR; fi
-  read -r -a NODE_FLAGS <<<"${PEER_NODE_FLAGS---max-semi-space-size=2}"
+  read -r -a NODE_FLAGS <<<"${PEER_NODE_FLAGS---max-semi-space-size=1}"
   # --http on port 0 (any free port) and no drift monitor: nothing but the
   # listeners, and nothing leaves the host.
   CMD=(node "${NODE_FLAGS[@]}" "$ROOT/bin/rootmirror" serve --zone-file "$ZONE" --listen "$AP:$PORT"

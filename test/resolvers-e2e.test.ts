@@ -22,7 +22,7 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -379,7 +379,11 @@ ${zones}`,
     const deadline = Date.now() + 15_000;
     while (!/mirror zone loaded|transferred serial 2026110100/.test(d.log()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(d.log()).toMatch(/zone \.\/IN: transferred serial 2026110100/);
-    expect(readFileSync(join(dir, 'db.root.mirror')).length).toBeGreaterThan(0);
+    // named writes the file after it logs the transfer (the dump is queued): wait for it.
+    const file = join(dir, 'db.root.mirror');
+    const written = Date.now() + 15_000;
+    while (!(existsSync(file) && statSync(file).size > 0) && Date.now() < written) await new Promise((r) => setTimeout(r, 100));
+    expect(readFileSync(file).length).toBeGreaterThan(0);
     await expectValidated('127.0.0.1', d, port);
   });
 });

@@ -534,6 +534,18 @@ if (rm) {
   if (rm.rate) checks.push(check(rm.rate.lost === 0 && rm.rate.p99Ms < 1, `@${opt.rate} qps: lost ${rm.rate.lost}, p99 ${fmtMs(rm.rate.p99Ms)} (0 lost, p99 < 1 ms)`));
   if (rm.memory) checks.push(check(rm.memory.peakRssMb < 100, `RSS < 100 MB: peak ${fmtMb(rm.memory.peakRssMb)}, now ${fmtMb(rm.memory.rssMb)}`));
   if (w2) checks.push(`- --workers 2 / --workers 1: ${(w2.max.qps / rm.max.qps).toFixed(2)}× (server on CPUs ${allCpus}, shared with dnsperf)`);
+  // The table pairs each server's median round; the echo and rootmirror run
+  // back to back in every round, so their ratio per round is the steadier one.
+  const perRound = [];
+  for (let k = 1; k <= opt.rounds; k++) {
+    const e = rounds.find((r) => r.round === k && r.name === 'echo' && r.max);
+    const m = rounds.find((r) => r.round === k && r.name === 'rootmirror' && r.max);
+    if (e && m) perRound.push(m.max.qps / e.max.qps);
+  }
+  if (perRound.length > 1) {
+    const sorted = [...perRound].sort((a, b) => a - b);
+    checks.push(`- rootmirror ÷ echo round by round: ${perRound.map((x) => x.toFixed(2)).join(' / ')} (median ${((sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2).toFixed(2)})`);
+  }
 }
 function check(ok, text) {
   return `- ${ok ? 'PASS' : 'FAIL'} ${text}`;

@@ -59,7 +59,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "/opt/rootmirror/bin/rootmirror", "healthcheck"]
 # A 1 MB semi-space (young generation) keeps RSS under 100 MB with the whole
 # root zone loaded (~90 MB against ~125 MB with V8's default) and keeps each
-# scavenge short: at 20k qps, p99 0.35-0.39 ms against 0.48-0.68 ms with 2 MB
+# scavenge short: at 20k qps, p99 0.35-0.39 ms against 0.48-0.68 ms with 2 MB,
 # for the same CPU per query (README, benchmarks).
 ENTRYPOINT ["node", "--max-semi-space-size=1", "/opt/rootmirror/bin/rootmirror"]
 CMD ["serve"]

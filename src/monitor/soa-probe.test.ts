@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeRoot } from './fake-root.js';
-import { buildSoaQuery, canonicalAddress, parseSoaResponse, probeSoa, ProbeError } from './soa-probe.js';
+import { canonicalAddress } from '../fetch/dns-exchange.js';
+import { buildSoaQuery, parseSoaResponse, probeSoa, ProbeError } from './soa-probe.js';
 import { parseRootHints, rootTargets, RootHintsError } from './root-hints.js';
 import { readFileSync } from 'node:fs';
 

@@ -3,7 +3,8 @@ import { ManualClock } from '../clock.js';
 import { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { ZoneStore } from '../server/zone-store.js';
-import { apexSignatureExpiry, expiryDeadline, ExpiryWatch, rrsigTimeToMs, soaTimers } from './expiry.js';
+import { rrsigTimeToMs } from '../dns/serial.js';
+import { apexSignatureExpiry, expiryDeadline, ExpiryWatch, soaTimers } from './expiry.js';
 
 const at = (iso: string): number => Date.parse(iso);
 

@@ -26,9 +26,6 @@ export function soaTimers(rdata: Uint8Array): SoaTimers {
   return { serial: v.getUint32(0), refresh: v.getUint32(4), retry: v.getUint32(8), expire: v.getUint32(12), minimum: v.getUint32(16) };
 }
 
-/** Re-exported: RRSIG times are serial arithmetic (src/dns/serial.ts). */
-export { rrsigTimeToMs };
-
 /**
  * Earliest expiration (ms) of the RRSIGs at the apex covering SOA or ZONEMD,
  * or undefined when there are none (an unsigned zone; DNSSEC then decides).

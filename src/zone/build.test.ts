@@ -1,12 +1,12 @@
 // buildZone(): refusal of bad zones, strip mode, RRset rules, the node layout.
 
 import { describe, expect, it } from 'vitest';
-import { Name } from '../dns/name.js';
+import { canonicalSortKey, Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { DNSSEC_TYPES, RRType } from '../dns/types.js';
 import { buildZone } from './build.js';
 import { ZoneCheckError } from './checks.js';
-import { canonicalSortKey, suffixStarts } from './zone.js';
+import { suffixStarts } from './zone.js';
 
 const n = (s: string): Name => Name.fromText(s);
 const rec = (name: string, type: number, rdata: number[] | Uint8Array, ttl = 3600): ResourceRecord => ({

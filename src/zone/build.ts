@@ -4,14 +4,14 @@
 // non-terminals, zone cuts and what they occlude, the NSEC chain in canonical
 // order, and each delegation's referral computed once.
 
-import { Name } from '../dns/name.js';
+import { canonicalSortKey, Name } from '../dns/name.js';
 import { canonicalRdata } from '../dns/rdata.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { DNSSEC_TYPES, RRType, Rcode } from '../dns/types.js';
 import { checkZone } from './checks.js';
 import { parseZoneFile } from './parser.js';
 import type { LookupResult } from './lookup.js';
-import { canonicalSortKey, rdataName, type DnssecMode, type RRsetData, type Zone, type ZoneNode } from './zone.js';
+import { rdataName, type DnssecMode, type RRsetData, type Zone, type ZoneNode } from './zone.js';
 
 export interface BuildOptions {
   readonly dnssec: DnssecMode;

@@ -4,12 +4,12 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Name } from '../dns/name.js';
+import { canonicalSortKey, Name } from '../dns/name.js';
 import { buildZone } from './build.js';
 import { hashLabel, locateWire, nodeAt, nsecCoverWire, WireKind, type WireLocation } from './locate-wire.js';
 import { coveringIndex, locate, type Location } from './lookup.js';
 import { parseZoneText } from './parser.js';
-import { canonicalSortKey, type Zone } from './zone.js';
+import type { Zone } from './zone.js';
 
 const ROOT = readFileSync(new URL('../../test/fixtures/root-zone/root.zone.2026082200', import.meta.url));
 

@@ -8,13 +8,12 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Name } from '../dns/name.js';
+import { canonicalSortKey, compareCanonical, Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { RRType, Rcode, typeFromString } from '../dns/types.js';
 import { buildZone } from './build.js';
 import { answerKey, lookup, type LookupResult } from './lookup.js';
-import { canonicalSortKey, type DnssecMode, type Zone } from './zone.js';
-import { compareCanonical } from '../dns/name.js';
+import type { DnssecMode, Zone } from './zone.js';
 
 const FIX = new URL('../../test/fixtures/', import.meta.url);
 const SMALL = readFileSync(new URL('signed/small.zone.signed', FIX), 'utf8');

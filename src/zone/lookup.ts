@@ -16,11 +16,11 @@
 // Not implemented: wildcard synthesis (RFC 4592). The root zone has no
 // wildcards; a zone with `*` owners is answered as if `*` were an ordinary label.
 
-import type { Name } from '../dns/name.js';
+import { canonicalSortKey, type Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { RRType, Rcode } from '../dns/types.js';
 import { result } from './build.js';
-import { canonicalSortKey, rdataName, suffixStarts, type RRsetData, type Zone, type ZoneNode } from './zone.js';
+import { rdataName, suffixStarts, type RRsetData, type Zone, type ZoneNode } from './zone.js';
 
 export type LookupKind = 'answer' | 'referral' | 'nodata' | 'nxdomain' | 'refused';
 

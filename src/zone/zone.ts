@@ -65,9 +65,6 @@ export interface Zone {
   readonly nxdomainPlain: LookupResult;
 }
 
-/** The canonical sort key of a name (RFC 4034 §6.1 order as a string): see src/dns/name.ts. */
-export { canonicalSortKey } from '../dns/name.js';
-
 /**
  * Where each label of a Name.key starts, most specific first: "www.example." →
  * [0, 4], so key.slice(4) is "example."; the root "." itself is not listed.

@@ -27,16 +27,7 @@ export function udpExchange(query: Uint8Array, to: DnsPeer, timeoutMs: number): 
   return new Promise((resolve, reject) => {
     const sock = dgram.createSocket(net.isIPv6(to.address) ? 'udp6' : 'udp4');
     const from = canonicalAddress(to.address);
-    let settled = false;
-    const settle = (err: Error | undefined, msg?: Uint8Array): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      sock.close();
-      if (err) reject(err);
-      else resolve(msg!);
-    };
-    const timer = setTimeout(() => settle(new Error(`timeout after ${timeoutMs} ms (udp)`)), timeoutMs);
+    const settle = settler(() => sock.close(), timeoutMs, 'udp', resolve, reject);
     sock.on('error', (e) => settle(new Error(`udp: ${e.message}`)));
     sock.on('message', (msg, rinfo) => {
       if (rinfo.port !== to.port || canonicalAddress(rinfo.address) !== from) return;
@@ -59,16 +50,7 @@ export function tcpExchange(query: Uint8Array, to: DnsPeer, timeoutMs: number): 
     const sock = net.connect({ host: to.address, port: to.port });
     const chunks: Buffer[] = [];
     let received = 0;
-    let settled = false;
-    const settle = (err: Error | undefined, msg?: Uint8Array): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      sock.destroy();
-      if (err) reject(err);
-      else resolve(msg!);
-    };
-    const timer = setTimeout(() => settle(new Error(`timeout after ${timeoutMs} ms (tcp)`)), timeoutMs);
+    const settle = settler(() => sock.destroy(), timeoutMs, 'tcp', resolve, reject);
     sock.on('error', (e) => settle(new Error(`tcp: ${e.message}`)));
     sock.on('connect', () => {
       const frame = Buffer.allocUnsafe(2 + query.length);
@@ -88,4 +70,29 @@ export function tcpExchange(query: Uint8Array, to: DnsPeer, timeoutMs: number): 
     });
     sock.on('end', () => settle(new Error('tcp: connection closed before a full response')));
   });
+}
+
+/**
+ * How an exchange ends, once: stop the timer, `close` the socket, then resolve
+ * or reject. Later calls do nothing. After `timeoutMs` it ends itself with
+ * `timeout after N ms (udp|tcp)`.
+ */
+function settler(
+  close: () => void,
+  timeoutMs: number,
+  transport: 'udp' | 'tcp',
+  resolve: (msg: Uint8Array) => void,
+  reject: (err: Error) => void,
+): (err: Error | undefined, msg?: Uint8Array) => void {
+  let settled = false;
+  const settle = (err: Error | undefined, msg?: Uint8Array): void => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    close();
+    if (err) reject(err);
+    else resolve(msg!);
+  };
+  const timer = setTimeout(() => settle(new Error(`timeout after ${timeoutMs} ms (${transport})`)), timeoutMs);
+  return settle;
 }

@@ -10,7 +10,7 @@
 
 import { randomInt } from 'node:crypto';
 import { Name } from '../dns/name.js';
-import { canonicalAddress, tcpExchange, udpExchange } from '../fetch/dns-exchange.js';
+import { tcpExchange, udpExchange } from '../fetch/dns-exchange.js';
 import { RRClass, RRType, Rcode } from '../dns/types.js';
 
 export interface ProbeTarget {
@@ -134,29 +134,21 @@ export function parseSoaResponse(msg: Uint8Array, id: number, nowMs: number = Da
   return { serial, ...(sigInception !== undefined ? { sigInception, sigExpiration } : {}) };
 }
 
-/** Re-exported: the probe compares sources with it (src/fetch/dns-exchange.ts). */
-export { canonicalAddress };
-
 async function udpAttempt(t: ProbeTarget, query: Uint8Array, id: number, timeoutMs: number, nowMs: number): Promise<SoaAnswer | 'truncated'> {
-  let msg: Uint8Array;
-  try {
-    msg = await udpExchange(query, t, timeoutMs);
-  } catch (e) {
-    throw new ProbeError((e as Error).message);
-  }
-  return parseSoaResponse(msg, id, nowMs);
+  return parseSoaResponse(await asProbeError(udpExchange(query, t, timeoutMs)), id, nowMs);
 }
 
 async function tcpAttempt(t: ProbeTarget, query: Uint8Array, id: number, timeoutMs: number, nowMs: number): Promise<SoaAnswer> {
-  let msg: Uint8Array;
-  try {
-    msg = await tcpExchange(query, t, timeoutMs);
-  } catch (e) {
-    throw new ProbeError((e as Error).message);
-  }
-  const r = parseSoaResponse(msg, id, nowMs);
+  const r = parseSoaResponse(await asProbeError(tcpExchange(query, t, timeoutMs)), id, nowMs);
   if (r === 'truncated') throw new ProbeError('TC bit set over TCP');
   return r;
+}
+
+/** A failed exchange (timeout, socket error) as a ProbeError with the same reason. */
+function asProbeError(exchange: Promise<Uint8Array>): Promise<Uint8Array> {
+  return exchange.catch((e: unknown) => {
+    throw new ProbeError((e as Error).message);
+  });
 }
 
 /** One SOA probe: UDP, TCP on TC, one spaced retry after a timeout. Never throws. */

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer } from '../src/server/server.js';
 import { ZoneStore } from '../src/server/zone-store.js';
@@ -96,6 +97,21 @@ describe('rootmirror serve --zone-file', () => {
     const [host, port] = hostPort(ready.listen[0]!);
     const r = decode(await udpExchange(host, port, encodeQuery('com.', 'DS', { dnssecOk: true })));
     expect(r.answer.some((x) => x.includes(' DS'))).toBe(true);
+  });
+
+  it('serves a gzipped --zone-file, as verify and lookup read one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rootmirror-gz-'));
+    try {
+      const gz = join(dir, 'root.zone.gz');
+      await writeFile(gz, gzipSync(readFileSync(ZONE)));
+      const ready = await serve(['--zone-file', gz, '--listen', '127.0.41.5:0', '--http', '127.0.41.5:0', '--monitor-interval', '0']);
+      expect(ready.serial).toBe(2026082201);
+      const [host, port] = hostPort(ready.listen[0]!);
+      const r = decode(await udpExchange(host, port, encodeQuery('.', 'SOA')));
+      expect([r.rcode, r.flags.aa, r.answer]).toEqual([0, true, ['. 86400 SOA']]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('explains a bind failure and exits non-zero', async () => {

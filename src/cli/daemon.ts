@@ -3,7 +3,6 @@
 // listeners, the ops endpoint and the drift monitor, then log one "ready" line.
 
 import cluster from 'node:cluster';
-import { readFile } from 'node:fs/promises';
 import type { Logger } from '../ops/log.js';
 import { monitoringConfig, startMonitoring, type Monitoring } from '../ops/monitoring.js';
 import type { ServerCounters as OpsCounters } from '../ops/status.js';
@@ -18,7 +17,7 @@ import { startServer, type RunningServer } from '../server/server.js';
 import { ZoneStore, type OnExpired } from '../server/zone-store.js';
 import { rcodeToString, typeToString } from '../dns/types.js';
 import { buildZone } from '../zone/build.js';
-import { parseZoneText } from '../zone/parser.js';
+import { parseZoneText, readZoneBytes } from '../zone/parser.js';
 import type { DnssecMode } from '../zone/zone.js';
 import { layersFromArgs, mirrorConfigFromArgs, verifierOptions } from './mirror-options.js';
 import { defaultSignaturePath, readSignature } from './zone-input.js';
@@ -43,17 +42,17 @@ function counterAdapter(c: ServerCounters): () => OpsCounters {
 /** Load, check, optionally verify and build the zone file. */
 async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs): Promise<ReturnType<typeof buildZone>> {
   const layers = args.explicit.has('verify') ? layersFromArgs(args) : [];
+  // Read as `verify` and `lookup` read it: size capped, .gz inflated (capped too).
+  const bytes = await readZoneBytes(path);
   if (layers.length > 0) {
     const config = mirrorConfigFromArgs(args);
     const verifiers = await loadVerifiers(config, verifierOptions(args));
     const pipeline = createZonePipeline({ layers, dnssec, verifiers });
-    const bytes = new Uint8Array(await readFile(path));
     const signature = await readSignature(defaultSignaturePath(path), false);
     const out = await pipeline.check({ bytes, signature, source: path, transport: 'http' }, Date.now());
     return out.zone;
   }
-  const text = await readFile(path);
-  return buildZone(parseZoneText(text, { file: path }), { dnssec });
+  return buildZone(parseZoneText(bytes, { file: path }), { dnssec });
 }
 
 /** A running `serve`: listeners, the mirror (fetching mode), monitoring. */

@@ -105,8 +105,6 @@ interface Ctx {
   readonly policy: AlgorithmPolicy;
 }
 
-
-
 const role = (k: ZoneKey): string => (k.flags & DnskeyFlag.SEP ? 'KSK' : 'ZSK');
 const keyName = (k: ZoneKey): string => `${role(k)} ${k.tag}`;
 

@@ -53,7 +53,8 @@ describe('zone swap under load', () => {
     expect(r.examples).toEqual([]);
     expect(r.mismatched).toBe(0);
     expect(r.duplicates).toBe(0);
-    expect(r.sent).toBe(QPS * SECONDS);
+    // Sent at the fixed rate, not merely eventually (the generator slips rather than bursts).
+    expect(r.sent / (r.elapsedMs / 1000)).toBeGreaterThan(0.8 * QPS);
     expect(r.lost).toBe(0);
     // Both zones really answered, many times over, and the swaps kept coming.
     expect(Math.min(...r.byAllowed)).toBeGreaterThan(r.sent / 20);

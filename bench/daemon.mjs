@@ -13,13 +13,13 @@ export const BIN = fileURLToPath(new URL('../bin/rootmirror', import.meta.url));
 const HINTS = fileURLToPath(new URL('../test/fixtures/monitor/fake-roots.hints', import.meta.url));
 
 /**
- * @param {{ zoneFile: string, listen: string, args?: string[], nodeArgs?: string[], fdLimit?: number, inspect?: boolean }} o
+ * @param {{ zoneFile: string, listen: string, args?: string[], nodeArgs?: string[], inspect?: boolean }} o
  *   inspect: open the V8 inspector on the listen address (port 0) so `heapAfterGc()` can force a
  *   full GC and read process.memoryUsage() in the daemon: RSS alone mixes live data with garbage
  *   V8 has not collected yet.
  * @returns {Promise<{ child: import('node:child_process').ChildProcess, pid: number, host: string, port: number, http: string, exited: Promise<{code: number|null, signal: string|null}>, stderr: () => string, stop: () => Promise<{code: number|null, signal: string|null}>, heapAfterGc: () => Promise<{rss: number, heapUsed: number, heapTotal: number, external: number}> }>}
  */
-export function startDaemon(o) {
+export function startServeChild(o) {
   const argv = [
       ...(o.nodeArgs ?? ['--max-semi-space-size=1']),
       ...(o.inspect ? [`--inspect=${o.listen.replace(/:\d+$/, '')}:0`] : []),
@@ -40,11 +40,7 @@ export function startDaemon(o) {
       ...(o.args ?? []),
   ];
   const opts = { env: { PATH: process.env.PATH ?? '' }, stdio: /** @type {const} */ (['ignore', 'ignore', 'pipe']) };
-  // fdLimit: run under `ulimit -n` to see what happens when accept() meets EMFILE.
-  const child =
-    o.fdLimit === undefined
-      ? spawn(process.execPath, argv, opts)
-      : spawn('/bin/sh', ['-c', `ulimit -n ${o.fdLimit} && exec "$0" "$@"`, process.execPath, ...argv], opts);
+  const child = spawn(process.execPath, argv, opts);
   // Never leave a daemon behind, whatever happens to the caller.
   const reap = () => child.kill('SIGKILL');
   process.once('exit', reap);
@@ -127,11 +123,15 @@ export function handled(m) {
   return n;
 }
 
-/** Through the V8 inspector: a full GC, then the daemon's process.memoryUsage() in KiB. */
-function heapAfterGc(url) {
+/** Through the V8 inspector: a full GC, then the daemon's process.memoryUsage() in KiB. Rejects after `timeoutMs`. */
+function heapAfterGc(url, timeoutMs = 30_000) {
   if (!url) return Promise.reject(new Error('daemon started without inspect: true'));
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
+    const timer = setTimeout(() => {
+      ws.close();
+      reject(new Error(`inspector: no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
     let id = 0;
     const pending = new Map();
     const call = (method, params = {}) =>
@@ -139,7 +139,10 @@ function heapAfterGc(url) {
         pending.set(++id, res);
         ws.send(JSON.stringify({ id, method, params }));
       });
-    ws.onerror = (e) => reject(new Error(`inspector: ${e.message ?? e.type}`));
+    ws.onerror = (e) => {
+      clearTimeout(timer);
+      reject(new Error(`inspector: ${e.message ?? e.type}`));
+    };
     ws.onmessage = (ev) => {
       const m = JSON.parse(String(ev.data));
       pending.get(m.id)?.(m.result);
@@ -149,6 +152,7 @@ function heapAfterGc(url) {
       await call('HeapProfiler.collectGarbage');
       await call('HeapProfiler.collectGarbage');
       const r = await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+      clearTimeout(timer);
       ws.close();
       const u = JSON.parse(r.result.value);
       resolve({ rss: u.rss >> 10, heapUsed: u.heapUsed >> 10, heapTotal: u.heapTotal >> 10, external: u.external >> 10 });

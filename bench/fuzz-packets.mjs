@@ -10,16 +10,11 @@
 // QCLASS/QTYPE variants (AXFR/IXFR over UDP, meta types, random), splices and
 // huge datagrams (up to 65507 octets, the IPv4 UDP maximum).
 
-/** mulberry32: small, fast, good enough for fuzzing; reproducible from a 32-bit seed. */
+import { mulberry32 } from './querymix-lib.mjs';
+
+/** mulberry32 (querymix-lib.mjs) with helpers: reproducible from a 32-bit seed. */
 export function rng(seed) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (n) => Math.floor(next() * n);
   return {
     next,
@@ -282,13 +277,6 @@ export function questionEnd(b) {
     o += b[o] + 1;
   }
   return o + 5 <= b.length ? o + 5 : -1;
-}
-
-/** TLDs delegated in a one-RR-per-line master file (the InterNIC layout). */
-export function tldsOf(zoneText) {
-  const out = new Set();
-  for (const m of zoneText.matchAll(/^([a-z0-9-]+\.)\s+\d+\s+IN\s+NS\s/gim)) out.add(m[1].toLowerCase());
-  return [...out].sort();
 }
 
 /**

@@ -37,7 +37,6 @@ export async function runFuzz(o) {
     oversizeResponses: 0,
     probes: 0,
     probeRetries: 0,
-    tcpBatches: 0,
     tcpProbes: 0,
     mismatches: /** @type {object[]} */ ([]),
     failures: /** @type {string[]} */ ([]),
@@ -142,7 +141,6 @@ export async function runFuzz(o) {
   /** Fuzz frames on one TCP connection, then a probe whose answer must come back last. */
   const tcpBatch = (laneNo) =>
     new Promise((resolve) => {
-      stats.tcpBatches++;
       const frames = [];
       for (let k = 0; k < batch && stats.sent < o.packets; k++) {
         const p = gen.next();

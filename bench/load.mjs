@@ -113,7 +113,8 @@ if (!isMainThread && workerData?.queries) {
   while (answered < total && performance.now() < graceEnd) await new Promise((r) => setTimeout(r, 10));
   for (const s of socks) s.close();
   const lat = Array.from(latency.filter((_, i) => seen[i])).sort((a, b) => a - b);
-  const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] : NaN);
+  // Nearest rank, as bench/dnsperf.mjs: the smallest latency with at least p of all at or below it.
+  const pct = (p) => (lat.length ? lat[Math.max(0, Math.ceil(lat.length * p) - 1)] : NaN);
   parentPort.postMessage({
     sent,
     answered,

@@ -11,7 +11,7 @@
 // --json: one JSON line with the numbers instead of the report (test/swap-load.test.ts).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { tldsOf } from './fuzz-packets.mjs';
+import { tldsOf } from './querymix-lib.mjs';
 import { runLoad } from './load.mjs';
 import { swapQueries } from './swap-queries.mjs';
 

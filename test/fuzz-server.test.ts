@@ -9,8 +9,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handled, metrics, rssKb, startDaemon } from '../bench/daemon.mjs';
-import { createFuzzer, probeQueries, query, tldsOf } from '../bench/fuzz-packets.mjs';
+import { handled, metrics, rssKb, startServeChild } from '../bench/daemon.mjs';
+import { createFuzzer, probeQueries, query } from '../bench/fuzz-packets.mjs';
+import { tldsOf } from '../bench/querymix-lib.mjs';
 import { checkAllProbes, runFuzz } from '../bench/fuzz-run.mjs';
 import { Acl, LOOPBACK } from '../src/server/acl.js';
 import { ServerCounters } from '../src/server/counters.js';
@@ -23,7 +24,7 @@ const ZONE = fileURLToPath(new URL('./fixtures/root-zone/root.zone.2026082201', 
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 const PACKETS = Number(process.env.FUZZ_PACKETS ?? 40_000);
 
-type Daemon = Awaited<ReturnType<typeof startDaemon>>;
+type Daemon = Awaited<ReturnType<typeof startServeChild>>;
 let d: Daemon;
 let probes: { label: string; query: Buffer; udp: Buffer; tcp: Buffer }[];
 let exited: { code: number | null; signal: string | null } | undefined;
@@ -38,7 +39,7 @@ beforeAll(async () => {
     udp: Buffer.from(clean.answer(p.query, 'udp', '127.0.0.1') as Uint8Array),
     tcp: Buffer.from(clean.answer(p.query, 'tcp', '127.0.0.1') as Uint8Array),
   }));
-  d = await startDaemon({ zoneFile: ZONE, listen: '127.61.4.1:0', args: ['--dnssec', 'keep'], inspect: true });
+  d = await startServeChild({ zoneFile: ZONE, listen: '127.61.4.1:0', args: ['--dnssec', 'keep'], inspect: true });
   void d.exited.then((e) => (exited = e));
 }, 60_000);
 

@@ -10,6 +10,7 @@
 
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { deframer, frame } from './dns-tcp.mjs';
 import { createFuzzer, questionEnd } from './fuzz-packets.mjs';
 
 /**
@@ -150,10 +151,7 @@ export async function runFuzz(o) {
         stats.sentTcp++;
         stats.kinds[p.kind] = (stats.kinds[p.kind] ?? 0) + 1;
         remember(`tcp:${p.kind}`, p.bytes);
-        const f = Buffer.allocUnsafe(2 + p.bytes.length);
-        f.writeUInt16BE(p.bytes.length, 0);
-        p.bytes.copy(f, 2);
-        frames.push(f);
+        frames.push(frame(p.bytes));
       }
       stats.messages += frames.length + 1;
       const probe = o.probes[probeIndex++ % o.probes.length];
@@ -161,12 +159,8 @@ export async function runFuzz(o) {
       const q = Buffer.from(probe.query);
       q.writeUInt16BE(id, 0);
       const qend = questionEnd(q);
-      const f = Buffer.allocUnsafe(2 + q.length);
-      f.writeUInt16BE(q.length, 0);
-      q.copy(f, 2);
-      frames.push(f);
+      frames.push(frame(q));
       const sock = net.connect({ host: o.host, port: o.port });
-      let buf = Buffer.alloc(0);
       let done = false;
       const finish = (failure) => {
         if (done) return;
@@ -184,11 +178,10 @@ export async function runFuzz(o) {
       sock.on('error', (e) => finish(`TCP batch: ${e.message}`));
       sock.on('close', () => finish(`TCP batch: server closed the connection before the probe's answer`));
       sock.on('connect', () => sock.write(Buffer.concat(frames)));
-      sock.on('data', (d) => {
-        buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
-        while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
-          const m = buf.subarray(2, 2 + buf.readUInt16BE(0));
-          buf = buf.subarray(2 + m.length);
+      sock.on(
+        'data',
+        deframer((m) => {
+          if (done) return;
           if (m.length >= qend && m.readUInt16BE(0) === id && m.compare(q, 12, qend, 12, qend) === 0) {
             stats.tcpProbes++;
             compare(probe, Buffer.from(m), 'tcp');
@@ -197,8 +190,8 @@ export async function runFuzz(o) {
           }
           stats.responses++;
           if (m.length < 12 || !(m[2] & 0x80)) stats.badResponses++;
-        }
-      });
+        }),
+      );
     });
 
   await Promise.all(Array.from({ length: lanes }, (_, i) => lane(i)));
@@ -242,7 +235,6 @@ export async function checkAllProbes(host, port, probes) {
   const answers = await new Promise((resolve, reject) => {
     const s = net.connect({ host, port });
     const out = [];
-    let buf = Buffer.alloc(0);
     const t = setTimeout(() => {
       s.destroy();
       reject(new Error(`TCP: ${out.length}/${probes.length} answers within 20 s`));
@@ -252,27 +244,25 @@ export async function checkAllProbes(host, port, probes) {
       s.write(
         Buffer.concat(
           probes.map((p, i) => {
-            const f = Buffer.allocUnsafe(2 + p.query.length);
-            f.writeUInt16BE(p.query.length, 0);
-            p.query.copy(f, 2);
+            const f = frame(p.query);
             f.writeUInt16BE(i & 0xffff, 2);
             return f;
           }),
         ),
       );
     });
-    s.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
-        out.push(Buffer.from(buf.subarray(2, 2 + buf.readUInt16BE(0))));
-        buf = buf.subarray(2 + out.at(-1).length);
+    s.on(
+      'data',
+      deframer((m) => {
+        if (out.length === probes.length) return;
+        out.push(Buffer.from(m));
         if (out.length === probes.length) {
           clearTimeout(t);
           s.destroy();
           resolve(out);
         }
-      }
-    });
+      }),
+    );
   });
   answers.forEach((m, i) => {
     const p = probes[i];

@@ -5,14 +5,9 @@
 // the daemon is alive, its fds and RSS are back down, and answers are right.
 
 import net from 'node:net';
+import { deframer, frame } from './dns-tcp.mjs';
 import { query } from './fuzz-packets.mjs';
 
-const frame = (m) => {
-  const f = Buffer.allocUnsafe(2 + m.length);
-  f.writeUInt16BE(m.length, 0);
-  m.copy(f, 2);
-  return f;
-};
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function connect(host, port, allowHalfOpen = false) {
@@ -27,20 +22,18 @@ function connect(host, port, allowHalfOpen = false) {
 /** Frames read on a socket until `n` or close; resolves with the count. */
 function readFrames(s, n, ms) {
   return new Promise((resolve) => {
-    let buf = Buffer.alloc(0);
     let got = 0;
     const done = () => {
       clearTimeout(t);
       resolve(got);
     };
     const t = setTimeout(done, ms);
-    s.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
-        buf = buf.subarray(2 + buf.readUInt16BE(0));
+    s.on(
+      'data',
+      deframer(() => {
         if (++got >= n) done();
-      }
-    });
+      }),
+    );
     s.once('close', done);
   });
 }

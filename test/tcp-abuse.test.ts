@@ -5,11 +5,11 @@
 // counter and a rate-limited log line. In-process servers, so limits can be
 // injected and counters read; 127.61.2.0/24 only.
 
-import { readFileSync } from 'node:fs';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import dgram from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deframer, frame } from '../bench/dns-tcp.mjs';
 import { createLogger } from '../src/ops/log.js';
 import { ServerCounters } from '../src/server/counters.js';
 import { Acl, LOOPBACK } from '../src/server/acl.js';
@@ -31,7 +31,6 @@ class Client {
   readonly frames: Buffer[] = [];
   closedBy: 'end' | 'error' | undefined;
   readonly closed: Promise<void>;
-  private buf = Buffer.alloc(0);
   private waiters: (() => void)[] = [];
 
   private constructor(readonly sock: net.Socket) {
@@ -39,12 +38,9 @@ class Client {
     sock.on('end', () => (this.closedBy ??= 'end'));
     sock.on('error', () => (this.closedBy ??= 'error'));
     sock.on('close', () => this.wake());
+    const onMessage = deframer((m: Buffer) => this.frames.push(Buffer.from(m)));
     sock.on('data', (d: Buffer) => {
-      this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
-      while (this.buf.length >= 2 && this.buf.length >= 2 + this.buf.readUInt16BE(0)) {
-        this.frames.push(Buffer.from(this.buf.subarray(2, 2 + this.buf.readUInt16BE(0))));
-        this.buf = this.buf.subarray(2 + this.buf.readUInt16BE(0));
-      }
+      onMessage(d);
       this.wake();
     });
   }
@@ -80,13 +76,6 @@ class Client {
   send(...msgs: Uint8Array[]): void {
     this.sock.write(Buffer.concat(msgs.map(frame)));
   }
-}
-
-function frame(m: Uint8Array): Buffer {
-  const f = Buffer.allocUnsafe(2 + m.length);
-  f.writeUInt16BE(m.length, 0);
-  f.set(m, 2);
-  return f;
 }
 
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -3,6 +3,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import packet from 'dns-packet';
+import { deframer, frame } from '../../bench/dns-tcp.mjs';
 
 export interface QueryOpts {
   readonly id?: number;
@@ -47,7 +48,6 @@ export function tcpExchange(host: string, port: number, msgs: readonly Uint8Arra
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host, port });
     const out: Buffer[] = [];
-    let buf = Buffer.alloc(0);
     const timer = setTimeout(() => {
       sock.destroy();
       reject(new Error(`TCP timeout after ${out.length}/${expect} answers`));
@@ -57,26 +57,20 @@ export function tcpExchange(host: string, port: number, msgs: readonly Uint8Arra
       reject(e);
     });
     sock.on('connect', () => {
-      for (const m of msgs) {
-        const f = Buffer.alloc(2 + m.length);
-        f.writeUInt16BE(m.length, 0);
-        f.set(m, 2);
-        sock.write(f);
-      }
+      for (const m of msgs) sock.write(frame(m));
     });
-    sock.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
-        out.push(buf.subarray(2, 2 + buf.readUInt16BE(0)));
-        buf = buf.subarray(2 + buf.readUInt16BE(0));
+    sock.on(
+      'data',
+      deframer((m: Buffer) => {
+        if (out.length === expect) return;
+        out.push(m);
         if (out.length === expect) {
           clearTimeout(timer);
           sock.destroy();
           resolve(out);
-          return;
         }
-      }
-    });
+      }),
+    );
   });
 }
 

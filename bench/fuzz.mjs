@@ -20,7 +20,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { buildZone } from '../dist/zone/build.js';
+import { parseZoneText } from '../dist/zone/parser.js';
+import { cleanAnswerer } from './clean-answers.mjs';
 import { handled, metrics, rssKb, startServeChild, fdCount } from './daemon.mjs';
 import { probeQueries } from './fuzz-packets.mjs';
 import { tldsOf } from './querymix-lib.mjs';
@@ -42,24 +45,10 @@ const tcpEvery = Number(arg('tcp-every', '50'));
 const tcpRounds = Number(arg('tcp-rounds', '3'));
 console.log(`fuzz: seed ${seed} (rerun with --seed ${seed}), ${packets} packets, zone ${zoneFile}, dnssec ${dnssec}`);
 
-const dist = (m) => import(pathToFileURL(fileURLToPath(new URL(`../dist/${m}`, import.meta.url))).href);
-const { Responder } = await dist('server/respond.js');
-const { ServerCounters } = await dist('server/counters.js');
-const { Acl, LOOPBACK } = await dist('server/acl.js');
-const { ZoneStore } = await dist('server/zone-store.js');
-const { buildZone } = await dist('zone/build.js');
-const { parseZoneText } = await dist('zone/parser.js');
-
 // The clean server: same zone, in-process, never fuzzed.
 const text = readFileSync(zoneFile);
-const store = new ZoneStore();
-store.swap(buildZone(parseZoneText(text, { file: zoneFile }), { dnssec }));
-const clean = new Responder({ store, counters: new ServerCounters(), allowQuery: new Acl(LOOPBACK) });
-const probes = probeQueries(tldsOf(text.toString('latin1')), seed).map((p) => ({
-  ...p,
-  udp: Buffer.from(clean.answer(p.query, 'udp', '127.0.0.1')),
-  tcp: Buffer.from(clean.answer(p.query, 'tcp', '127.0.0.1')),
-}));
+const clean = cleanAnswerer(buildZone(parseZoneText(text, { file: zoneFile }), { dnssec }));
+const probes = probeQueries(tldsOf(text.toString('latin1')), seed).map((p) => ({ ...p, udp: clean(p.query, 'udp'), tcp: clean(p.query, 'tcp') }));
 
 // A 2 s TCP idle timeout so the TCP abuse phase sees slow writers and stalled clients closed quickly.
 const IDLE_S = 2;

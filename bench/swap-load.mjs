@@ -10,7 +10,12 @@
 //
 // --json: one JSON line with the numbers instead of the report (test/swap-load.test.ts).
 import { readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../dist/server/server.js';
+import { ZoneStore } from '../dist/server/zone-store.js';
+import { buildZone } from '../dist/zone/build.js';
+import { parseZoneText } from '../dist/zone/parser.js';
+import { cleanAnswerer } from './clean-answers.mjs';
 import { tldsOf } from './querymix-lib.mjs';
 import { runLoad } from './load.mjs';
 import { swapQueries } from './swap-queries.mjs';
@@ -24,25 +29,10 @@ const seconds = Number(arg('seconds', '10'));
 const swapMs = Number(arg('swap-ms', '100'));
 const listen = arg('listen', '127.61.5.1:0');
 
-const dist = (m) => import(pathToFileURL(fileURLToPath(new URL(`../dist/${m}`, import.meta.url))).href);
-const { Responder } = await dist('server/respond.js');
-const { ServerCounters } = await dist('server/counters.js');
-const { Acl, LOOPBACK } = await dist('server/acl.js');
-const { ZoneStore } = await dist('server/zone-store.js');
-const { startServer } = await dist('server/server.js');
-const { buildZone } = await dist('zone/build.js');
-const { parseZoneText } = await dist('zone/parser.js');
-
 const fixture = (serial) => fileURLToPath(new URL(`../test/fixtures/root-zone/root.zone.${serial}`, import.meta.url));
 const texts = [fixture('2026082200'), fixture('2026082201')].map((f) => readFileSync(f));
 const zones = texts.map((t) => buildZone(parseZoneText(t, {}), { dnssec: 'keep' }));
-const cleanAnswer = (zone) => {
-  const st = new ZoneStore();
-  st.swap(zone);
-  const r = new Responder({ store: st, counters: new ServerCounters(), allowQuery: new Acl(LOOPBACK) });
-  return (q) => Buffer.from(r.answer(q, 'udp', '127.0.0.1'));
-};
-const { queries, allowed, distinguishing } = swapQueries(tldsOf(texts[0].toString('latin1')), cleanAnswer(zones[0]), cleanAnswer(zones[1]));
+const { queries, allowed, distinguishing } = swapQueries(tldsOf(texts[0].toString('latin1')), cleanAnswerer(zones[0]), cleanAnswerer(zones[1]));
 
 const store = new ZoneStore();
 store.swap(zones[0]);

@@ -16,7 +16,7 @@ import { MIRROR_OPTIONS } from '../mirror-options.js';
 import { UsageError, num, str, type Command, type OptionSpec } from '../options.js';
 
 export const SERVER_OPTIONS: readonly OptionSpec[] = [
-  { name: 'zone-file', type: 'string', metavar: 'FILE', help: 'serve this zone file instead of fetching (no refresh; only --verify layers named explicitly are checked)' },
+  { name: 'zone-file', type: 'string', metavar: 'FILE', help: 'serve this zone file (gzip accepted) instead of fetching (no refresh; only --verify layers named explicitly are checked)' },
   { name: 'listen', type: 'list', metavar: 'ADDR:PORT', default: ['127.53.53.53:53'], help: 'UDP+TCP listen address, repeatable; IPv6 as [::1]:53' },
   { name: 'dnssec', type: 'string', choices: ['strip', 'keep'], default: 'strip', help: 'strip DNSSEC records (dnscache/tinydns-era resolvers) or keep them (validating resolvers, RFC 8806)' },
   { name: 'allow-query', type: 'list', metavar: 'CIDR', default: LOOPBACK, help: 'answer only these clients; others get REFUSED' },

@@ -1,6 +1,7 @@
 # rootmirror: local root-zone mirror (RFC 8806) as a container.
 # Build:  docker build -t rootmirror .
-# Run:    docker run -d --name rootmirror -v rootmirror-data:/var/lib/rootmirror rootmirror
+# Run:    see README "Running it": inside a pod or `--network container:` as is; standalone,
+#         with ROOTMIRROR_LISTEN=0.0.0.0:53, ROOTMIRROR_ALLOW_QUERY=172.16.0.0/12 and -p 127.53.53.53:53:53/udp+tcp
 # Configured only by environment variables (ROOTMIRROR_*); see README "Options".
 #
 # Base: Node 26, the Active LTS line since October 2026 (Node 24 is in

@@ -24,6 +24,7 @@ import { buildZone } from '../../zone/build.js';
 import { parseZoneText } from '../../zone/parser.js';
 import { parseArgs, str, type Command, type OptionSpec } from '../options.js';
 import { startDaemon, type Daemon } from '../daemon.js';
+import { selfCommand } from '../invocation.js';
 import { command as serve, untilSignal } from './serve.js';
 
 const DEMO_DIR = fileURLToPath(new URL('../../../demo/', import.meta.url));
@@ -126,7 +127,7 @@ export const command: Command = {
           `  ${dig} . ZONEMD +norec           # the zone's own digest (RFC 8976)`,
           `  ${dig} www.many. A +norec +noedns +ignore  # 13 NS + glue do not fit 512 bytes: TC (without +ignore dig retries over TCP)`,
           `  curl -s ${ops}/status`,
-          `  rootmirror check --server ${at.address}:${at.port} --root-hints ${join(work, 'root.hints')} --root-port ${rootPort} --root-family 4`,
+          `  ${selfCommand()} check --server ${at.address}:${at.port} --root-hints ${join(work, 'root.hints')} --root-port ${rootPort} --root-family 4`,
           '',
           'Ctrl-C stops everything.',
           '',

@@ -175,7 +175,7 @@ export class ZoneReader {
           file: frame.lexer.file,
           line: rr.line,
           col: 1,
-          token: '',
+          token: rr.name.toString(),
           expected: `at most ${this.maxRecords} records${how}`,
           problem: `more than ${this.maxRecords} records`,
         });

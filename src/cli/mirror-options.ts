@@ -4,7 +4,7 @@
 // imports, so that parsing `serve` options (the --workers primary does only
 // that) does not load the refresh machinery.
 
-import { DEFAULT_DATA_DIR, DEFAULT_JITTER_MS, DEFAULT_PGP_KEY, DEFAULT_REFRESH_MS, DEFAULT_RETRY_MS, DEFAULT_SOURCE, DEFAULT_TRUST_ANCHORS, validateMirrorConfig, type MirrorConfig } from '../refresh/config.js';
+import { DEFAULT_DATA_DIR, DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_JITTER_MS, DEFAULT_MAX_RECORDS, DEFAULT_PGP_KEY, DEFAULT_REFRESH_MS, DEFAULT_RETRY_MS, DEFAULT_SOURCE, DEFAULT_TRUST_ANCHORS, validateMirrorConfig, type MirrorConfig } from '../refresh/config.js';
 import type { Layer } from '../refresh/data-dir.js';
 import { parseLayers } from '../refresh/pipeline.js';
 import type { VerifierOptions } from '../refresh/verifier.js';
@@ -29,6 +29,13 @@ export const MIRROR_OPTIONS: readonly OptionSpec[] = [
   { name: 'retry', type: 'duration', default: DEFAULT_RETRY_MS / 1000, help: 'retry after a failed refresh, starting with the next source (root SOA retry)' },
   { name: 'refresh-jitter', type: 'duration', default: DEFAULT_JITTER_MS / 1000, help: 'random delay up to this added to each refresh, so a fleet does not stampede the source' },
   { name: 'max-size', type: 'number', metavar: 'BYTES', default: 16 * 1024 * 1024, help: 'cap on the download and on its inflated size' },
+  {
+    name: 'fetch-timeout',
+    type: 'duration',
+    default: DEFAULT_FETCH_TIMEOUT_MS / 1000,
+    help: 'overall time for one source (zone and .sig together, however slowly the bytes arrive); then the next source is tried',
+  },
+  { name: 'max-records', type: 'number', metavar: 'N', default: DEFAULT_MAX_RECORDS, help: 'refuse a zone with more records than this, while parsing (memory grows with records, not bytes)' },
 ];
 
 /** `--verify-all-signatures` for loadVerifiers. */
@@ -60,6 +67,8 @@ export function mirrorConfigFromArgs(args: ParsedArgs): MirrorConfig {
       retryMs: (num(args, 'retry') ?? 0) * 1000,
       jitterMs: (num(args, 'refresh-jitter') ?? 0) * 1000,
       maxBytes: num(args, 'max-size') ?? 16 * 1024 * 1024,
+      fetchTimeoutMs: (num(args, 'fetch-timeout') ?? DEFAULT_FETCH_TIMEOUT_MS / 1000) * 1000,
+      maxRecords: num(args, 'max-records') ?? DEFAULT_MAX_RECORDS,
     });
   } catch (err) {
     throw new UsageError((err as Error).message);

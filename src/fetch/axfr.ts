@@ -246,7 +246,7 @@ export async function axfr(target: AxfrTarget, opts: AxfrOptions = {}): Promise<
           }
           if (rr.class !== RRClass.IN) return fail(`record ${rr.name} has class ${rr.class}, not IN`, FetchErrorCode.protocol);
           records.push(rr);
-          if (records.length > o.maxRecords) return fail(`more than ${o.maxRecords} records`, FetchErrorCode.tooLarge);
+          if (records.length > o.maxRecords) return fail(`more than ${o.maxRecords} records (--max-records)`, FetchErrorCode.tooLarge);
         }
         if (done && buf.length === 0) {
           settled = true;

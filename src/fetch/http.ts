@@ -4,6 +4,12 @@
 // never written over the live copy; the caller renames it into place after
 // verification.
 //
+// Overall deadline: undici's body timeout only measures silence between two
+// chunks, so a source that drips one byte a second would hold a refresh
+// forever. A `Deadline` (one per source attempt, shared by the zone and its
+// .sig) aborts the request through its AbortSignal, which also destroys the
+// socket, and the error names the option that sets it.
+//
 // gzip: a `.gz` URL path or `content-encoding: gzip` inflates once. The
 // signature is always over the *uncompressed* zone (InterNIC signs root.zone,
 // not a compressed form), so for `X.gz` the signature is fetched from `X.sig`
@@ -15,7 +21,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import type { Agent, Dispatcher } from 'undici';
 import { FetchError, FetchErrorCode } from './errors.js';
 
@@ -38,6 +44,26 @@ export interface Conditional {
   readonly lastModified?: string | undefined;
 }
 
+/** An overall deadline for everything fetched from one source. */
+export interface Deadline {
+  readonly signal: AbortSignal;
+  readonly ms: number;
+  /** The option that sets it, named in the error (e.g. "--fetch-timeout"). */
+  readonly option: string;
+}
+
+/** A deadline `ms` from now. The timer is unref'd (AbortSignal.timeout): it never holds the process open. */
+export function startDeadline(ms: number, option = '--fetch-timeout'): Deadline {
+  return { signal: AbortSignal.timeout(ms), ms, option };
+}
+
+/** 180000 → "3m", 1500 → "1.5s": how a duration is written in messages. */
+export function formatDuration(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms >= 1000) return `${+(ms / 1000).toFixed(3)}s`;
+  return `${ms}ms`;
+}
+
 export interface HttpOptions {
   /** Cap on bytes received and, separately, on inflated bytes. Default 16 MiB. */
   readonly maxBytes?: number;
@@ -46,6 +72,20 @@ export interface HttpOptions {
   /** Use this dispatcher instead of one built from `timeouts` (tests, proxies). */
   readonly dispatcher?: Dispatcher;
   readonly signal?: AbortSignal;
+  /** Overall deadline (see startDeadline); without one only the per-phase timeouts apply. */
+  readonly deadline?: Deadline;
+}
+
+/** The caller's signal and the deadline's, as one. */
+function combinedSignal(opts: HttpOptions): AbortSignal | undefined {
+  const signals = [opts.signal, opts.deadline?.signal].filter((s): s is AbortSignal => s !== undefined);
+  return signals.length <= 1 ? signals[0] : AbortSignal.any(signals);
+}
+
+function deadlineError(opts: HttpOptions, url: string, err: unknown): FetchError | undefined {
+  const d = opts.deadline;
+  if (d === undefined || !d.signal.aborted) return undefined;
+  return new FetchError(`${url}: did not finish within ${formatDuration(d.ms)} (${d.option})`, FetchErrorCode.timeout, url, { cause: err });
 }
 
 export interface DownloadOptions extends HttpOptions {
@@ -102,8 +142,8 @@ interface Opened {
 
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 
-/** GET with manual, bounded redirects (loops detected, no https → http downgrade). */
-async function open(url: string, headers: Record<string, string>, opts: HttpOptions, dispatcher: Dispatcher): Promise<Opened> {
+/** GET with manual, bounded redirects (loops detected, http(s) only, no https → http downgrade). */
+async function open(url: string, headers: Record<string, string>, opts: HttpOptions, dispatcher: Dispatcher, signal: AbortSignal | undefined): Promise<Opened> {
   const maxRedirects = opts.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
   const seen = new Set<string>();
   let current = url;
@@ -112,7 +152,7 @@ async function open(url: string, headers: Record<string, string>, opts: HttpOpti
     let res: Dispatcher.ResponseData;
     try {
       const { request } = await undici();
-      res = await request(current, { method: 'GET', headers, dispatcher, signal: opts.signal });
+      res = await request(current, { method: 'GET', headers, dispatcher, signal });
     } catch (err) {
       throw classify(err, current, 'connecting');
     }
@@ -126,14 +166,27 @@ async function open(url: string, headers: Record<string, string>, opts: HttpOpti
     if (seen.has(next)) {
       throw new FetchError(`${current}: redirect loop back to ${next}; fix the source URL`, FetchErrorCode.redirect, url);
     }
-    if (new URL(current).protocol === 'https:' && new URL(next).protocol !== 'https:') {
-      throw new FetchError(`${current}: refusing redirect from https to ${next}`, FetchErrorCode.redirect, url);
+    const scheme = new URL(next).protocol;
+    if (scheme !== 'http:' && scheme !== 'https:') {
+      throw new FetchError(`${current}: redirect to ${next}: the ${scheme} scheme is not supported (only http: and https:); fix the source URL`, FetchErrorCode.redirect, url);
+    }
+    if (new URL(current).protocol === 'https:' && scheme !== 'https:') {
+      throw new FetchError(`${current}: refusing redirect from https to ${next} (a downgrade); fix the source URL`, FetchErrorCode.redirect, url);
     }
     if (hop + 1 > maxRedirects) {
       throw new FetchError(`${url}: more than ${maxRedirects} redirects (last to ${next})`, FetchErrorCode.redirect, url);
     }
     current = next;
   }
+}
+
+/**
+ * Drop a body we will not read. undici's body emits 'error' (AbortError) when
+ * destroyed; with no listener that is an uncaught exception that kills the daemon.
+ */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
@@ -168,6 +221,42 @@ class ByteCap extends Transform {
   }
 }
 
+/** A 200 whose body is a web page (a login portal, a CDN or proxy error page), not a zone or signature. */
+function htmlError(url: string, why: string): FetchError {
+  return new FetchError(`${url}: got an HTML page (${why}), not a zone file or signature; check the --source URL`, FetchErrorCode.protocol, url);
+}
+
+function isHtmlContentType(headers: Dispatcher.ResponseData['headers']): boolean {
+  const type = header(headers, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  return type === 'text/html' || type === 'application/xhtml+xml';
+}
+
+const HTML_START = /^(?:\uFEFF)?\s*<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])/i;
+/** Enough of the start of a body to recognise an HTML page. */
+const HTML_SNIFF_BYTES = 512;
+
+/** Looks at the first bytes that pass and fails if they start an HTML document. A master file never starts with `<`. */
+class HtmlSniffer extends Transform {
+  private head = '';
+  private decided = false;
+  constructor(private readonly onHtml: () => Error) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    if (!this.decided) {
+      this.head += chunk.subarray(0, HTML_SNIFF_BYTES).toString('latin1');
+      if (HTML_START.test(this.head)) {
+        done(this.onHtml());
+        return;
+      }
+      // Decided once a non-space character other than `<` (or enough bytes) has been seen.
+      const first = /\S/.exec(this.head.replace(/^\uFEFF/, ''));
+      if ((first !== null && first[0] !== '<') || this.head.length >= HTML_SNIFF_BYTES) this.decided = true;
+    }
+    done(null, chunk);
+  }
+}
+
 class Hasher extends Transform {
   readonly hash = createHash('sha256');
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -191,26 +280,38 @@ export async function download(url: string, opts: DownloadOptions): Promise<Down
   const headers: Record<string, string> = { 'user-agent': USER_AGENT, 'accept-encoding': 'gzip' };
   if (opts.conditional?.etag) headers['if-none-match'] = opts.conditional.etag;
   if (opts.conditional?.lastModified) headers['if-modified-since'] = opts.conditional.lastModified;
+  const conditional = 'if-none-match' in headers || 'if-modified-since' in headers;
+  const signal = combinedSignal(opts);
   const path = tempName(opts.dir);
   try {
-    const { url: finalUrl, res } = await open(url, headers, opts, dispatcher);
+    const { url: finalUrl, res } = await open(url, headers, opts, dispatcher, signal);
     if (res.statusCode === 304) {
       await res.body.dump().catch(() => undefined);
+      // RFC 9110 §15.4.5: 304 answers a conditional request only. To an
+      // unconditional one it confirms nothing; taking it as "current" would
+      // extend the held copy's life on a broken source's word.
+      if (!conditional) {
+        throw new FetchError(`${finalUrl}: HTTP 304 Not Modified to a request without If-None-Match/If-Modified-Since; the source is misbehaving`, FetchErrorCode.protocol, finalUrl);
+      }
       return { kind: 'not-modified', url: finalUrl };
     }
     if (res.statusCode !== 200) {
       await res.body.dump().catch(() => undefined);
       throw statusError(finalUrl, res.statusCode);
     }
+    if (isHtmlContentType(res.headers)) {
+      discard(res.body);
+      throw htmlError(finalUrl, `Content-Type ${header(res.headers, 'content-type')}`);
+    }
     const lengthHeader = header(res.headers, 'content-length');
     const expected = lengthHeader === undefined ? undefined : Number(lengthHeader);
     if (expected !== undefined && expected > maxBytes) {
-      res.body.destroy();
+      discard(res.body);
       throw new FetchError(`${finalUrl}: Content-Length ${expected} exceeds the ${maxBytes}-byte cap`, FetchErrorCode.tooLarge, finalUrl);
     }
     const encoding = header(res.headers, 'content-encoding')?.trim().toLowerCase();
     if (encoding !== undefined && encoding !== '' && encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') {
-      res.body.destroy();
+      discard(res.body);
       throw new FetchError(`${finalUrl}: unsupported Content-Encoding ${encoding}`, FetchErrorCode.protocol, finalUrl);
     }
     const gzip = encoding === 'gzip' || encoding === 'x-gzip' || new URL(finalUrl).pathname.endsWith('.gz');
@@ -233,12 +334,14 @@ export async function download(url: string, opts: DownloadOptions): Promise<Down
       (n) => new FetchError(`${finalUrl}: gzip inflates past the ${maxBytes}-byte cap (${n} bytes so far): refusing a gzip bomb`, FetchErrorCode.gzip, finalUrl),
     );
     const hasher = new Hasher();
+    const sniffer = new HtmlSniffer(() => htmlError(finalUrl, 'the body starts like an HTML document'));
     const out = createWriteStream(path, { flags: 'wx', mode: 0o644, flush: true });
+    const streamOpts = signal === undefined ? {} : { signal };
     try {
-      if (gzip) await pipeline(res.body, wire, createGunzip(), inflated, hasher, out);
-      else await pipeline(res.body, wire, hasher, out);
+      if (gzip) await pipeline(res.body, wire, createGunzip(), inflated, sniffer, hasher, out, streamOpts);
+      else await pipeline(res.body, wire, sniffer, hasher, out, streamOpts);
     } catch (err) {
-      throw classify(err, finalUrl, 'reading the body');
+      throw deadlineError(opts, finalUrl, err) ?? classify(err, finalUrl, 'reading the body');
     } finally {
       if (progress !== undefined) progress.write('\n');
     }
@@ -258,7 +361,7 @@ export async function download(url: string, opts: DownloadOptions): Promise<Down
     };
   } catch (err) {
     await rm(path, { force: true }).catch(() => undefined);
-    throw err instanceof FetchError ? err : classify(err, url, 'downloading');
+    throw deadlineError(opts, url, err) ?? (err instanceof FetchError ? err : classify(err, url, 'downloading'));
   } finally {
     if (own !== undefined) await own.close().catch(() => undefined);
   }
@@ -269,11 +372,16 @@ export async function fetchSmall(url: string, opts: HttpOptions = {}): Promise<U
   const maxBytes = opts.maxBytes ?? SIGNATURE_MAX_BYTES;
   const own = opts.dispatcher === undefined ? await makeDispatcher(opts.timeouts) : undefined;
   const dispatcher = opts.dispatcher ?? own!;
+  const signal = combinedSignal(opts);
   try {
-    const { url: finalUrl, res } = await open(url, { 'user-agent': USER_AGENT }, opts, dispatcher);
+    const { url: finalUrl, res } = await open(url, { 'user-agent': USER_AGENT }, opts, dispatcher, signal);
     if (res.statusCode !== 200) {
       await res.body.dump().catch(() => undefined);
       throw statusError(finalUrl, res.statusCode);
+    }
+    if (isHtmlContentType(res.headers)) {
+      discard(res.body);
+      throw htmlError(finalUrl, `Content-Type ${header(res.headers, 'content-type')}`);
     }
     const chunks: Buffer[] = [];
     let n = 0;
@@ -282,19 +390,34 @@ export async function fetchSmall(url: string, opts: HttpOptions = {}): Promise<U
         const b = chunk as Buffer;
         n += b.length;
         if (n > maxBytes) {
-          res.body.destroy();
+          discard(res.body);
           throw new FetchError(`${finalUrl}: body exceeds the ${maxBytes}-byte cap`, FetchErrorCode.tooLarge, finalUrl);
         }
         chunks.push(b);
       }
     } catch (err) {
-      throw classify(err, finalUrl, 'reading the body');
+      throw deadlineError(opts, finalUrl, err) ?? classify(err, finalUrl, 'reading the body');
     }
     const lengthHeader = header(res.headers, 'content-length');
     if (lengthHeader !== undefined && Number(lengthHeader) !== n) {
       throw new FetchError(`${finalUrl}: short body: ${n} of ${lengthHeader} bytes (Content-Length)`, FetchErrorCode.shortBody, finalUrl);
     }
-    return new Uint8Array(Buffer.concat(chunks));
+    let body = Buffer.concat(chunks);
+    const encoding = header(res.headers, 'content-encoding')?.trim().toLowerCase();
+    if (encoding === 'gzip' || encoding === 'x-gzip') {
+      // Not asked for (no Accept-Encoding), but some servers compress anyway.
+      try {
+        body = gunzipSync(body, { maxOutputLength: maxBytes });
+      } catch (err) {
+        throw classify(err, finalUrl, 'inflating the body');
+      }
+    } else if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+      throw new FetchError(`${finalUrl}: unsupported Content-Encoding ${encoding}`, FetchErrorCode.protocol, finalUrl);
+    }
+    if (HTML_START.test(body.subarray(0, HTML_SNIFF_BYTES).toString('latin1'))) throw htmlError(finalUrl, 'the body starts like an HTML document');
+    return new Uint8Array(body);
+  } catch (err) {
+    throw deadlineError(opts, url, err) ?? err;
   } finally {
     if (own !== undefined) await own.close().catch(() => undefined);
   }

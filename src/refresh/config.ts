@@ -3,6 +3,7 @@
 // (src/cli/mirror-options.ts: MIRROR_OPTIONS, mirrorConfigFromArgs).
 
 import { fileURLToPath } from 'node:url';
+import type { AxfrOptions } from '../fetch/axfr.js';
 import type { OnExpired } from '../server/zone-store.js';
 import type { Layer } from './data-dir.js';
 import { checkSourcesAgainstLayers } from './pipeline.js';
@@ -16,6 +17,10 @@ export const DEFAULT_TRUST_ANCHORS = PACKAGE_KEYS_DIR + 'root-anchors.xml';
 export const DEFAULT_REFRESH_MS = 30 * 60_000; // root SOA refresh 1800
 export const DEFAULT_RETRY_MS = 15 * 60_000; // root SOA retry 900
 export const DEFAULT_JITTER_MS = 5 * 60_000;
+/** Overall time for one HTTP source (zone + .sig); the 2–3 MB root zone at ~15 KB/s. */
+export const DEFAULT_FETCH_TIMEOUT_MS = 3 * 60_000;
+/** The root has ~25,000 records; 10× leaves room to grow and still bounds memory (~100 MB held). */
+export const DEFAULT_MAX_RECORDS = 250_000;
 
 export interface MirrorConfig {
   readonly dataDir: string;
@@ -28,6 +33,19 @@ export interface MirrorConfig {
   readonly retryMs: number;
   readonly jitterMs: number;
   readonly maxBytes: number;
+  /** Overall time for one source (--fetch-timeout); default DEFAULT_FETCH_TIMEOUT_MS. */
+  readonly fetchTimeoutMs?: number;
+  /** Record-count cap while parsing (--max-records); default DEFAULT_MAX_RECORDS. */
+  readonly maxRecords?: number;
+}
+
+/** AXFR caps from the shared options: bytes (wire form is bigger than the text), records, overall time. */
+export function axfrOptions(config: MirrorConfig): AxfrOptions {
+  return {
+    maxBytes: config.maxBytes * 4,
+    ...(config.maxRecords !== undefined ? { maxRecords: config.maxRecords } : {}),
+    ...(config.fetchTimeoutMs !== undefined ? { totalTimeoutMs: config.fetchTimeoutMs } : {}),
+  };
 }
 
 /** Validate a configuration (RangeError with a one-line reason). */
@@ -38,6 +56,8 @@ export function validateMirrorConfig(c: MirrorConfig): MirrorConfig {
   if (!(c.retryMs > 0)) throw new RangeError('--retry must be more than 0 seconds');
   if (!(c.jitterMs >= 0)) throw new RangeError('--refresh-jitter must not be negative');
   if (!Number.isSafeInteger(c.maxBytes) || c.maxBytes < 1024) throw new RangeError('--max-size must be an integer of at least 1024');
+  if (c.fetchTimeoutMs !== undefined && !(c.fetchTimeoutMs > 0)) throw new RangeError('--fetch-timeout must be more than 0 seconds');
+  if (c.maxRecords !== undefined && (!Number.isSafeInteger(c.maxRecords) || c.maxRecords < 1)) throw new RangeError('--max-records must be a positive integer');
   if (c.layers.includes('pgp') && c.pgpKeys.length === 0) throw new RangeError('--verify includes pgp but no --pgp-key is given');
   if (c.layers.includes('dnssec') && c.trustAnchors.length === 0) throw new RangeError('--verify includes dnssec but no --trust-anchors is given');
   return c;

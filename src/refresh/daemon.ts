@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { HttpOptions } from '../fetch/http.js';
 import type { ZoneStore } from '../server/zone-store.js';
 import type { DnssecMode } from '../zone/zone.js';
-import { validateMirrorConfig, type MirrorConfig } from './config.js';
+import { axfrOptions, validateMirrorConfig, type MirrorConfig } from './config.js';
 import { DataDir } from './data-dir.js';
 import { stderrLog, type RefreshLog } from './log.js';
 import type { ZonePipeline } from './pipeline.js';
@@ -53,7 +53,7 @@ export async function startMirror(opts: MirrorOptions): Promise<Mirror> {
   let pipeline = opts.pipeline;
   if (pipeline === undefined) {
     if (opts.verifiers === undefined) throw new RangeError('startMirror: verifiers (src/verify) or a pipeline are needed');
-    pipeline = createZonePipeline({ layers: config.layers, dnssec: opts.dnssec, verifiers: opts.verifiers });
+    pipeline = createZonePipeline({ layers: config.layers, dnssec: opts.dnssec, verifiers: opts.verifiers, ...(config.maxRecords !== undefined ? { maxRecords: config.maxRecords } : {}) });
   }
   if (config.layers.length === 0) log.warn('--verify none: copies are served without any verification');
   const refresher = new Refresher({
@@ -64,7 +64,8 @@ export async function startMirror(opts: MirrorOptions): Promise<Mirror> {
     clock,
     log,
     http: { ...opts.http, maxBytes: config.maxBytes },
-    axfr: { maxBytes: config.maxBytes * 4 },
+    ...(config.fetchTimeoutMs !== undefined ? { fetchTimeoutMs: config.fetchTimeoutMs } : {}),
+    axfr: axfrOptions(config),
     ...(opts.progress !== undefined ? { progress: opts.progress } : {}),
   });
   const random = opts.random ?? Math.random;

@@ -14,8 +14,9 @@ import type { ZoneStore } from '../server/zone-store.js';
 import type { Zone } from '../zone/zone.js';
 import { FetchError } from '../fetch/errors.js';
 import { axfr, parseAxfrUrl, querySoaSerial, type AxfrOptions } from '../fetch/axfr.js';
-import { download, fetchSmall, signatureUrl, type HttpOptions } from '../fetch/http.js';
+import { download, fetchSmall, signatureUrl, startDeadline, type HttpOptions } from '../fetch/http.js';
 import { writeZoneText } from '../fetch/zone-text.js';
+import { DEFAULT_FETCH_TIMEOUT_MS } from './config.js';
 import { DataDir, DataDirError, SLOTS, type CopyMeta, type LayerVerdicts, type Slot } from './data-dir.js';
 import { ExpiryWatch, soaTimers } from './expiry.js';
 import { stderrLog, type RefreshLog } from './log.js';
@@ -93,6 +94,8 @@ export interface RefresherOptions {
   readonly sources: readonly string[];
   readonly clock?: Clock;
   readonly http?: HttpOptions;
+  /** Overall time for one source over HTTP, zone and .sig together (--fetch-timeout); then the next source is tried. */
+  readonly fetchTimeoutMs?: number;
   readonly axfr?: AxfrOptions;
   readonly progress?: Writable & { isTTY?: boolean };
   readonly log?: RefreshLog;
@@ -264,7 +267,8 @@ export class Refresher extends EventEmitter<RefresherEvents> {
       const attempt = await this.trySource(source);
       attempts.push(attempt);
       if (attempt.outcome === 'failed') {
-        this.log.error(`refresh from ${source} failed: ${attempt.reason}`, { source, layers: attempt.layers });
+        const next = i + 1 < sources.length ? '; trying the next source' : '';
+        this.log.error(`refresh from ${source} failed: ${attempt.reason}${next}`, { source, layers: attempt.layers });
         continue;
       }
       this.log.info(`refresh from ${source}: ${attempt.outcome}: ${attempt.reason}`, { source, serial: this.heldCopy?.meta.serial, layers: attempt.layers, timings: attempt.timings });
@@ -311,7 +315,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
   }
 
   /** Download (HTTP) or transfer (AXFR) into a temp file in the data dir. */
-  private async acquire(source: string, url: URL): Promise<Acquired> {
+  private async acquire(source: string, url: URL, http: HttpOptions): Promise<Acquired> {
     const held = this.heldCopy;
     if (url.protocol === 'axfr:') {
       const target = parseAxfrUrl(source);
@@ -326,7 +330,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     }
     const conditional = held !== undefined && held.meta.source === source ? { etag: held.meta.etag, lastModified: held.meta.lastModified } : undefined;
     const dl = await download(source, {
-      ...this.opts.http,
+      ...http,
       dir: this.opts.dataDir.root,
       ...(conditional !== undefined ? { conditional } : {}),
       ...(this.opts.progress !== undefined ? { progress: this.opts.progress } : {}),
@@ -348,6 +352,8 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     const held = this.heldCopy;
     let tempPath: string | undefined;
     const timings: AttemptTimings = {};
+    // One deadline for everything fetched from this source (zone and .sig).
+    const http: HttpOptions = { ...this.opts.http, deadline: startDeadline(this.opts.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS) };
     try {
       let t = performance.now();
       const lap = (): number => {
@@ -356,7 +362,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
         t = now;
         return d;
       };
-      const dl = await this.acquire(source, url);
+      const dl = await this.acquire(source, url, http);
       timings.download = lap();
       if (dl.kind === 'not-modified') {
         if (held === undefined) return { source, outcome: 'failed', reason: 'HTTP 304 but no copy is held' };
@@ -373,7 +379,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
         const sigUrl = signatureUrl(dl.url);
         try {
           lap();
-          signature = await fetchSmall(sigUrl, this.opts.http);
+          signature = await fetchSmall(sigUrl, http);
           timings.signature = lap();
         } catch (err) {
           return {

@@ -1,6 +1,9 @@
-// The production ZonePipeline: PGP over the exact bytes first (cheap, and it
-// stops anything unsigned before the parser sees it), then parse, then
-// ZONEMD/DNSSEC over the records, then build. Verification itself is
+// The production ZonePipeline, cheapest and most refusing checks first, so
+// that a copy we will refuse never costs the memory of a parsed zone: PGP
+// over the exact bytes (stops anything unsigned before the parser sees it),
+// then whether the text holds a ZONEMD record at all (a scan of the bytes),
+// then parse (capped at maxRecords while parsing), then ZONEMD/DNSSEC over
+// the records, then build. Verification itself is
 // src/verify's; this file only orders the steps, times them, and turns a
 // failed layer into a CheckError that names it.
 
@@ -37,6 +40,18 @@ export interface ZonePipelineOptions {
   readonly dnssec: DnssecMode;
   readonly verifiers: LayerVerifiers;
   readonly origin?: Name;
+  /** Refuse a zone with more records than this while parsing (--max-records). */
+  readonly maxRecords?: number;
+}
+
+/**
+ * Could this master file hold a ZONEMD record? Its type is written `ZONEMD`
+ * or, RFC 3597, `TYPE63`, in any case. False means the ZONEMD layer must fail,
+ * so it fails before parsing; true proves nothing (the full check follows).
+ */
+export function mayHoldZonemd(bytes: Uint8Array): boolean {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  return /\b(?:zonemd|type63)\b/i.test(text);
 }
 
 /** Per-step wall time of the last check (ms), for logs and bench/refresh.mjs. */
@@ -82,8 +97,16 @@ export function createZonePipeline(opts: ZonePipelineOptions): ZonePipeline & { 
         }
         await run('pgp', () => opts.verifiers.pgp(input0, at));
       }
+      if (layers.includes('zonemd') && !mayHoldZonemd(c.bytes)) {
+        verdicts.zonemd = { ok: false, detail: 'no ZONEMD record in the copy (fail closed, found before parsing): use a source that publishes ZONEMD, or leave zonemd out of --verify', ms: 0 };
+        throw new CheckError(`zonemd: ${verdicts.zonemd.detail}`, { ...verdicts });
+      }
       let t0 = performance.now();
-      const records = parseZoneText(c.bytes, { file: c.source, origin });
+      const records = parseZoneText(c.bytes, {
+        file: c.source,
+        origin,
+        ...(opts.maxRecords !== undefined ? { maxRecords: opts.maxRecords, maxRecordsOption: '--max-records' } : {}),
+      });
       timings.parse = performance.now() - t0;
       const input = { ...input0, records };
       if (layers.includes('zonemd')) await run('zonemd', () => opts.verifiers.zonemd(input));

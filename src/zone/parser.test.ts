@@ -281,3 +281,35 @@ describe('the root origin', () => {
     expect(rrs.map((r) => r.name.isRoot())).toEqual([true, true]);
   });
 });
+
+describe('maxRecords: the record-count cap, while parsing', () => {
+  const many = (n: number): string => Array.from({ length: n }, (_, i) => `h${i}.example. 60 IN A 192.0.2.1`).join('\n') + '\n';
+  it('accepts exactly the cap, refuses one more with a ParseError naming the cap and the option', () => {
+    expect(parseZoneText(many(5), { maxRecords: 5 })).toHaveLength(5);
+    let err: unknown;
+    try {
+      parseZoneText(many(6), { file: 'big.zone', maxRecords: 5, maxRecordsOption: '--max-records' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ParseError);
+    expect((err as ParseError).message).toBe('big.zone:6:1: more than 5 records: got "h5.example.", expected at most 5 records (raise --max-records if this zone is legitimately that big)');
+  });
+  it('stops the streaming parser at the cap, before the rest of the input is read', async () => {
+    let chunksRead = 0;
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < 100; i++) {
+        chunksRead++;
+        yield new TextEncoder().encode(many(10));
+      }
+    }
+    const got: ParsedRecord[] = [];
+    await expect(
+      (async () => {
+        for await (const rr of parseZone(chunks(), { maxRecords: 25 })) got.push(rr);
+      })(),
+    ).rejects.toThrow(/more than 25 records/);
+    expect(got).toHaveLength(25);
+    expect(chunksRead).toBeLessThan(5);
+  });
+});

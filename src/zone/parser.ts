@@ -32,6 +32,15 @@ export interface ParseOptions {
   readonly allowInclude?: boolean;
   /** Directory `$INCLUDE` paths are relative to; default: the directory of `file`, else the working directory. */
   readonly includeBase?: string;
+  /**
+   * Refuse the zone (ParseError) once it has produced more records than this:
+   * memory grows with the record count, not the byte count (800,000 tiny
+   * records fit in 16 MB of text and need well over a GB as objects), so the
+   * cap is enforced while parsing, before the records are held.
+   */
+  readonly maxRecords?: number;
+  /** Named in the error when `maxRecords` is exceeded, e.g. "--max-records". */
+  readonly maxRecordsOption?: string;
 }
 
 /** A record as parsed, with where it came from so later checks can point at it. */
@@ -118,6 +127,10 @@ function classOf(text: string): number | undefined {
 export class ZoneReader {
   private readonly frames: Frame[];
   private readonly allowInclude: boolean;
+  private readonly maxRecords: number;
+  private readonly maxRecordsOption: string | undefined;
+  /** Records produced so far (for the `maxRecords` cap). */
+  count = 0;
 
   constructor(
     readonly lexer: Lexer,
@@ -138,6 +151,8 @@ export class ZoneReader {
     };
     this.frames = [{ lexer, state, base }];
     this.allowInclude = opts.allowInclude === true;
+    this.maxRecords = opts.maxRecords ?? Infinity;
+    this.maxRecordsOption = opts.maxRecordsOption;
   }
 
   /** The next record; null at the end; NEED_MORE when the (streaming) lexer needs more input. */
@@ -153,7 +168,19 @@ export class ZoneReader {
         continue;
       }
       const rr = this.entry(frame, entry);
-      if (rr !== undefined) return rr;
+      if (rr === undefined) continue;
+      if (++this.count > this.maxRecords) {
+        const how = this.maxRecordsOption === undefined ? '' : ` (raise ${this.maxRecordsOption} if this zone is legitimately that big)`;
+        throw new ParseError({
+          file: frame.lexer.file,
+          line: rr.line,
+          col: 1,
+          token: rr.name.toString(),
+          expected: `at most ${this.maxRecords} records${how}`,
+          problem: `more than ${this.maxRecords} records`,
+        });
+      }
+      return rr;
     }
   }
 

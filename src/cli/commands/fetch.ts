@@ -5,6 +5,7 @@
 // Its options (MIRROR_OPTIONS, src/cli/mirror-options.ts) are shared with
 // `serve` (daemon mode) and `verify`.
 
+import { axfrOptions } from '../../refresh/config.js';
 import { DataDir, DataDirError } from '../../refresh/data-dir.js';
 import type { Layer } from '../../refresh/data-dir.js';
 import { stderrLog, type RefreshLog } from '../../refresh/log.js';
@@ -35,7 +36,7 @@ export const command: Command = {
     const verbose = bool(args, 'verbose');
     const log = quietLog(verbose);
     const verifiers = await loadVerifiers(config, verifierOptions(args));
-    const pipeline = createZonePipeline({ layers: config.layers, dnssec: (str(args, 'dnssec') ?? 'keep') as 'keep' | 'strip', verifiers });
+    const pipeline = createZonePipeline({ layers: config.layers, dnssec: (str(args, 'dnssec') ?? 'keep') as 'keep' | 'strip', verifiers, ...(config.maxRecords !== undefined ? { maxRecords: config.maxRecords } : {}) });
     const refresher = new Refresher({
       dataDir: new DataDir(config.dataDir),
       store: new ZoneStore(config.onExpired),
@@ -43,7 +44,8 @@ export const command: Command = {
       sources: config.sources,
       log,
       http: { maxBytes: config.maxBytes },
-      axfr: { maxBytes: config.maxBytes * 4 },
+      ...(config.fetchTimeoutMs !== undefined ? { fetchTimeoutMs: config.fetchTimeoutMs } : {}),
+      axfr: axfrOptions(config),
       progress: process.stderr,
     });
     let ev;

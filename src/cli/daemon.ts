@@ -12,6 +12,7 @@
 // (an OperatorError: main prints one line and exits with its status).
 
 import cluster from 'node:cluster';
+import { open } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../ops/log.js';
 import { parseHostPort } from '../ops/http.js';
@@ -56,16 +57,7 @@ function counterAdapter(c: ServerCounters): () => OpsCounters {
 async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs): Promise<ReturnType<typeof buildZone>> {
   const layers = args.explicit.has('verify') ? layersFromArgs(args) : [];
   // Read as `verify` and `lookup` read it: size capped, .gz inflated (capped too).
-  let bytes: Uint8Array;
-  try {
-    bytes = await readZoneBytes(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR') {
-      throw new ConfigError(`--zone-file ${path}: cannot read it (${code}); check the path and its permissions`, { cause: e });
-    }
-    throw e;
-  }
+  const bytes = await readZoneBytes(path);
   if (layers.length > 0) {
     const config = mirrorConfigFromArgs(args);
     const verifiers = await loadVerifiers(config, verifierOptions(args));
@@ -85,6 +77,21 @@ export interface Daemon {
   readonly monitoring: Monitoring | undefined;
   /** Stop refreshing, close listeners (draining TCP) and the ops endpoint. */
   stop(): Promise<void>;
+}
+
+/** A file the configuration names must be a readable file: ConfigError (EX_CONFIG) otherwise. */
+async function checkReadable(path: string, option: string): Promise<void> {
+  try {
+    const fh = await open(path, 'r');
+    try {
+      if (!(await fh.stat()).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new ConfigError(`${option} ${path}: cannot read it (${code}); check the path and its permissions`, { cause: e });
+  }
 }
 
 /** A RangeError from a parser of option values (CIDR, ADDR:PORT, durations) is a usage error. */
@@ -123,7 +130,8 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
   // 2. Files. Root hints are read even when only the monitor needs them, so a bad path fails now.
   let hints: RootServer[] | undefined;
   if (onExpired === 'fallback' || (mon.monitorIntervalMs ?? 0) > 0) hints = await readRootHints(mon.rootHints!);
-  const zone = zoneFile !== undefined ? await zoneFromFile(zoneFile, dnssec, args) : undefined;
+  // The zone file is only looked at here (parsing it takes a while, and is step 5).
+  if (zoneFile !== undefined) await checkReadable(zoneFile, '--zone-file');
   const verifiers = mirrorConfig !== undefined ? await loadVerifiers(mirrorConfig, verifierOptions(args)) : undefined;
 
   // From here on every step opens something: undo them in reverse on failure.
@@ -172,7 +180,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
     }
 
     // 5. Serve.
-    if (zone !== undefined) store.swap(zone);
+    if (zoneFile !== undefined) store.swap(await zoneFromFile(zoneFile, dnssec, args));
     const mirror = prepared !== undefined ? await prepared.start() : undefined;
     if (store.state.kind === 'serving') {
       // The monitor was started (step 4) before the zone was served, so it did not run at once; it does when a zone is served.

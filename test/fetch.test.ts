@@ -76,8 +76,8 @@ describe('rootmirror fetch', () => {
     expect(existsSync(join(dir, 'current'))).toBe(false);
   });
 
-  it('an unreadable --pgp-key is one line naming the file, exit 1', async () => {
-    expect(await main(['fetch', '--data-dir', dir, '--source', `${srv.base}/root.zone`, '--pgp-key', join(dir, 'nope.key')], io)).toBe(1);
+  it('an unreadable --pgp-key is one line naming the file, exit 78 (EX_CONFIG: a configuration error, restarting will not help)', async () => {
+    expect(await main(['fetch', '--data-dir', dir, '--source', `${srv.base}/root.zone`, '--pgp-key', join(dir, 'nope.key')], io)).toBe(78);
     expect(err.join('')).toMatch(/nope\.key/);
     expect(err.join('').split('\n').filter((l) => l !== '')).toHaveLength(1);
   });

@@ -1,19 +1,33 @@
 // What one answering `serve` process runs (src/cli/commands/serve.ts has the
-// options and forks): load the zone file or start the mirror, the UDP+TCP
-// listeners, the ops endpoint and the drift monitor, then log one "ready" line.
+// options and forks). Start-up is all or nothing (issue 12 §3): a daemon that
+// runs half-started (DNS sockets open, no ops endpoint, no data dir) looks
+// healthy to systemd or Kubernetes forever. So, in this order:
+//   1. check every option that can be checked without touching anything;
+//   2. read every file the configuration names (root hints, keys, trust
+//      anchors, the zone file);
+//   3. open and lock the data dir;
+//   4. bind every socket: DNS UDP+TCP, the ops endpoint;
+//   5. only then load and serve, start the drift monitor, log "ready".
+// A failure at any step closes what the steps before opened and is thrown
+// (an OperatorError: main prints one line and exits with its status).
 
 import cluster from 'node:cluster';
+import { open } from 'node:fs/promises';
+import { ConfigError } from '../errors.js';
 import type { Logger } from '../ops/log.js';
+import { parseHostPort } from '../ops/http.js';
 import { monitoringConfig, startMonitoring, type Monitoring } from '../ops/monitoring.js';
 import type { ServerCounters as OpsCounters } from '../ops/status.js';
-import { readRootHints, rootTargets } from '../monitor/root-hints.js';
+import { readRootHints, rootTargets, type RootServer } from '../monitor/root-hints.js';
 import { PACKAGE_KEYS_DIR } from '../refresh/config.js';
-import { startMirror, type Mirror } from '../refresh/daemon.js';
+import { prepareMirror, type Mirror, type PreparedMirror } from '../refresh/daemon.js';
+import { DataDir } from '../refresh/data-dir.js';
 import { loadVerifiers } from '../refresh/verifier.js';
 import { createZonePipeline } from '../refresh/zone-pipeline.js';
+import { Acl } from '../server/acl.js';
 import type { ServerCounters } from '../server/counters.js';
 import { RootFallback } from '../server/fallback.js';
-import { startServer, type RunningServer } from '../server/server.js';
+import { parseListen, startServer, type RunningServer } from '../server/server.js';
 import { ZoneStore, type OnExpired } from '../server/zone-store.js';
 import { rcodeToString, typeToString } from '../dns/types.js';
 import { buildZone } from '../zone/build.js';
@@ -65,71 +79,135 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-/** Start everything `serve` starts, from its parsed options, and log the ready line. */
-export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon> {
+/** A file the configuration names must be a readable file: ConfigError (EX_CONFIG) otherwise. */
+async function checkReadable(path: string, option: string): Promise<void> {
+  try {
+    const fh = await open(path, 'r');
+    try {
+      if (!(await fh.stat()).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new ConfigError(`${option} ${path}: cannot read it (${code}); check the path and its permissions`, { cause: e });
+  }
+}
+
+/** A RangeError from a parser of option values (CIDR, ADDR:PORT, durations) is a usage error. */
+function asUsage<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** Step 1: every option that can be checked without opening anything. */
+function checkOptions(args: ParsedArgs) {
   const dnssec = (str(args, 'dnssec') ?? 'strip') as DnssecMode;
   const zoneFile = str(args, 'zone-file');
   const onExpired = (str(args, 'on-expired') ?? 'fallback') as OnExpired;
-  const store = new ZoneStore(onExpired);
-  let mon: ReturnType<typeof monitoringConfig>;
-  try {
-    mon = monitoringConfig(args.values, DEFAULT_ROOT_HINTS);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  let fallback: RootFallback | undefined;
-  if (onExpired === 'fallback') {
-    const hints = await readRootHints(mon.rootHints!);
-    fallback = new RootFallback({ servers: rootTargets(hints, mon.rootPort ?? 53, 'both').map((t) => ({ address: t.address, port: t.port })) });
-  }
+  const mon = asUsage(() => monitoringConfig(args.values, DEFAULT_ROOT_HINTS));
+  const listen = list(args, 'listen');
+  if (listen.length === 0) throw new UsageError('--listen: at least one ADDR:PORT is needed');
+  asUsage(() => {
+    for (const l of listen) parseListen(l);
+    new Acl(list(args, 'allow-query'));
+    new Acl(list(args, 'allow-transfer'));
+    parseHostPort(mon.http ?? '');
+  });
+  // Fetching mode: sources' schemes, layers against keys (UsageError already).
+  const mirrorConfig = zoneFile === undefined ? mirrorConfigFromArgs(args) : undefined;
+  return { dnssec, zoneFile, onExpired, mon, listen, mirrorConfig };
+}
 
-  let mirror: Mirror | undefined;
-  if (zoneFile !== undefined) {
-    store.swap(await zoneFromFile(zoneFile, dnssec, args));
-  }
-  const server: RunningServer = await startServer({
-    listen: list(args, 'listen'),
-    store,
-    allowQuery: list(args, 'allow-query'),
-    allowTransfer: list(args, 'allow-transfer'),
-    tcpIdleTimeoutMs: (num(args, 'tcp-idle-timeout') ?? 10) * 1000,
-    maxTcpConnections: num(args, 'max-tcp-connections') ?? 256,
-    log,
-    ...(fallback ? { fallback } : {}),
-  });
-  if (zoneFile === undefined) {
-    const config = mirrorConfigFromArgs(args);
-    mirror = await startMirror({ config, store, dnssec, verifiers: await loadVerifiers(config, verifierOptions(args)), log });
-  }
-  const isFirstWorker = !cluster.isWorker || cluster.worker?.id === 1;
-  let monitoring: Monitoring | undefined;
-  if (isFirstWorker) {
-    monitoring = await startMonitoring({
+/** Start everything `serve` starts, from its parsed options, and log the ready line. All or nothing: see the top of this file. */
+export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon> {
+  const { dnssec, zoneFile, onExpired, mon, listen, mirrorConfig } = checkOptions(args);
+
+  // 2. Files. Root hints are read even when only the monitor needs them, so a bad path fails now.
+  let hints: RootServer[] | undefined;
+  if (onExpired === 'fallback' || (mon.monitorIntervalMs ?? 0) > 0) hints = await readRootHints(mon.rootHints!);
+  // The zone file is only looked at here (parsing it takes a while, and is step 5).
+  if (zoneFile !== undefined) await checkReadable(zoneFile, '--zone-file');
+  const verifiers = mirrorConfig !== undefined ? await loadVerifiers(mirrorConfig, verifierOptions(args)) : undefined;
+
+  // From here on every step opens something: undo them in reverse on failure.
+  const undo: (() => Promise<unknown>)[] = [];
+  try {
+    const store = new ZoneStore(onExpired);
+    const fallback =
+      onExpired === 'fallback' && hints !== undefined
+        ? new RootFallback({ servers: rootTargets(hints, mon.rootPort ?? 53, 'both').map((t) => ({ address: t.address, port: t.port })) })
+        : undefined;
+
+    // 3. The data dir: a directory, writable, and ours.
+    let prepared: PreparedMirror | undefined;
+    if (mirrorConfig !== undefined) {
+      const dataDir = new DataDir(mirrorConfig.dataDir);
+      await dataDir.open();
+      undo.push(() => dataDir.unlock());
+      prepared = prepareMirror({ config: mirrorConfig, store, dnssec, verifiers: verifiers!, log, dataDir });
+      undo.push(() => prepared!.close());
+    }
+
+    // 4. Sockets.
+    const server: RunningServer = await startServer({
+      listen,
       store,
-      ...(mirror ? { refresher: mirror.refresher } : {}),
-      ...mon,
-      counters: counterAdapter(server.counters),
+      allowQuery: list(args, 'allow-query'),
+      allowTransfer: list(args, 'allow-transfer'),
+      tcpIdleTimeoutMs: (num(args, 'tcp-idle-timeout') ?? 10) * 1000,
+      maxTcpConnections: num(args, 'max-tcp-connections') ?? 256,
       log,
+      ...(fallback ? { fallback } : {}),
     });
+    undo.push(() => server.close());
+    const isFirstWorker = !cluster.isWorker || cluster.worker?.id === 1;
+    let monitoring: Monitoring | undefined;
+    if (isFirstWorker) {
+      monitoring = await startMonitoring({
+        store,
+        ...(prepared ? { refresher: prepared.refresher } : {}),
+        ...mon,
+        counters: counterAdapter(server.counters),
+        log,
+      });
+      const started = monitoring;
+      undo.push(() => started.stop());
+    }
+
+    // 5. Serve.
+    if (zoneFile !== undefined) store.swap(await zoneFromFile(zoneFile, dnssec, args));
+    const mirror = prepared !== undefined ? await prepared.start() : undefined;
+    if (store.state.kind === 'serving') {
+      // The monitor was started (step 4) before the zone was served, so it did not run at once; it does when a zone is served.
+      monitoring?.monitor?.runOnce().catch((e: unknown) => log.error('monitor run failed', { error: e }));
+    }
+    const served = store.zone;
+    log.info('ready', {
+      listen: server.addresses.map((a) => `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`),
+      serial: served?.serial ?? null,
+      mode: zoneFile !== undefined ? 'zone-file' : 'mirror',
+      dnssec,
+      onExpired,
+      http: monitoring ? `${monitoring.http.address.host}:${monitoring.http.address.port}` : null,
+      ...(cluster.isWorker ? { worker: cluster.worker?.id } : {}),
+    });
+    return {
+      server,
+      store,
+      mirror,
+      monitoring,
+      async stop() {
+        mirror?.stop();
+        await Promise.all([server.close(), monitoring?.stop()]);
+      },
+    };
+  } catch (e) {
+    for (const close of undo.reverse()) await close().catch(() => undefined);
+    throw e;
   }
-  const zone = store.zone;
-  log.info('ready', {
-    listen: server.addresses.map((a) => `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`),
-    serial: zone?.serial ?? null,
-    mode: zoneFile !== undefined ? 'zone-file' : 'mirror',
-    dnssec,
-    onExpired,
-    http: monitoring ? `${monitoring.http.address.host}:${monitoring.http.address.port}` : null,
-    ...(cluster.isWorker ? { worker: cluster.worker?.id } : {}),
-  });
-  return {
-    server,
-    store,
-    mirror,
-    monitoring,
-    async stop() {
-      mirror?.stop();
-      await Promise.all([server.close(), monitoring?.stop()]);
-    },
-  };
 }

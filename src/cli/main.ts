@@ -1,10 +1,12 @@
 // `rootmirror <command> ...`: find the command in the registry, parse its
-// options from its own table, run it. Expected failures (bad zone file, bad
-// option, missing file) print one line on stderr and exit non-zero; only a bug
-// shows a stack trace.
+// options from its own table, run it. Expected failures (an OperatorError from
+// any stage: bad zone file, bad option, missing file, port in use) print one
+// line on stderr and exit with the error's own status (src/errors.ts); only a
+// bug shows a stack trace (exit 70).
 
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { EXIT_CODES_HELP, ExitCode, OperatorError } from '../errors.js';
 import { UsageError, parseArgs, helpText, suggest, type Command } from './options.js';
 
 /** The registry: add a command with one line. Modules load lazily, so startup stays fast. */
@@ -21,20 +23,6 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ readonly command: Comman
   demo: () => import('./commands/demo.js'),
 };
 
-/** Error classes whose message is meant for the operator (one per stage, see docs/ARCHITECTURE.md). */
-const EXPECTED: ReadonlySet<string> = new Set([
-  'UsageError',
-  'ParseError',
-  'ZoneCheckError',
-  'NameError',
-  'RdataError',
-  'FetchError',
-  'SignatureError',
-  'ZonemdError',
-  'DnssecError',
-  'TinydnsExportError',
-]);
-
 export interface Io {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
@@ -49,13 +37,17 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(await overview());
-    return name === undefined ? 2 : 0;
+    return name === undefined ? ExitCode.usage : ExitCode.ok;
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout(`rootmirror ${version()}\n`);
+    return ExitCode.ok;
   }
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (load === undefined) {
     const hint = suggest(name, Object.keys(COMMANDS));
     io.stderr(`rootmirror: unknown command "${name}"${hint !== undefined ? `; did you mean "${hint}"?` : ''} (see rootmirror --help)\n`);
-    return 2;
+    return ExitCode.usage;
   }
   const { command } = await load();
   try {
@@ -71,19 +63,25 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 }
 
 function report(err: unknown, command: Command, io: Io): number {
-  if (err instanceof Error && EXPECTED.has(err.name)) {
+  if (err instanceof OperatorError) {
     const tail = err instanceof UsageError ? ` (see rootmirror ${command.name} --help)` : '';
     io.stderr(`rootmirror ${command.name}: ${err.message}${tail}\n`);
-    return err instanceof UsageError ? 2 : 1;
+    return err.exitCode;
   }
   const code = (err as { code?: unknown } | null)?.code;
   if (err instanceof Error && typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
     // fs and network errors: the message already names the path and the reason.
     io.stderr(`rootmirror ${command.name}: ${err.message}\n`);
-    return 1;
+    return ExitCode.failure;
   }
   io.stderr(`rootmirror ${command.name}: internal error (please report): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  return 70; // EX_SOFTWARE
+  return ExitCode.software;
+}
+
+/** The version in package.json, found next to this module (dist/cli or src/cli: ../../package.json), so it works installed too. */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
 
 async function overview(): Promise<string> {
@@ -94,7 +92,8 @@ async function overview(): Promise<string> {
     const { command } = await COMMANDS[n]!();
     lines.push(`  ${n.padEnd(width)}${command.summary}`);
   }
-  lines.push('', 'rootmirror <command> --help shows the options of one command.', '');
+  lines.push('', 'rootmirror <command> --help shows the options of one command.', 'rootmirror --version (-V) prints the version.');
+  lines.push('', 'exit status:', ...EXIT_CODES_HELP.map((l) => `  ${l}`), '  (check exits 0-3 as a Nagios plugin: OK, WARNING, CRITICAL, UNKNOWN)', '');
   return lines.join('\n');
 }
 

@@ -3,6 +3,8 @@
 // "did you mean" hints all come from that table, so a command's help can never
 // disagree with what it accepts. Precedence: flag > ROOTMIRROR_<NAME> > default.
 
+import { OperatorError, ExitCode } from '../errors.js';
+
 export type OptionType = 'string' | 'number' | 'boolean' | 'duration' | 'list';
 
 export type OptionValue = string | number | boolean | readonly string[];
@@ -35,8 +37,9 @@ export interface ParsedArgs {
 }
 
 /** Bad command line or environment: one line for the user, exit status 2. */
-export class UsageError extends Error {
+export class UsageError extends OperatorError {
   override readonly name = 'UsageError';
+  override readonly exitCode = ExitCode.usage;
 }
 
 export function envName(spec: OptionSpec): string | undefined {
@@ -236,7 +239,13 @@ export function list(args: ParsedArgs, name: string): readonly string[] {
 }
 
 /** `--help` text generated from the table. */
-export function helpText(cmd: { readonly name: string; readonly summary: string; readonly usage: string; readonly options: readonly OptionSpec[] }): string {
+export function helpText(cmd: {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  readonly options: readonly OptionSpec[];
+  readonly exitCodes?: readonly string[];
+}): string {
   const rows: [string, string][] = cmd.options.map((o) => {
     const flag = `${o.short !== undefined ? `-${o.short}, ` : '    '}--${o.name}${o.type === 'boolean' ? '' : ` ${o.metavar ?? (o.choices?.join('|') ?? o.type.toUpperCase())}`}`;
     const extra: string[] = [];
@@ -255,6 +264,7 @@ export function helpText(cmd: { readonly name: string; readonly summary: string;
     '',
     'options:',
     ...rows.map(([f, h]) => `  ${f.padEnd(width)}${h}`),
+    ...(cmd.exitCodes !== undefined ? ['', 'exit status:', ...cmd.exitCodes.map((l) => `  ${l}`)] : []),
     '',
   ].join('\n');
 }
@@ -267,6 +277,8 @@ export interface Command {
   /** Positional arguments for the usage line, e.g. `FILE QNAME [QTYPE]`. */
   readonly usage: string;
   readonly options: readonly OptionSpec[];
-  /** Exit status: 0 success, 1 failure, 2 usage. Expected errors may be thrown (main prints one line). */
+  /** Exit statuses listed at the end of `--help`, one line each (src/errors.ts EXIT_CODES_HELP). */
+  readonly exitCodes?: readonly string[];
+  /** Exit status (src/errors.ts ExitCode). OperatorErrors may be thrown: main prints one line and exits with their exitCode. */
   run(args: ParsedArgs): Promise<number>;
 }

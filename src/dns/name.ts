@@ -5,8 +5,9 @@
 // presentation escapes (RFC 1035 §5.1) live here and nowhere else.
 
 import { octets } from './octets.js';
+import { OperatorError } from '../errors.js';
 
-export class NameError extends Error {
+export class NameError extends OperatorError {
   override readonly name = 'NameError';
 }
 

@@ -10,6 +10,7 @@ import { RRType } from './types.js';
 import { FIELDS, type Field } from './rdata/fields.js';
 import { Sink, textToField, fieldToText } from './rdata/text.js';
 import { bytesToHex } from './rdata/encoding.js';
+import { OperatorError } from '../errors.js';
 
 /** One presentation-format field as the zone lexer produced it (escapes still raw). */
 export interface TextToken {
@@ -19,7 +20,7 @@ export interface TextToken {
   readonly col: number;
 }
 
-export class RdataError extends Error {
+export class RdataError extends OperatorError {
   override readonly name = 'RdataError';
   constructor(
     message: string,

@@ -1,6 +1,8 @@
 // One error class for the download stage. The message says what happened and
 // what to try next; `cause` keeps the underlying error (undici, zlib, fs).
 
+import { OperatorError } from '../errors.js';
+
 export const FetchErrorCode = {
   dns: 'dns',
   tls: 'tls',
@@ -17,7 +19,7 @@ export const FetchErrorCode = {
 } as const;
 export type FetchErrorCode = (typeof FetchErrorCode)[keyof typeof FetchErrorCode];
 
-export class FetchError extends Error {
+export class FetchError extends OperatorError {
   override readonly name = 'FetchError';
   constructor(
     message: string,

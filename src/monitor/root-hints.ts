@@ -8,6 +8,7 @@
 
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
+import { ConfigError } from '../errors.js';
 
 export interface RootServer {
   /** Lower-case absolute name, e.g. `a.root-servers.net.` */
@@ -16,7 +17,7 @@ export interface RootServer {
   readonly ipv6: readonly string[];
 }
 
-export class RootHintsError extends Error {
+export class RootHintsError extends ConfigError {
   override readonly name = 'RootHintsError';
 }
 

@@ -5,6 +5,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
+import { explainBindError } from '../server/bind-error.js';
 import { renderMetrics } from './metrics.js';
 import { isReady, statusDocument, type OpsSnapshot } from './status.js';
 
@@ -55,8 +56,13 @@ export async function startOpsServer(listen: string, snapshot: () => OpsSnapshot
   server.headersTimeout = 5000;
   server.requestTimeout = 10_000;
   server.maxHeadersCount = 50;
-  server.listen(port, host);
-  await once(server, 'listening');
+  try {
+    server.listen(port, host);
+    await once(server, 'listening');
+  } catch (e) {
+    // Said in operator terms, as the DNS listeners say it (port in use, no permission, not an address of this host).
+    throw explainBindError(e as NodeJS.ErrnoException, { address: host, port }, '--http');
+  }
   const a = server.address() as net.AddressInfo;
   return {
     address: { host: a.address, port: a.port },

@@ -2,6 +2,11 @@
 // stored copy that re-verifies and serve it at once, then keep it fresh on
 // schedule. With no usable copy the store stays unavailable (fallback or
 // SERVFAIL per --on-expired) until the first verified download.
+//
+// Two steps, so `serve` can be all or nothing: prepareMirror checks the
+// configuration and builds everything without touching the network or the
+// store; start() loads and schedules. The caller opens (locks) the data dir and
+// binds its sockets in between, and gives up cleanly if any of that fails.
 
 import type { Writable } from 'node:stream';
 import { systemClock, type Clock } from '../clock.js';
@@ -33,6 +38,8 @@ export interface MirrorOptions {
   readonly random?: () => number;
   readonly http?: Omit<HttpOptions, 'maxBytes'>;
   readonly progress?: Writable & { isTTY?: boolean };
+  /** The data dir, already opened (locked) by the caller; default: config.dataDir, opened by start(). */
+  readonly dataDir?: DataDir;
 }
 
 export interface Mirror {
@@ -45,8 +52,17 @@ export interface Mirror {
   stop(): void;
 }
 
-/** Start the mirror: load, serve at once, schedule refreshes. Throws RangeError on a bad configuration. */
-export async function startMirror(opts: MirrorOptions): Promise<Mirror> {
+/** Built, not started: no file read, no socket, no timer. */
+export interface PreparedMirror {
+  readonly refresher: Refresher;
+  /** Load the stored copy (serve it at once if it re-verifies), run the first scheduling step, schedule the rest. */
+  start(): Promise<Mirror>;
+  /** Give up without starting: release the data dir if it was opened. */
+  close(): Promise<void>;
+}
+
+/** Check the configuration and build the refresher and scheduler. Throws RangeError on a bad configuration. */
+export function prepareMirror(opts: MirrorOptions): PreparedMirror {
   const config = validateMirrorConfig(opts.config);
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? stderrLog;
@@ -55,9 +71,8 @@ export async function startMirror(opts: MirrorOptions): Promise<Mirror> {
     if (opts.verifiers === undefined) throw new RangeError('startMirror: verifiers (src/verify) or a pipeline are needed');
     pipeline = createZonePipeline({ layers: config.layers, dnssec: opts.dnssec, verifiers: opts.verifiers, ...(config.maxRecords !== undefined ? { maxRecords: config.maxRecords } : {}) });
   }
-  if (config.layers.length === 0) log.warn('--verify none: copies are served without any verification');
   const refresher = new Refresher({
-    dataDir: new DataDir(config.dataDir),
+    dataDir: opts.dataDir ?? new DataDir(config.dataDir),
     store: opts.store,
     pipeline,
     sources: config.sources,
@@ -70,25 +85,37 @@ export async function startMirror(opts: MirrorOptions): Promise<Mirror> {
   });
   const random = opts.random ?? Math.random;
   const scheduler = new RefreshScheduler(refresher, { refreshMs: config.refreshMs, retryMs: config.retryMs, jitterMs: config.jitterMs, random, log });
-  const loaded = await refresher.load();
-  const held = refresher.held;
-  if (held !== undefined) {
-    // A copy confirmed recently waits for its next interval; an older one refreshes now.
-    const next = Date.parse(held.meta.confirmedAt) + config.refreshMs + Math.floor(random() * config.jitterMs);
-    scheduler.setDueAt(Math.max(clock.now(), next));
-  }
-  const firstTick = scheduler.tick();
-  // Callers may not await it; a bug in the cycle must still be logged, not crash the process.
-  firstTick.catch((err: unknown) => log.error('first refresh failed unexpectedly', { error: err }));
-  scheduler.start(opts.ticker ?? cronTicker());
   return {
     refresher,
-    scheduler,
-    loaded,
-    firstTick,
-    stop: () => {
-      scheduler.stop();
-      void refresher.close();
+    close: () => refresher.close(),
+    async start() {
+      if (config.layers.length === 0) log.warn('--verify none: copies are served without any verification');
+      const loaded = await refresher.load();
+      const held = refresher.held;
+      if (held !== undefined) {
+        // A copy confirmed recently waits for its next interval; an older one refreshes now.
+        const next = Date.parse(held.meta.confirmedAt) + config.refreshMs + Math.floor(random() * config.jitterMs);
+        scheduler.setDueAt(Math.max(clock.now(), next));
+      }
+      const firstTick = scheduler.tick();
+      // Callers may not await it; a bug in the cycle must still be logged, not crash the process.
+      firstTick.catch((err: unknown) => log.error('first refresh failed unexpectedly', { error: err }));
+      scheduler.start(opts.ticker ?? cronTicker());
+      return {
+        refresher,
+        scheduler,
+        loaded,
+        firstTick,
+        stop: () => {
+          scheduler.stop();
+          void refresher.close();
+        },
+      };
     },
   };
+}
+
+/** Start the mirror: load, serve at once, schedule refreshes. Throws RangeError on a bad configuration. */
+export async function startMirror(opts: MirrorOptions): Promise<Mirror> {
+  return prepareMirror(opts).start();
 }

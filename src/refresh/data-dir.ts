@@ -17,6 +17,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Layer, Verdict } from '../verify/verdict.js';
+import { OperatorError, ExitCode } from '../errors.js';
 
 export const ZONE_FILE = 'root.zone';
 export const SIG_FILE = 'root.zone.sig';
@@ -56,15 +57,21 @@ export interface StoredCopy {
   readonly signature: Uint8Array | undefined;
 }
 
-export class DataDirError extends Error {
+export class DataDirError extends OperatorError {
   override readonly name = 'DataDirError';
+  /** `unusable` is the configuration's fault (EX_CONFIG); another instance holding the lock may go away (1). */
+  override readonly exitCode: ExitCode;
   constructor(
     message: string,
-    /** `missing`: the slot is empty (normal before the first copy); `corrupt`: it exists but is unusable; `locked`: another process owns the dir. */
-    readonly kind: 'missing' | 'corrupt' | 'locked' = 'corrupt',
+    /**
+     * `missing`: the slot is empty (normal before the first copy); `corrupt`: it exists but is unusable;
+     * `locked`: another process owns the dir; `unusable`: the dir itself cannot be used (a file, not writable).
+     */
+    readonly kind: 'missing' | 'corrupt' | 'locked' | 'unusable' = 'corrupt',
     options?: { cause?: unknown },
   ) {
     super(message, options);
+    this.exitCode = kind === 'unusable' ? ExitCode.config : ExitCode.failure;
   }
 }
 
@@ -159,10 +166,45 @@ export class DataDir {
     return join(this.root, slot);
   }
 
-  /** Create the dir and remove leftovers of interrupted downloads and promotions. */
+  /**
+   * Create the dir if needed and lock it: after this the dir is known to be a
+   * writable directory that this process owns. Throws DataDirError `unusable`
+   * (a configuration error) or `locked` with a line that says what to do.
+   */
+  async open(): Promise<void> {
+    if (this.locked) return;
+    try {
+      await mkdir(this.root, { recursive: true, mode: 0o755 });
+      // mkdir -p succeeds on an existing directory only; a file in the way is EEXIST or ENOTDIR.
+      if (!(await stat(this.root)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+      await this.lock();
+    } catch (err) {
+      throw this.unusable(err);
+    }
+  }
+
+  /** Operator terms for an fs error on the data dir itself; DataDirErrors pass through. */
+  private unusable(err: unknown): unknown {
+    if (err instanceof DataDirError) return err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const what = `--data-dir ${this.root}`;
+    switch (code) {
+      case 'EEXIST':
+      case 'ENOTDIR':
+        return new DataDirError(`${what} is not a directory (a file is in the way); remove it or choose another --data-dir`, 'unusable', { cause: err });
+      case 'EACCES':
+      case 'EPERM':
+        return new DataDirError(`${what} is not writable by this user (uid ${process.getuid?.() ?? '?'}); chown it to the user rootmirror runs as or choose another --data-dir`, 'unusable', { cause: err });
+      case 'EROFS':
+        return new DataDirError(`${what} is on a read-only file system; choose a writable --data-dir`, 'unusable', { cause: err });
+      default:
+        return code !== undefined ? new DataDirError(`${what}: ${(err as Error).message}`, 'unusable', { cause: err }) : err;
+    }
+  }
+
+  /** Create and lock the dir (open), then remove leftovers of interrupted downloads and promotions. */
   async prepare(): Promise<string[]> {
-    await mkdir(this.root, { recursive: true, mode: 0o755 });
-    await this.lock();
+    await this.open();
     const removed: string[] = [];
     for (const entry of await readdir(this.root)) {
       if (entry.startsWith('.tmp-') || entry.startsWith('.staging-') || entry.startsWith('.old-')) {

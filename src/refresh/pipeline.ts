@@ -6,6 +6,7 @@
 
 import type { Zone } from '../zone/zone.js';
 import type { Layer, LayerVerdicts } from './data-dir.js';
+import { OperatorError } from '../errors.js';
 
 export interface Candidate {
   /** The exact bytes downloaded (inflated if gzip). */
@@ -28,7 +29,7 @@ export interface CheckedZone {
 }
 
 /** A layer failed, or the zone did not parse/build. The served zone is untouched. */
-export class CheckError extends Error {
+export class CheckError extends OperatorError {
   override readonly name = 'CheckError';
   constructor(
     message: string,

@@ -10,6 +10,9 @@ import { Responder, type Fallback } from './respond.js';
 import { handleTcp, TcpConnections } from './tcp.js';
 import { startUdp } from './udp.js';
 import type { ZoneStore } from './zone-store.js';
+import { explainBindError } from './bind-error.js';
+
+export { BindError, explainBindError } from './bind-error.js';
 
 export interface ListenAddress {
   readonly address: string;
@@ -37,39 +40,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export class BindError extends Error {
-  override readonly name = 'BindError';
-}
-
 export function parseListen(text: string): ListenAddress {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:[\]]+):(\d+)$/.exec(text);
   if (!m) throw new RangeError(`--listen "${text}": expected ADDR:PORT, e.g. 127.53.53.53:53 or [::1]:53`);
   const port = Number(m[2]);
   if (!net.isIP(m[1]!) || port > 65535) throw new RangeError(`--listen "${text}": not an IP address and port`);
   return { address: m[1]!, port };
-}
-
-export function explainBindError(e: NodeJS.ErrnoException, at: ListenAddress): BindError {
-  const where = `${at.address.includes(':') ? `[${at.address}]` : at.address}:${at.port}`;
-  switch (e.code) {
-    case 'EACCES':
-      return new BindError(
-        `cannot listen on ${where}: permission denied. Port ${at.port} is privileged: run as root, give the process ` +
-          'CAP_NET_BIND_SERVICE (systemd: AmbientCapabilities=CAP_NET_BIND_SERVICE; or setcap cap_net_bind_service=+ep on node), ' +
-          'or use a port >= 1024',
-      );
-    case 'EADDRNOTAVAIL':
-      return new BindError(
-        `cannot listen on ${where}: the address is not configured on this host. 127.53.53.53 works out of the box on Linux; ` +
-          'on macOS run: sudo ifconfig lo0 alias 127.53.53.53 up',
-      );
-    case 'EADDRINUSE':
-      return new BindError(`cannot listen on ${where}: something else is already listening there (another DNS server?)`);
-    case 'EAFNOSUPPORT':
-      return new BindError(`cannot listen on ${where}: IPv6 is not available on this host; drop the IPv6 --listen address`);
-    default:
-      return new BindError(`cannot listen on ${where}: ${e.message}`);
-  }
 }
 
 function bindTcp(server: net.Server, at: ListenAddress): Promise<number> {

@@ -1,6 +1,8 @@
 // The one error the DNSSEC layer throws: an unreadable or malformed trust
 // anchor file (a bad zone is a verdict, never an exception; see verdict.ts).
 
+import { ConfigError } from '../errors.js';
+
 export interface DnssecErrorDetails {
   /** The anchor file at fault. */
   readonly file?: string;
@@ -9,7 +11,7 @@ export interface DnssecErrorDetails {
   readonly cause?: unknown;
 }
 
-export class DnssecError extends Error {
+export class DnssecError extends ConfigError {
   override readonly name = 'DnssecError';
   readonly file: string | undefined;
   readonly line: number | undefined;

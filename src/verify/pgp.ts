@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import type * as OpenPGP from 'openpgp';
 import { bytesToHex } from '../dns/rdata/encoding.js';
 import { isoTime, timed, type Verdict } from './verdict.js';
+import { ConfigError } from '../errors.js';
 
 // openpgp.js (~15 MB resident once loaded) is loaded by the first key load
 // or verification, not with this module: `serve --zone-file` never needs it.
@@ -25,7 +26,7 @@ async function loadOpenpgp(): Promise<void> {
 export const INTERNIC_KEY_FINGERPRINT = 'F0CB1A326BDF3F3EFA3A01FA937BB869E3A238C5';
 
 /** A key file that cannot be used: unreadable, not an OpenPGP public key, or a private key. */
-export class SignatureError extends Error {
+export class SignatureError extends ConfigError {
   override readonly name = 'SignatureError';
   constructor(
     message: string,

@@ -12,8 +12,9 @@ import { canonicalRdata, decodeSoa, decodeZonemd, type Zonemd } from '../dns/rda
 import type { ResourceRecord } from '../dns/record.js';
 import { RRType } from '../dns/types.js';
 import type { Verdict } from './verdict.js';
+import { OperatorError } from '../errors.js';
 
-export class ZonemdError extends Error {
+export class ZonemdError extends OperatorError {
   override readonly name = 'ZonemdError';
 }
 

@@ -6,6 +6,7 @@
 import { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { RRClass, RRType, classToString, typeToString } from '../dns/types.js';
+import { OperatorError } from '../errors.js';
 
 export type ZoneProblemCode =
   | 'no-soa'
@@ -27,7 +28,7 @@ export interface ZoneProblem {
 
 const SHOWN = 10;
 
-export class ZoneCheckError extends Error {
+export class ZoneCheckError extends OperatorError {
   override readonly name = 'ZoneCheckError';
   constructor(
     readonly origin: Name,

@@ -11,8 +11,9 @@ import { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { DNSSEC_TYPES, RRType } from '../dns/types.js';
 import { rdataName, type Zone } from './zone.js';
+import { OperatorError } from '../errors.js';
 
-export class TinydnsExportError extends Error {
+export class TinydnsExportError extends OperatorError {
   override readonly name = 'TinydnsExportError';
 }
 

@@ -3,6 +3,8 @@
 // is one column), what token was there and what was expected, so an operator
 // can fix the file without reading our code.
 
+import { OperatorError } from '../errors.js';
+
 export interface ParseErrorDetails {
   readonly file: string;
   readonly line: number;
@@ -18,7 +20,7 @@ export interface ParseErrorDetails {
 
 const MAX_SHOWN = 80;
 
-export class ParseError extends Error {
+export class ParseError extends OperatorError {
   override readonly name = 'ParseError';
   readonly file: string;
   readonly line: number;

@@ -12,6 +12,7 @@ import cluster from 'node:cluster';
 import { createLogger, type Logger } from '../../ops/log.js';
 import { MONITORING_OPTIONS } from '../../ops/monitoring-options.js';
 import { LOOPBACK } from '../../server/acl.js';
+import { EXIT_CODES_HELP } from '../../errors.js';
 import { MIRROR_OPTIONS } from '../mirror-options.js';
 import { UsageError, num, str, type Command, type OptionSpec } from '../options.js';
 
@@ -47,6 +48,7 @@ export const command: Command = {
   summary: 'serve the root zone on loopback (UDP+TCP), keep it verified and fresh, monitor it',
   usage: '',
   options: [...SERVER_OPTIONS, ...MIRROR_OPTIONS, ...(MONITORING_OPTIONS as readonly OptionSpec[])],
+  exitCodes: EXIT_CODES_HELP,
   async run(args) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]} (the zone file goes after --zone-file)`);
     const log = createLogger({ level: (str(args, 'log-level') ?? 'info') as 'info', fields: { cmd: 'serve' } });
@@ -59,38 +61,62 @@ export const command: Command = {
     if (workers > 1 && cluster.isPrimary) return runPrimary(workers, log);
 
     const { startDaemon } = await import('../daemon.js');
-    const daemon = await startDaemon(args, log);
-    const signal = await untilSignal();
-    log.info('stopping', { signal });
-    await daemon.stop();
-    // A worker's IPC channel to the primary would keep it alive: let go of it.
-    if (cluster.isWorker) cluster.worker?.disconnect();
-    return 0;
+    try {
+      const daemon = await startDaemon(args, log);
+      // Tell the --workers primary this worker started (a worker that dies before this is not restarted).
+      if (cluster.isWorker) process.send?.(WORKER_READY);
+      const signal = await untilSignal();
+      log.info('stopping', { signal });
+      await daemon.stop();
+      return 0;
+    } finally {
+      // A worker's IPC channel to the primary would keep it alive, stopped or failed: let go of it.
+      if (cluster.isWorker) cluster.worker?.disconnect();
+    }
   },
 };
 
-/** --workers N: fork N answering processes sharing the listening sockets (node:cluster). */
+/** What a worker sends its primary once startDaemon has returned. */
+const WORKER_READY = 'rootmirror:worker-ready';
+
+/**
+ * --workers N: fork N answering processes sharing the listening sockets
+ * (node:cluster), and start another when one dies. A worker that dies before
+ * it was ready failed at start (configuration, port in use): another would
+ * fail the same way, so the primary stops the others and exits with its status.
+ */
 function runPrimary(workers: number, log: Logger): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
+    let failedAtStart: number | undefined;
     let alive = 0;
+    const ready = new Set<number>();
     const fork = (): void => {
       alive++;
       cluster.fork();
     };
-    cluster.on('exit', (w, code) => {
-      alive--;
-      if (!stopping) {
-        log.error('worker died; starting another', { worker: w.id, code });
-        fork();
-      } else if (alive === 0) resolve(0);
+    cluster.on('message', (w, message) => {
+      if (message === WORKER_READY) ready.add(w.id);
     });
-    for (let i = 0; i < workers; i++) fork();
     const stop = (signal: NodeJS.Signals): void => {
       if (stopping) return;
       stopping = true;
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
     };
+    cluster.on('exit', (w, code, signal) => {
+      alive--;
+      if (!stopping && !ready.has(w.id)) {
+        // Its own one-line error is already on stderr (workers share it).
+        failedAtStart = code ?? 1;
+        log.error('worker failed at start; stopping', { worker: w.id, code, signal });
+        stop('SIGTERM');
+      } else if (!stopping) {
+        log.error('worker died; starting another', { worker: w.id, code, signal });
+        fork();
+      }
+      if (stopping && alive === 0) resolve(failedAtStart ?? 0);
+    });
+    for (let i = 0; i < workers; i++) fork();
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });

@@ -5,17 +5,15 @@
 import cluster from 'node:cluster';
 import type { Logger } from '../ops/log.js';
 import { monitoringConfig, startMonitoring, type Monitoring } from '../ops/monitoring.js';
-import type { ServerCounters as OpsCounters } from '../ops/status.js';
+import { opsCounters } from '../ops/server-counters.js';
 import { readRootHints, rootTargets } from '../monitor/root-hints.js';
 import { PACKAGE_KEYS_DIR } from '../refresh/config.js';
 import { startMirror, type Mirror } from '../refresh/daemon.js';
 import { loadVerifiers } from '../refresh/verifier.js';
 import { createZonePipeline } from '../refresh/zone-pipeline.js';
-import type { ServerCounters } from '../server/counters.js';
 import { RootFallback } from '../server/fallback.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { ZoneStore, type OnExpired } from '../server/zone-store.js';
-import { rcodeToString, typeToString } from '../dns/types.js';
 import { buildZone } from '../zone/build.js';
 import { parseZoneText, readZoneBytes } from '../zone/parser.js';
 import type { DnssecMode } from '../zone/zone.js';
@@ -24,20 +22,6 @@ import { defaultSignaturePath, readSignature } from './zone-input.js';
 import { UsageError, list, num, str, type ParsedArgs } from './options.js';
 
 const DEFAULT_ROOT_HINTS = PACKAGE_KEYS_DIR + 'root.hints';
-
-function counterAdapter(c: ServerCounters): () => OpsCounters {
-  return () => ({
-    queries: [...c.queryCounts()].map((q) => ({ transport: q.transport, qtype: typeToString(q.qtype), rcode: rcodeToString(q.rcode), count: q.count })),
-    truncated: c.truncated,
-    malformed: c.malformed,
-    dropped: c.dropped,
-    // A counter of accepted connections, as the metric says (it was fed the open count).
-    tcpConnections: c.tcpOpened,
-    fallbackForwarded: c.fallbackForwarded,
-    doOnStripped: c.doOnStripped,
-    servfailOnException: c.servfailOnException,
-  });
-}
 
 /** Load, check, optionally verify and build the zone file. */
 async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs): Promise<ReturnType<typeof buildZone>> {
@@ -108,7 +92,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
       store,
       ...(mirror ? { refresher: mirror.refresher } : {}),
       ...mon,
-      counters: counterAdapter(server.counters),
+      counters: opsCounters(server.counters),
       log,
     });
   }

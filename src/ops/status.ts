@@ -52,6 +52,15 @@ export interface ServerCounters {
   readonly doOnStripped?: number;
   /** Unexpected exceptions while answering, each answered SERVFAIL. */
   readonly servfailOnException?: number;
+  readonly tcpClosed?: number;
+  /** Connections closed to make room, or refused, at --max-tcp-connections. */
+  readonly tcpEvicted?: number;
+  readonly tcpIdleTimeouts?: number;
+  readonly axfrServed?: number;
+  /** AXFR requests refused (client outside --allow-transfer, or no zone). */
+  readonly axfrRefused?: number;
+  /** Queries the live-root fallback could not relay (answered SERVFAIL). */
+  readonly fallbackFailed?: number;
 }
 
 export interface OpsSnapshot {

@@ -33,7 +33,6 @@ function smallZone(serial: number, tlds: string[], kskByte: number): Zone {
 
 class FakeRefresher extends EventEmitter<{ refresh: [RefreshOutcomeLike] }> implements RefresherLike {
   held: RefresherLike['held'];
-  expiry = { deadline: { at: T0 + 7 * 86400_000 } as { at: number } | undefined };
 }
 
 describe('startMonitoring', () => {
@@ -78,8 +77,17 @@ describe('startMonitoring', () => {
     expect((await get('/readyz')).status).toBe(503);
     expect((await get('/healthz')).status).toBe(200);
     const r = await mon.monitor!.runOnce();
-    expect(r).toMatchObject({ state: 'CRITICAL', reason: 'not serving a zone' });
-    expect(logs).toContain('error monitor start -> CRITICAL: not serving a zone');
+    expect(r).toMatchObject({ state: 'CRITICAL', reason: 'not serving a zone: no verified zone loaded yet' });
+    expect(logs).toContain('error monitor start -> CRITICAL: not serving a zone: no verified zone loaded yet');
+  });
+
+  it('a stored copy that expired is not served: /readyz, /status and the monitor say why', async () => {
+    const why = 'zone expired: not confirmed current since 2026-08-01T00:00:00.000Z (SOA expire 604800 s passed at 2026-08-08T00:00:00.000Z)';
+    store.markUnavailable(why);
+    expect(await get('/readyz')).toEqual({ status: 503, text: `not ready: ${why}\n` });
+    expect(JSON.parse((await get('/status')).text)).toMatchObject({ ready: false, reason: why, serial: null });
+    const r = await mon.monitor!.runOnce();
+    expect(r).toMatchObject({ state: 'CRITICAL', reason: `not serving a zone: ${why}` });
   });
 
   it('a swap: ready, /status shows the held copy; the next swap yields a change report', async () => {
@@ -128,10 +136,13 @@ describe('startMonitoring', () => {
   });
 
   it('expiry passed: /readyz 503 even while the store still serves', async () => {
-    refresher.expiry.deadline = { at: T0 - 1 };
-    expect((await get('/readyz')).status).toBe(503);
+    // The refresher's ExpiryWatch keeps the store's deadline; readiness reads it at every ask.
+    store.setDeadline({ at: T0 - 1, reason: 'not confirmed current since 2026-08-15T17:59:59.999Z' });
+    expect(await get('/readyz')).toEqual({ status: 503, text: `not ready: serial ${N + 1} is served but has expired: not confirmed current since 2026-08-15T17:59:59.999Z\n` });
+    expect(JSON.parse((await get('/status')).text)).toMatchObject({ ready: false, expiresAt: '2026-08-22T17:59:59.999Z' });
     expect((await mon.monitor!.runOnce()).state).toBe('CRITICAL');
-    refresher.expiry.deadline = { at: T0 + 86400_000 };
+    store.setDeadline({ at: T0 + 86400_000, reason: 'later' });
+    expect(await get('/readyz')).toEqual({ status: 200, text: `ready: serving serial ${N + 1}\n` });
   });
 
   it('rejects other methods and unknown paths', async () => {

@@ -12,6 +12,8 @@ import { startMirror, type Mirror } from '../refresh/daemon.js';
 import { loadVerifiers } from '../refresh/verifier.js';
 import { createZonePipeline } from '../refresh/zone-pipeline.js';
 import { RootFallback } from '../server/fallback.js';
+import { readiness } from '../server/readiness.js';
+import { apexSignatureExpiry, signatureDeadline } from '../refresh/expiry.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { ZoneStore, type OnExpired } from '../server/zone-store.js';
 import { buildZone } from '../zone/build.js';
@@ -23,8 +25,8 @@ import { UsageError, list, num, str, type ParsedArgs } from './options.js';
 
 const DEFAULT_ROOT_HINTS = PACKAGE_KEYS_DIR + 'root.hints';
 
-/** Load, check, optionally verify and build the zone file. */
-async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs): Promise<ReturnType<typeof buildZone>> {
+/** Load, check, optionally verify and build the zone file; with when its apex RRSIGs expire (before --dnssec strip drops them). */
+async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs): Promise<{ zone: ReturnType<typeof buildZone>; signaturesExpireAt: number | undefined }> {
   const layers = args.explicit.has('verify') ? layersFromArgs(args) : [];
   // Read as `verify` and `lookup` read it: size capped, .gz inflated (capped too).
   const bytes = await readZoneBytes(path);
@@ -34,9 +36,11 @@ async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs):
     const pipeline = createZonePipeline({ layers, dnssec, verifiers });
     const signature = await readSignature(defaultSignaturePath(path), false);
     const out = await pipeline.check({ bytes, signature, source: path, transport: 'http' }, Date.now());
-    return out.zone;
+    return { zone: out.zone, signaturesExpireAt: out.signaturesExpireAt };
   }
-  return buildZone(parseZoneText(bytes, { file: path }), { dnssec });
+  const records = parseZoneText(bytes, { file: path });
+  const zone = buildZone(records, { dnssec });
+  return { zone, signaturesExpireAt: apexSignatureExpiry(records, zone.origin, Date.now()) };
 }
 
 /** A running `serve`: listeners, the mirror (fetching mode), monitoring. */
@@ -69,7 +73,10 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
 
   let mirror: Mirror | undefined;
   if (zoneFile !== undefined) {
-    store.swap(await zoneFromFile(zoneFile, dnssec, args));
+    const loaded = await zoneFromFile(zoneFile, dnssec, args);
+    // Served as asked, but not "ready" once its signatures have expired (src/server/readiness.ts).
+    store.setDeadline(loaded.signaturesExpireAt === undefined ? undefined : signatureDeadline(loaded.signaturesExpireAt));
+    store.swap(loaded.zone);
   }
   const server: RunningServer = await startServer({
     listen: list(args, 'listen'),
@@ -97,7 +104,11 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
     });
   }
   const zone = store.zone;
-  log.info('ready', {
+  // The same readiness as /readyz: "ready" is the line tests and operators wait for; it says whether we are.
+  const r = readiness(store, Date.now());
+  log[r.ready ? 'info' : 'warn']('ready', {
+    ready: r.ready,
+    reason: r.reason,
     listen: server.addresses.map((a) => `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`),
     serial: zone?.serial ?? null,
     mode: zoneFile !== undefined ? 'zone-file' : 'mirror',

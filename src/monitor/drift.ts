@@ -40,6 +40,8 @@ export interface OurZone {
   expiresAt?: number;
   /** Consecutive most-recent refreshes that failed verification. */
   failedVerifications?: number;
+  /** Why no zone is served (the store's reason, e.g. the stored copy expired). */
+  notServingReason?: string;
 }
 
 export interface DriftInput {
@@ -157,7 +159,7 @@ export function computeDrift(input: DriftInput): DriftReport {
   let reason: string;
   if (ours.serial === undefined) {
     state = 'CRITICAL';
-    reason = 'not serving a zone';
+    reason = ours.notServingReason === undefined ? 'not serving a zone' : `not serving a zone: ${ours.notServingReason}`;
   } else if (expiresInMs !== undefined && expiresInMs <= 0) {
     state = 'CRITICAL';
     reason = `served zone ${ours.serial} expired ${formatDuration(-expiresInMs)} ago`;

@@ -4,6 +4,7 @@
 // small structural interfaces (no writes anywhere).
 
 import { systemClock, type Clock } from '../clock.js';
+import { readiness } from '../server/readiness.js';
 import type { ZoneStore } from '../server/zone-store.js';
 import type { Zone } from '../zone/zone.js';
 import { changeReport, logChangeReport } from '../monitor/change-report.js';
@@ -33,7 +34,6 @@ export interface RefresherLike {
         };
       }
     | undefined;
-  readonly expiry: { readonly deadline: { readonly at: number } | undefined };
 }
 
 export interface MonitoringOptions {
@@ -75,19 +75,27 @@ export async function startMonitoring(o: MonitoringOptions): Promise<Monitoring>
   state.counters = o.counters;
   const refresher = o.refresher;
 
+  const servedMeta = () => {
+    const z = o.store.state.zone;
+    const meta = refresher?.held?.meta;
+    return z !== undefined && meta !== undefined && meta.serial === z.serial ? meta : undefined;
+  };
   state.live = {
     serving: () => o.store.state.kind === 'serving',
+    readiness: () => readiness(o.store, clock.now(), servedMeta()?.layers),
     zone: (): ServedZone | undefined => {
       const z = o.store.state.zone;
       if (z === undefined) return undefined;
-      const meta = refresher?.held?.meta;
-      if (meta === undefined || meta.serial !== z.serial) return { serial: z.serial };
+      // The store's deadline: the refresher's expiry for a fetched copy, the RRSIGs for a --zone-file.
+      const expiresAt = o.store.deadline?.at;
+      const meta = servedMeta();
+      if (meta === undefined) return { serial: z.serial, expiresAt };
       return {
         serial: z.serial,
         source: meta.source,
         fetchedAt: ms(meta.fetchedAt),
         confirmedAt: ms(meta.confirmedAt),
-        expiresAt: refresher?.expiry.deadline?.at,
+        expiresAt,
         apexSigExpiresAt: ms(meta.signaturesExpireAt),
         layers: meta.layers,
       };
@@ -123,7 +131,14 @@ export async function startMonitoring(o: MonitoringOptions): Promise<Monitoring>
       targets: rootTargets(servers, o.rootPort ?? 53, o.family ?? 'both'),
       ours: () => {
         const z = state.live!.zone();
-        return { serial: z?.serial, confirmedAt: z?.confirmedAt, expiresAt: z?.expiresAt, failedVerifications: state.failedVerificationStreak };
+        const st = o.store.state;
+        return {
+          serial: z?.serial,
+          confirmedAt: z?.confirmedAt,
+          expiresAt: z?.expiresAt,
+          failedVerifications: state.failedVerificationStreak,
+          ...(st.kind === 'unavailable' ? { notServingReason: st.reason } : {}),
+        };
       },
       clock,
       thresholds: o.thresholds ?? DEFAULT_THRESHOLDS,

@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { ChangeReport } from '../monitor/change-report.js';
 import type { DriftReport } from '../monitor/drift.js';
+import { readiness, type Readiness } from '../server/readiness.js';
 
 export type LayerName = 'pgp' | 'zonemd' | 'dnssec';
 
@@ -67,6 +68,8 @@ export interface OpsSnapshot {
   readonly now: number;
   /** A verified zone is in the store and being answered from. */
   readonly serving: boolean;
+  /** Ready or not, and why (src/server/readiness.ts, the one definition). */
+  readonly readiness: Readiness;
   readonly zone: ServedZone | undefined;
   readonly lastRefresh: (RefreshOutcomeLike & { readonly at: number }) | undefined;
   readonly lastSuccessAt: number | undefined;
@@ -81,10 +84,7 @@ export interface OpsSnapshot {
 
 /** /readyz: a verified, unexpired zone is being served. */
 export function isReady(s: OpsSnapshot): boolean {
-  if (!s.serving || s.zone === undefined) return false;
-  if (s.zone.expiresAt !== undefined && s.zone.expiresAt <= s.now) return false;
-  const layers = Object.values(s.zone.layers ?? {});
-  return layers.every((l) => l === undefined || l.ok);
+  return s.readiness.ready;
 }
 
 /** Did this failed refresh fail on verification (as opposed to download)? */
@@ -100,8 +100,8 @@ export class OpsState {
   changeReport: ChangeReport | undefined;
   counters: (() => ServerCounters) | undefined;
   webhook: { readonly sent: number; readonly failures: number } | undefined;
-  /** When set, read the served zone and serving flag from here at each snapshot (the daemon's wiring). */
-  live: { zone(): ServedZone | undefined; serving(): boolean } | undefined;
+  /** When set, read the served zone, serving flag and readiness from here at each snapshot (the daemon's wiring). */
+  live: { zone(): ServedZone | undefined; serving(): boolean; readiness(): Readiness } | undefined;
   private lastRefresh: (RefreshOutcomeLike & { at: number }) | undefined;
   private lastSuccessAt: number | undefined;
   private lastError: { at: number; message: string } | undefined;
@@ -132,10 +132,25 @@ export class OpsState {
     this.lastError = { at: this.clock.now(), message };
   }
 
+  /** Readiness from the fields set by hand (tests and tools that drive an OpsState without a store). */
+  private readinessOfFields(now: number): Readiness {
+    const z = this.zone;
+    return readiness(
+      {
+        state: this.serving && z !== undefined ? { kind: 'serving', zone: z } : { kind: 'unavailable', reason: 'no verified zone loaded yet' },
+        deadline: z?.expiresAt === undefined ? undefined : { at: z.expiresAt, reason: `expiry passed at ${new Date(z.expiresAt).toISOString()}` },
+      },
+      now,
+      z?.layers,
+    );
+  }
+
   snapshot(): OpsSnapshot {
+    const now = this.clock.now();
     return {
-      now: this.clock.now(),
+      now,
       serving: this.live ? this.live.serving() : this.serving,
+      readiness: this.live ? this.live.readiness() : this.readinessOfFields(now),
       zone: this.live ? this.live.zone() : this.zone,
       lastRefresh: this.lastRefresh,
       lastSuccessAt: this.lastSuccessAt,
@@ -157,7 +172,8 @@ export function statusDocument(s: OpsSnapshot): Record<string, unknown> {
   const m = s.monitor;
   return {
     now: iso(s.now),
-    ready: isReady(s),
+    ready: s.readiness.ready,
+    reason: s.readiness.reason,
     serial: s.zone?.serial ?? null,
     source: s.zone?.source ?? null,
     fetchedAt: iso(s.zone?.fetchedAt),

@@ -12,7 +12,7 @@ import { ZoneStore } from '../src/server/zone-store.js';
 import type { Zone } from '../src/zone/zone.js';
 import { startFakeRoots } from '../src/monitor/fake-root.js';
 import { startMonitoring, type Monitoring, type RefresherLike } from '../src/ops/monitoring.js';
-import type { RefreshOutcomeLike } from '../src/ops/status.js';
+import type { AlarmLike, RefreshOutcomeLike } from '../src/ops/status.js';
 
 const HINTS = fileURLToPath(new URL('./fixtures/monitor/fake-roots.hints', import.meta.url));
 const T0 = Date.UTC(2026, 7, 22, 18, 0, 0);
@@ -31,7 +31,7 @@ function smallZone(serial: number, tlds: string[], kskByte: number): Zone {
   return buildZone(parseZoneText(text, { file: 'small' }), { dnssec: 'keep' });
 }
 
-class FakeRefresher extends EventEmitter<{ refresh: [RefreshOutcomeLike] }> implements RefresherLike {
+class FakeRefresher extends EventEmitter<{ refresh: [RefreshOutcomeLike]; alarm: [AlarmLike] }> implements RefresherLike {
   held: RefresherLike['held'];
 }
 
@@ -143,6 +143,21 @@ describe('startMonitoring', () => {
     expect((await mon.monitor!.runOnce()).state).toBe('CRITICAL');
     store.setDeadline({ at: T0 + 86400_000, reason: 'later' });
     expect(await get('/readyz')).toEqual({ status: 200, text: `ready: serving serial ${N + 1}\n` });
+  });
+
+  it('same serial, different content: CRITICAL in the monitor and /status, a metric, until a new serial is stored', async () => {
+    const message = `serial ${N + 1} from https://example.test/root.zone has different content (sha256 aa) than the held copy (sha256 bb); refused`;
+    refresher.emit('alarm', { kind: 'same-serial-different-content', source: 'https://example.test/root.zone', serial: N + 1, message });
+    const r = await mon.monitor!.runOnce();
+    expect(r).toMatchObject({ state: 'CRITICAL', reason: `same serial, different content: ${message}` });
+    expect(JSON.parse((await get('/status')).text).alarm).toMatchObject({ kind: 'same-serial-different-content', serial: N + 1, message });
+    const m = (await get('/metrics')).text;
+    expect(m).toContain('rootmirror_refresh_same_serial_conflict 1\n');
+    expect(m).toContain('rootmirror_refresh_alarms_total{kind="same-serial-different-content"} 1\n');
+    expect(logs.some((l) => l.startsWith('error refresh alarm: same serial, different content'))).toBe(true);
+    refresher.emit('refresh', { outcome: 'updated', serial: N + 2, source: 'x', layers: undefined, durationMs: 10, error: undefined });
+    expect((await get('/metrics')).text).toContain('rootmirror_refresh_same_serial_conflict 0\n');
+    expect(JSON.parse((await get('/status')).text).alarm).toBeNull();
   });
 
   it('rejects other methods and unknown paths', async () => {

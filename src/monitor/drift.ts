@@ -42,6 +42,8 @@ export interface OurZone {
   failedVerifications?: number;
   /** Why no zone is served (the store's reason, e.g. the stored copy expired). */
   notServingReason?: string;
+  /** A standing refresh alarm (same serial with different content, rollback), one line: CRITICAL. */
+  alarm?: string;
 }
 
 export interface DriftInput {
@@ -163,6 +165,9 @@ export function computeDrift(input: DriftInput): DriftReport {
   } else if (expiresInMs !== undefined && expiresInMs <= 0) {
     state = 'CRITICAL';
     reason = `served zone ${ours.serial} expired ${formatDuration(-expiresInMs)} ago`;
+  } else if (ours.alarm !== undefined) {
+    state = 'CRITICAL';
+    reason = ours.alarm;
   } else if ((ours.failedVerifications ?? 0) >= 3) {
     state = 'CRITICAL';
     reason = `last ${ours.failedVerifications} refreshes failed verification`;

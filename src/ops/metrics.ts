@@ -2,7 +2,7 @@
 
 import { STATE_CODE, MonitorState } from '../monitor/drift.js';
 import { Exposition, type Labels } from './prom.js';
-import { isReady, type OpsSnapshot } from './status.js';
+import { ALARM_KINDS, isReady, type OpsSnapshot } from './status.js';
 
 const sec = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 
@@ -31,6 +31,8 @@ export function renderMetrics(s: OpsSnapshot): string {
   const lrl = Object.entries(lr?.layers ?? {}).filter(([, v]) => v !== undefined);
   e.family('rootmirror_refresh_last_verification_ok', 'gauge', 'Verdict of each verification layer in the last refresh cycle.', lrl.map(([k, v]) => [{ layer: k }, v!.ok ? 1 : 0] as const));
   e.family('rootmirror_refreshes_total', 'counter', 'Refresh cycles by outcome.', Object.entries(s.refreshes).map(([k, v]) => [{ outcome: k }, v] as const));
+  e.single('rootmirror_refresh_same_serial_conflict', 'gauge', '1 while a source serves the held serial with different content (refused; stands until a new serial is stored).', s.alarm?.kind === 'same-serial-different-content' ? 1 : 0);
+  e.family('rootmirror_refresh_alarms_total', 'counter', 'Copies refused and alarmed, by kind (same serial with different content, serial rollback).', ALARM_KINDS.map((k) => [{ kind: k }, s.alarms[k]] as const));
   e.single('rootmirror_refresh_failed_verification_streak', 'gauge', 'Consecutive most-recent refreshes that failed verification.', s.failedVerificationStreak);
 
   e.single('rootmirror_monitor_last_run_timestamp_seconds', 'gauge', 'Unix time of the last drift check against the live roots.', sec(m?.at));

@@ -15,13 +15,15 @@ import type { ProbeOptions } from '../monitor/soa-probe.js';
 import { startOpsServer, type OpsServer } from './http.js';
 import { DEFAULT_HTTP } from './monitoring-options.js';
 import { nullLogger, type Logger } from './log.js';
-import { OpsState, type LayerName, type LayerResult, type RefreshOutcomeLike, type ServedZone, type ServerCounters } from './status.js';
+import { ALARM_LABEL, OpsState, type AlarmLike, type LayerName, type LayerResult, type RefreshOutcomeLike, type ServedZone, type ServerCounters } from './status.js';
 import { WebhookAlerter } from './webhook.js';
 
 /** What monitoring reads from src/refresh's Refresher (it satisfies this). */
 export interface RefresherLike {
   on(event: 'refresh', listener: (ev: RefreshOutcomeLike) => void): unknown;
   off(event: 'refresh', listener: (ev: RefreshOutcomeLike) => void): unknown;
+  on(event: 'alarm', listener: (ev: AlarmLike) => void): unknown;
+  off(event: 'alarm', listener: (ev: AlarmLike) => void): unknown;
   readonly held:
     | {
         readonly meta: {
@@ -138,6 +140,7 @@ export async function startMonitoring(o: MonitoringOptions): Promise<Monitoring>
           expiresAt: z?.expiresAt,
           failedVerifications: state.failedVerificationStreak,
           ...(st.kind === 'unavailable' ? { notServingReason: st.reason } : {}),
+          ...(state.alarm ? { alarm: `${ALARM_LABEL[state.alarm.kind]}: ${state.alarm.message}` } : {}),
         };
       },
       clock,
@@ -152,6 +155,14 @@ export async function startMonitoring(o: MonitoringOptions): Promise<Monitoring>
     });
   }
 
+  const onAlarm = (ev: AlarmLike) => {
+    state.onAlarm(ev);
+    log.error(`refresh alarm: ${ALARM_LABEL[ev.kind]}: ${ev.message}`, { kind: ev.kind, serial: ev.serial, source: ev.source });
+    // Now, not at the next interval: the report turns CRITICAL and the webhook says so.
+    monitor?.runOnce().catch((e: unknown) => log.error('monitor run after an alarm failed', { error: e }));
+  };
+  refresher?.on('alarm', onAlarm);
+
   const http = await startOpsServer(o.http ?? DEFAULT_HTTP, () => state.snapshot());
   log.info('ops endpoint listening', { address: `${http.address.host}:${http.address.port}`, paths: '/metrics /healthz /readyz /status' });
   monitor?.start(o.store.state.kind === 'serving');
@@ -163,6 +174,7 @@ export async function startMonitoring(o: MonitoringOptions): Promise<Monitoring>
     http,
     async stop() {
       refresher?.off('refresh', onRefresh);
+      refresher?.off('alarm', onAlarm);
       o.store.off('swap', onSwap);
       await monitor?.stop();
       await http.close();

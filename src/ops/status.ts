@@ -41,6 +41,22 @@ export interface RefreshOutcomeLike {
   readonly error: Error | undefined;
 }
 
+/** A refresh alarm; src/refresh's AlarmEvent satisfies it. */
+export interface AlarmLike {
+  readonly kind: 'same-serial-different-content' | 'serial-rollback';
+  readonly source: string;
+  readonly serial: number;
+  readonly message: string;
+}
+
+export const ALARM_KINDS: readonly AlarmLike['kind'][] = ['same-serial-different-content', 'serial-rollback'];
+
+/** The words the monitor state, the log and the webhook use for an alarm. */
+export const ALARM_LABEL: Readonly<Record<AlarmLike['kind'], string>> = {
+  'same-serial-different-content': 'same serial, different content',
+  'serial-rollback': 'serial rollback refused',
+};
+
 /** Server counters (src/server/counters.ts should provide this shape, or an adapter to it). */
 export interface ServerCounters {
   readonly queries: readonly { readonly transport: 'udp' | 'tcp'; readonly qtype: string; readonly rcode: string; readonly count: number }[];
@@ -80,6 +96,9 @@ export interface OpsSnapshot {
   readonly lastError: { readonly at: number; readonly message: string } | undefined;
   readonly counters: ServerCounters | undefined;
   readonly webhook: { readonly sent: number; readonly failures: number } | undefined;
+  /** The refresh alarm that stands (until a new serial is stored), if any. */
+  readonly alarm: (AlarmLike & { readonly at: number }) | undefined;
+  readonly alarms: Readonly<Record<AlarmLike['kind'], number>>;
 }
 
 /** /readyz: a verified, unexpired zone is being served. */
@@ -106,12 +125,25 @@ export class OpsState {
   private lastSuccessAt: number | undefined;
   private lastError: { at: number; message: string } | undefined;
   private readonly refreshes = { updated: 0, unchanged: 0, failed: 0 };
+  private standingAlarm: (AlarmLike & { at: number }) | undefined;
+  private readonly alarms: Record<AlarmLike['kind'], number> = { 'same-serial-different-content': 0, 'serial-rollback': 0 };
   private streak = 0;
 
   constructor(private readonly clock: Clock = systemClock) {}
 
+  /** A refresh refused a copy and alarmed (RFC 1982 policy); it stands until a new serial is stored. */
+  onAlarm(ev: AlarmLike): void {
+    this.standingAlarm = { kind: ev.kind, source: ev.source, serial: ev.serial, message: ev.message, at: this.clock.now() };
+    this.alarms[ev.kind]++;
+  }
+
+  get alarm(): (AlarmLike & { readonly at: number }) | undefined {
+    return this.standingAlarm;
+  }
+
   onRefresh(ev: RefreshOutcomeLike): void {
     const at = this.clock.now();
+    if (ev.outcome === 'updated') this.standingAlarm = undefined;
     this.lastRefresh = { ...ev, at };
     this.refreshes[ev.outcome]++;
     if (ev.outcome === 'failed') {
@@ -161,6 +193,8 @@ export class OpsState {
       lastError: this.lastError,
       counters: this.counters?.(),
       webhook: this.webhook ? { sent: this.webhook.sent, failures: this.webhook.failures } : undefined,
+      alarm: this.standingAlarm,
+      alarms: { ...this.alarms },
     };
   }
 }
@@ -202,6 +236,7 @@ export function statusDocument(s: OpsSnapshot): Record<string, unknown> {
           silent: m.silent,
         }
       : null,
+    alarm: s.alarm ? { at: iso(s.alarm.at), kind: s.alarm.kind, serial: s.alarm.serial, source: s.alarm.source, message: s.alarm.message } : null,
     lastError: s.lastError ? { at: iso(s.lastError.at), message: s.lastError.message } : null,
     lastChange: s.changeReport ?? null,
   };

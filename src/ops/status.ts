@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { ChangeReport } from '../monitor/change-report.js';
 import type { DriftReport } from '../monitor/drift.js';
+import { redactUrl, redactUrlsIn } from '../fetch/redact-url.js';
 import { readiness, type Readiness } from '../server/readiness.js';
 
 export type LayerName = 'pgp' | 'zonemd' | 'dnssec';
@@ -209,14 +210,14 @@ export function statusDocument(s: OpsSnapshot): Record<string, unknown> {
     ready: s.readiness.ready,
     reason: s.readiness.reason,
     serial: s.zone?.serial ?? null,
-    source: s.zone?.source ?? null,
+    source: s.zone?.source === undefined ? null : redactUrl(s.zone.source),
     fetchedAt: iso(s.zone?.fetchedAt),
     confirmedAt: iso(s.zone?.confirmedAt),
     expiresAt: iso(s.zone?.expiresAt),
     signaturesExpireAt: iso(s.zone?.apexSigExpiresAt),
     layers: s.zone?.layers ?? {},
     lastRefresh: s.lastRefresh
-      ? { at: iso(s.lastRefresh.at), outcome: s.lastRefresh.outcome, durationMs: s.lastRefresh.durationMs, source: s.lastRefresh.source ?? null, error: s.lastRefresh.error?.message ?? null }
+      ? { at: iso(s.lastRefresh.at), outcome: s.lastRefresh.outcome, durationMs: s.lastRefresh.durationMs, source: s.lastRefresh.source === undefined ? null : redactUrl(s.lastRefresh.source), error: s.lastRefresh.error === undefined ? null : redactUrlsIn(s.lastRefresh.error.message) }
       : null,
     failedVerificationStreak: s.failedVerificationStreak,
     monitor: m
@@ -236,8 +237,8 @@ export function statusDocument(s: OpsSnapshot): Record<string, unknown> {
           silent: m.silent,
         }
       : null,
-    alarm: s.alarm ? { at: iso(s.alarm.at), kind: s.alarm.kind, serial: s.alarm.serial, source: s.alarm.source, message: s.alarm.message } : null,
-    lastError: s.lastError ? { at: iso(s.lastError.at), message: s.lastError.message } : null,
+    alarm: s.alarm ? { at: iso(s.alarm.at), kind: s.alarm.kind, serial: s.alarm.serial, source: redactUrl(s.alarm.source), message: redactUrlsIn(s.alarm.message) } : null,
+    lastError: s.lastError ? { at: iso(s.lastError.at), message: redactUrlsIn(s.lastError.message) } : null,
     lastChange: s.changeReport ?? null,
   };
 }

@@ -70,6 +70,23 @@ describe('rootmirror check', () => {
     expect(j).toMatchObject({ exit: 0, ours: { ok: true, serial: N }, report: { state: 'OK', liveSerial: N, rootsAnswered: 13 } });
   });
 
+  it('without --server asks where serve listens: ROOTMIRROR_LISTEN, else 127.53.53.53:53 (never the host resolver on 127.0.0.1:53)', async () => {
+    const rest = ['--root-hints', HINTS, '--root-port', String(roots.port), '--timeout', '1'];
+    roots.roots.forEach((x) => (x.config = { serial: N }));
+    vi.stubEnv('ROOTMIRROR_LISTEN', `127.0.3.1:${ours.port}`);
+    try {
+      expect((await run(rest)).out).toMatch(new RegExp(`^ROOTMIRROR OK - serial ${N} matches 13/13 roots`));
+      // A wildcard listen address is asked on loopback, as healthcheck does.
+      vi.stubEnv('ROOTMIRROR_LISTEN', `0.0.0.0:${ours.port}`);
+      expect((await run([...rest, '--json'])).out).toContain(`"address": "127.0.0.1"`);
+      vi.stubEnv('ROOTMIRROR_LISTEN', undefined);
+      const r = await run(rest);
+      expect(r.out).toMatch(/^ROOTMIRROR CRITICAL - our server 127\.53\.53\.53:53 did not answer/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('cannot run (bad hints file): UNKNOWN, exit 3', async () => {
     const bad = join(dir, 'bad.hints');
     writeFileSync(bad, '. NS a.\n');

@@ -12,7 +12,7 @@ import { ZoneStore } from '../src/server/zone-store.js';
 import type { Zone } from '../src/zone/zone.js';
 import { startFakeRoots } from '../src/monitor/fake-root.js';
 import { startMonitoring, type Monitoring, type RefresherLike } from '../src/ops/monitoring.js';
-import type { RefreshOutcomeLike } from '../src/ops/status.js';
+import type { AlarmLike, RefreshOutcomeLike } from '../src/ops/status.js';
 
 const HINTS = fileURLToPath(new URL('./fixtures/monitor/fake-roots.hints', import.meta.url));
 const T0 = Date.UTC(2026, 7, 22, 18, 0, 0);
@@ -31,9 +31,8 @@ function smallZone(serial: number, tlds: string[], kskByte: number): Zone {
   return buildZone(parseZoneText(text, { file: 'small' }), { dnssec: 'keep' });
 }
 
-class FakeRefresher extends EventEmitter<{ refresh: [RefreshOutcomeLike] }> implements RefresherLike {
+class FakeRefresher extends EventEmitter<{ refresh: [RefreshOutcomeLike]; alarm: [AlarmLike] }> implements RefresherLike {
   held: RefresherLike['held'];
-  expiry = { deadline: { at: T0 + 7 * 86400_000 } as { at: number } | undefined };
 }
 
 describe('startMonitoring', () => {
@@ -78,8 +77,17 @@ describe('startMonitoring', () => {
     expect((await get('/readyz')).status).toBe(503);
     expect((await get('/healthz')).status).toBe(200);
     const r = await mon.monitor!.runOnce();
-    expect(r).toMatchObject({ state: 'CRITICAL', reason: 'not serving a zone' });
-    expect(logs).toContain('error monitor start -> CRITICAL: not serving a zone');
+    expect(r).toMatchObject({ state: 'CRITICAL', reason: 'not serving a zone: no verified zone loaded yet' });
+    expect(logs).toContain('error monitor start -> CRITICAL: not serving a zone: no verified zone loaded yet');
+  });
+
+  it('a stored copy that expired is not served: /readyz, /status and the monitor say why', async () => {
+    const why = 'zone expired: not confirmed current since 2026-08-01T00:00:00.000Z (SOA expire 604800 s passed at 2026-08-08T00:00:00.000Z)';
+    store.markUnavailable(why);
+    expect(await get('/readyz')).toEqual({ status: 503, text: `not ready: ${why}\n` });
+    expect(JSON.parse((await get('/status')).text)).toMatchObject({ ready: false, reason: why, serial: null });
+    const r = await mon.monitor!.runOnce();
+    expect(r).toMatchObject({ state: 'CRITICAL', reason: `not serving a zone: ${why}` });
   });
 
   it('a swap: ready, /status shows the held copy; the next swap yields a change report', async () => {
@@ -128,10 +136,28 @@ describe('startMonitoring', () => {
   });
 
   it('expiry passed: /readyz 503 even while the store still serves', async () => {
-    refresher.expiry.deadline = { at: T0 - 1 };
-    expect((await get('/readyz')).status).toBe(503);
+    // The refresher's ExpiryWatch keeps the store's deadline; readiness reads it at every ask.
+    store.setDeadline({ at: T0 - 1, reason: 'not confirmed current since 2026-08-15T17:59:59.999Z' });
+    expect(await get('/readyz')).toEqual({ status: 503, text: `not ready: serial ${N + 1} is served but has expired: not confirmed current since 2026-08-15T17:59:59.999Z\n` });
+    expect(JSON.parse((await get('/status')).text)).toMatchObject({ ready: false, expiresAt: '2026-08-22T17:59:59.999Z' });
     expect((await mon.monitor!.runOnce()).state).toBe('CRITICAL');
-    refresher.expiry.deadline = { at: T0 + 86400_000 };
+    store.setDeadline({ at: T0 + 86400_000, reason: 'later' });
+    expect(await get('/readyz')).toEqual({ status: 200, text: `ready: serving serial ${N + 1}\n` });
+  });
+
+  it('same serial, different content: CRITICAL in the monitor and /status, a metric, until a new serial is stored', async () => {
+    const message = `serial ${N + 1} from https://example.test/root.zone has different content (sha256 aa) than the held copy (sha256 bb); refused`;
+    refresher.emit('alarm', { kind: 'same-serial-different-content', source: 'https://example.test/root.zone', serial: N + 1, message });
+    const r = await mon.monitor!.runOnce();
+    expect(r).toMatchObject({ state: 'CRITICAL', reason: `same serial, different content: ${message}` });
+    expect(JSON.parse((await get('/status')).text).alarm).toMatchObject({ kind: 'same-serial-different-content', serial: N + 1, message });
+    const m = (await get('/metrics')).text;
+    expect(m).toContain('rootmirror_refresh_same_serial_conflict 1\n');
+    expect(m).toContain('rootmirror_refresh_alarms_total{kind="same-serial-different-content"} 1\n');
+    expect(logs.some((l) => l.startsWith('error refresh alarm: same serial, different content'))).toBe(true);
+    refresher.emit('refresh', { outcome: 'updated', serial: N + 2, source: 'x', layers: undefined, durationMs: 10, error: undefined });
+    expect((await get('/metrics')).text).toContain('rootmirror_refresh_same_serial_conflict 0\n');
+    expect(JSON.parse((await get('/status')).text).alarm).toBeNull();
   });
 
   it('rejects other methods and unknown paths', async () => {

@@ -17,7 +17,7 @@ import { ConfigError } from '../errors.js';
 import type { Logger } from '../ops/log.js';
 import { parseHostPort } from '../ops/http.js';
 import { monitoringConfig, startMonitoring, type Monitoring } from '../ops/monitoring.js';
-import type { ServerCounters as OpsCounters } from '../ops/status.js';
+import { opsCounters } from '../ops/server-counters.js';
 import { readRootHints, rootTargets, type RootServer } from '../monitor/root-hints.js';
 import { PACKAGE_KEYS_DIR } from '../refresh/config.js';
 import { prepareMirror, type Mirror, type PreparedMirror } from '../refresh/daemon.js';
@@ -25,11 +25,11 @@ import { DataDir } from '../refresh/data-dir.js';
 import { loadVerifiers } from '../refresh/verifier.js';
 import { createZonePipeline } from '../refresh/zone-pipeline.js';
 import { Acl } from '../server/acl.js';
-import type { ServerCounters } from '../server/counters.js';
 import { RootFallback } from '../server/fallback.js';
+import { readiness } from '../server/readiness.js';
+import { apexSignatureExpiry, signatureDeadline } from '../refresh/expiry.js';
 import { parseListen, startServer, type RunningServer } from '../server/server.js';
 import { ZoneStore, type OnExpired } from '../server/zone-store.js';
-import { rcodeToString, typeToString } from '../dns/types.js';
 import { buildZone } from '../zone/build.js';
 import { parseZoneText, readZoneBytes } from '../zone/parser.js';
 import type { DnssecMode } from '../zone/zone.js';
@@ -39,22 +39,8 @@ import { UsageError, list, num, str, type ParsedArgs } from './options.js';
 
 const DEFAULT_ROOT_HINTS = PACKAGE_KEYS_DIR + 'root.hints';
 
-function counterAdapter(c: ServerCounters): () => OpsCounters {
-  return () => ({
-    queries: [...c.queryCounts()].map((q) => ({ transport: q.transport, qtype: typeToString(q.qtype), rcode: rcodeToString(q.rcode), count: q.count })),
-    truncated: c.truncated,
-    malformed: c.malformed,
-    dropped: c.dropped,
-    // A counter of accepted connections, as the metric says (it was fed the open count).
-    tcpConnections: c.tcpOpened,
-    fallbackForwarded: c.fallbackForwarded,
-    doOnStripped: c.doOnStripped,
-    servfailOnException: c.servfailOnException,
-  });
-}
-
-/** Load, check, optionally verify and build the zone file. */
-async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs): Promise<ReturnType<typeof buildZone>> {
+/** Load, check, optionally verify and build the zone file; with when its apex RRSIGs expire (before --dnssec strip drops them). */
+async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs): Promise<{ zone: ReturnType<typeof buildZone>; signaturesExpireAt: number | undefined }> {
   const layers = args.explicit.has('verify') ? layersFromArgs(args) : [];
   // Read as `verify` and `lookup` read it: size capped, .gz inflated (capped too).
   const bytes = await readZoneBytes(path);
@@ -64,9 +50,11 @@ async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs):
     const pipeline = createZonePipeline({ layers, dnssec, verifiers });
     const signature = await readSignature(defaultSignaturePath(path), false);
     const out = await pipeline.check({ bytes, signature, source: path, transport: 'http' }, Date.now());
-    return out.zone;
+    return { zone: out.zone, signaturesExpireAt: out.signaturesExpireAt };
   }
-  return buildZone(parseZoneText(bytes, { file: path }), { dnssec });
+  const records = parseZoneText(bytes, { file: path });
+  const zone = buildZone(records, { dnssec });
+  return { zone, signaturesExpireAt: apexSignatureExpiry(records, zone.origin, Date.now()) };
 }
 
 /** A running `serve`: listeners, the mirror (fetching mode), monitoring. */
@@ -172,7 +160,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
         store,
         ...(prepared ? { refresher: prepared.refresher } : {}),
         ...mon,
-        counters: counterAdapter(server.counters),
+        counters: opsCounters(server.counters),
         log,
       });
       const started = monitoring;
@@ -180,14 +168,23 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
     }
 
     // 5. Serve.
-    if (zoneFile !== undefined) store.swap(await zoneFromFile(zoneFile, dnssec, args));
+    if (zoneFile !== undefined) {
+      const loaded = await zoneFromFile(zoneFile, dnssec, args);
+      // Served as asked, but not "ready" once its signatures have expired (src/server/readiness.ts).
+      store.setDeadline(loaded.signaturesExpireAt === undefined ? undefined : signatureDeadline(loaded.signaturesExpireAt));
+      store.swap(loaded.zone);
+    }
     const mirror = prepared !== undefined ? await prepared.start() : undefined;
     if (store.state.kind === 'serving') {
       // The monitor was started (step 4) before the zone was served, so it did not run at once; it does when a zone is served.
       monitoring?.monitor?.runOnce().catch((e: unknown) => log.error('monitor run failed', { error: e }));
     }
     const served = store.zone;
-    log.info('ready', {
+    // The same readiness as /readyz: "ready" is the line tests and operators wait for; it says whether we are.
+    const r = readiness(store, Date.now());
+    log[r.ready ? 'info' : 'warn']('ready', {
+      ready: r.ready,
+      reason: r.reason,
       listen: server.addresses.map((a) => `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`),
       serial: served?.serial ?? null,
       mode: zoneFile !== undefined ? 'zone-file' : 'mirror',

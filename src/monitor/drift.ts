@@ -40,6 +40,10 @@ export interface OurZone {
   expiresAt?: number;
   /** Consecutive most-recent refreshes that failed verification. */
   failedVerifications?: number;
+  /** Why no zone is served (the store's reason, e.g. the stored copy expired). */
+  notServingReason?: string;
+  /** A standing refresh alarm (same serial with different content, rollback), one line: CRITICAL. */
+  alarm?: string;
 }
 
 export interface DriftInput {
@@ -157,10 +161,13 @@ export function computeDrift(input: DriftInput): DriftReport {
   let reason: string;
   if (ours.serial === undefined) {
     state = 'CRITICAL';
-    reason = 'not serving a zone';
+    reason = ours.notServingReason === undefined ? 'not serving a zone' : `not serving a zone: ${ours.notServingReason}`;
   } else if (expiresInMs !== undefined && expiresInMs <= 0) {
     state = 'CRITICAL';
     reason = `served zone ${ours.serial} expired ${formatDuration(-expiresInMs)} ago`;
+  } else if (ours.alarm !== undefined) {
+    state = 'CRITICAL';
+    reason = ours.alarm;
   } else if ((ours.failedVerifications ?? 0) >= 3) {
     state = 'CRITICAL';
     reason = `last ${ours.failedVerifications} refreshes failed verification`;

@@ -40,7 +40,7 @@ export async function startOpsServer(listen: string, snapshot: () => OpsSnapshot
           return send(200, 'text/plain; charset=utf-8', 'ok\n');
         case '/readyz': {
           const s = snapshot();
-          return isReady(s) ? send(200, 'text/plain; charset=utf-8', `ready: serving ${s.zone?.serial}\n`) : send(503, 'text/plain; charset=utf-8', 'not ready: no verified, unexpired zone served\n');
+          return isReady(s) ? send(200, 'text/plain; charset=utf-8', `ready: ${s.readiness.reason}\n`) : send(503, 'text/plain; charset=utf-8', `not ready: ${s.readiness.reason}\n`);
         }
         case '/metrics':
           return send(200, 'text/plain; version=0.0.4; charset=utf-8', renderMetrics(snapshot()));

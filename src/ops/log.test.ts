@@ -55,4 +55,14 @@ describe('rateLimited', () => {
     expect(s.lines).toHaveLength(4);
     expect(JSON.parse(s.lines[3]!).suppressed).toBe(3);
   });
+
+  it('never writes the password of a URL (a --source with userinfo), in the message or a field, JSON or text', () => {
+    for (const tty of [false, true]) {
+      const s = sink(tty);
+      const src = 'https://user:secret@mirror.example/root.zone';
+      createLogger({ sink: s, clock: new ManualClock(0) }).error(`refresh from ${src} failed: HTTP 503`, { source: src, error: new Error(`GET ${src}: 503`) });
+      expect(s.lines[0]).not.toContain('secret');
+      expect(s.lines[0]).toContain('https://user:***@mirror.example/root.zone');
+    }
+  });
 });

@@ -2,6 +2,7 @@
 // not a terminal (journald, Docker, Kubernetes collect those), one readable line
 // when it is. No dependency; `fields` are flat key/values added to the line.
 
+import { redactUrlsIn } from '../fetch/redact-url.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 
@@ -71,7 +72,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
         line = `${time} ${level.toUpperCase().padEnd(5)} ${msg}${kv ? ' ' + kv : ''}`;
       }
       try {
-        sink.write(line + '\n');
+        // A --source URL may carry a password: no log line ever shows it.
+        sink.write(redactUrlsIn(line) + '\n');
       } catch {
         // A closed stderr must not take the daemon down.
       }

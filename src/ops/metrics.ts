@@ -2,7 +2,7 @@
 
 import { STATE_CODE, MonitorState } from '../monitor/drift.js';
 import { Exposition, type Labels } from './prom.js';
-import { isReady, type OpsSnapshot } from './status.js';
+import { ALARM_KINDS, isReady, type OpsSnapshot } from './status.js';
 
 const sec = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 
@@ -31,6 +31,8 @@ export function renderMetrics(s: OpsSnapshot): string {
   const lrl = Object.entries(lr?.layers ?? {}).filter(([, v]) => v !== undefined);
   e.family('rootmirror_refresh_last_verification_ok', 'gauge', 'Verdict of each verification layer in the last refresh cycle.', lrl.map(([k, v]) => [{ layer: k }, v!.ok ? 1 : 0] as const));
   e.family('rootmirror_refreshes_total', 'counter', 'Refresh cycles by outcome.', Object.entries(s.refreshes).map(([k, v]) => [{ outcome: k }, v] as const));
+  e.single('rootmirror_refresh_same_serial_conflict', 'gauge', '1 while a source serves the held serial with different content (refused; stands until a new serial is stored).', s.alarm?.kind === 'same-serial-different-content' ? 1 : 0);
+  e.family('rootmirror_refresh_alarms_total', 'counter', 'Copies refused and alarmed, by kind (same serial with different content, serial rollback).', ALARM_KINDS.map((k) => [{ kind: k }, s.alarms[k]] as const));
   e.single('rootmirror_refresh_failed_verification_streak', 'gauge', 'Consecutive most-recent refreshes that failed verification.', s.failedVerificationStreak);
 
   e.single('rootmirror_monitor_last_run_timestamp_seconds', 'gauge', 'Unix time of the last drift check against the live roots.', sec(m?.at));
@@ -60,8 +62,16 @@ export function renderMetrics(s: OpsSnapshot): string {
   e.single('rootmirror_dns_malformed_total', 'counter', 'Malformed queries received.', c?.malformed);
   e.single('rootmirror_dns_dropped_total', 'counter', 'Queries dropped without a response.', c?.dropped);
   e.single('rootmirror_dns_tcp_connections_total', 'counter', 'TCP connections accepted.', c?.tcpConnections);
+  e.single('rootmirror_dns_tcp_closed_total', 'counter', 'TCP connections closed (accepted minus closed is the number open).', c?.tcpClosed);
+  e.single('rootmirror_dns_tcp_evicted_total', 'counter', 'TCP connections closed to make room, or refused, when --max-tcp-connections was reached.', c?.tcpEvicted);
+  e.single('rootmirror_dns_tcp_idle_timeouts_total', 'counter', 'TCP connections closed after --tcp-idle-timeout (idle, or a query dribbling in for longer).', c?.tcpIdleTimeouts);
+  e.family('rootmirror_dns_axfr_total', 'counter', 'AXFR requests by result (served, or refused by --allow-transfer or for want of a zone).', c?.axfrServed === undefined && c?.axfrRefused === undefined ? [] : [
+    [{ result: 'served' }, c?.axfrServed ?? 0],
+    [{ result: 'refused' }, c?.axfrRefused ?? 0],
+  ]);
   e.single('rootmirror_dns_servfail_exceptions_total', 'counter', 'Unexpected exceptions while answering (each answered SERVFAIL and logged, rate-limited).', c?.servfailOnException);
   e.single('rootmirror_dns_fallback_forwarded_total', 'counter', 'Queries forwarded to the live roots because no usable zone was held.', c?.fallbackForwarded);
+  e.single('rootmirror_dns_fallback_failed_total', 'counter', 'Queries the live-root fallback could not relay (answered SERVFAIL).', c?.fallbackFailed);
   e.single('rootmirror_dns_do_on_stripped_total', 'counter', 'Queries with the DO bit set answered from a zone served with --dnssec strip (validating resolvers; they need --dnssec keep).', c?.doOnStripped);
   if (s.webhook)
     e.family('rootmirror_alert_webhook_deliveries_total', 'counter', 'Alert webhook deliveries by result.', [

@@ -4,6 +4,7 @@
 // small structural interfaces (no writes anywhere).
 
 import { systemClock, type Clock } from '../clock.js';
+import { readiness } from '../server/readiness.js';
 import type { ZoneStore } from '../server/zone-store.js';
 import type { Zone } from '../zone/zone.js';
 import { changeReport, logChangeReport } from '../monitor/change-report.js';
@@ -14,13 +15,15 @@ import type { ProbeOptions } from '../monitor/soa-probe.js';
 import { startOpsServer, type OpsServer } from './http.js';
 import { DEFAULT_HTTP } from './monitoring-options.js';
 import { nullLogger, type Logger } from './log.js';
-import { OpsState, type LayerName, type LayerResult, type RefreshOutcomeLike, type ServedZone, type ServerCounters } from './status.js';
+import { ALARM_LABEL, OpsState, type AlarmLike, type LayerName, type LayerResult, type RefreshOutcomeLike, type ServedZone, type ServerCounters } from './status.js';
 import { WebhookAlerter } from './webhook.js';
 
 /** What monitoring reads from src/refresh's Refresher (it satisfies this). */
 export interface RefresherLike {
   on(event: 'refresh', listener: (ev: RefreshOutcomeLike) => void): unknown;
   off(event: 'refresh', listener: (ev: RefreshOutcomeLike) => void): unknown;
+  on(event: 'alarm', listener: (ev: AlarmLike) => void): unknown;
+  off(event: 'alarm', listener: (ev: AlarmLike) => void): unknown;
   readonly held:
     | {
         readonly meta: {
@@ -33,7 +36,6 @@ export interface RefresherLike {
         };
       }
     | undefined;
-  readonly expiry: { readonly deadline: { readonly at: number } | undefined };
 }
 
 export interface MonitoringOptions {
@@ -75,19 +77,27 @@ export async function startMonitoring(o: MonitoringOptions): Promise<Monitoring>
   state.counters = o.counters;
   const refresher = o.refresher;
 
+  const servedMeta = () => {
+    const z = o.store.state.zone;
+    const meta = refresher?.held?.meta;
+    return z !== undefined && meta !== undefined && meta.serial === z.serial ? meta : undefined;
+  };
   state.live = {
     serving: () => o.store.state.kind === 'serving',
+    readiness: () => readiness(o.store, clock.now(), servedMeta()?.layers),
     zone: (): ServedZone | undefined => {
       const z = o.store.state.zone;
       if (z === undefined) return undefined;
-      const meta = refresher?.held?.meta;
-      if (meta === undefined || meta.serial !== z.serial) return { serial: z.serial };
+      // The store's deadline: the refresher's expiry for a fetched copy, the RRSIGs for a --zone-file.
+      const expiresAt = o.store.deadline?.at;
+      const meta = servedMeta();
+      if (meta === undefined) return { serial: z.serial, expiresAt };
       return {
         serial: z.serial,
         source: meta.source,
         fetchedAt: ms(meta.fetchedAt),
         confirmedAt: ms(meta.confirmedAt),
-        expiresAt: refresher?.expiry.deadline?.at,
+        expiresAt,
         apexSigExpiresAt: ms(meta.signaturesExpireAt),
         layers: meta.layers,
       };
@@ -123,7 +133,15 @@ export async function startMonitoring(o: MonitoringOptions): Promise<Monitoring>
       targets: rootTargets(servers, o.rootPort ?? 53, o.family ?? 'both'),
       ours: () => {
         const z = state.live!.zone();
-        return { serial: z?.serial, confirmedAt: z?.confirmedAt, expiresAt: z?.expiresAt, failedVerifications: state.failedVerificationStreak };
+        const st = o.store.state;
+        return {
+          serial: z?.serial,
+          confirmedAt: z?.confirmedAt,
+          expiresAt: z?.expiresAt,
+          failedVerifications: state.failedVerificationStreak,
+          ...(st.kind === 'unavailable' ? { notServingReason: st.reason } : {}),
+          ...(state.alarm ? { alarm: `${ALARM_LABEL[state.alarm.kind]}: ${state.alarm.message}` } : {}),
+        };
       },
       clock,
       thresholds: o.thresholds ?? DEFAULT_THRESHOLDS,
@@ -137,6 +155,14 @@ export async function startMonitoring(o: MonitoringOptions): Promise<Monitoring>
     });
   }
 
+  const onAlarm = (ev: AlarmLike) => {
+    state.onAlarm(ev);
+    log.error(`refresh alarm: ${ALARM_LABEL[ev.kind]}: ${ev.message}`, { kind: ev.kind, serial: ev.serial, source: ev.source });
+    // Now, not at the next interval: the report turns CRITICAL and the webhook says so.
+    monitor?.runOnce().catch((e: unknown) => log.error('monitor run after an alarm failed', { error: e }));
+  };
+  refresher?.on('alarm', onAlarm);
+
   const http = await startOpsServer(o.http ?? DEFAULT_HTTP, () => state.snapshot());
   log.info('ops endpoint listening', { address: `${http.address.host}:${http.address.port}`, paths: '/metrics /healthz /readyz /status' });
   monitor?.start(o.store.state.kind === 'serving');
@@ -148,6 +174,7 @@ export async function startMonitoring(o: MonitoringOptions): Promise<Monitoring>
     http,
     async stop() {
       refresher?.off('refresh', onRefresh);
+      refresher?.off('alarm', onAlarm);
       o.store.off('swap', onSwap);
       await monitor?.stop();
       await http.close();

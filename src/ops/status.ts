@@ -7,6 +7,8 @@ import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { ChangeReport } from '../monitor/change-report.js';
 import type { DriftReport } from '../monitor/drift.js';
+import { redactUrl, redactUrlsIn } from '../fetch/redact-url.js';
+import { readiness, type Readiness } from '../server/readiness.js';
 
 export type LayerName = 'pgp' | 'zonemd' | 'dnssec';
 
@@ -40,6 +42,22 @@ export interface RefreshOutcomeLike {
   readonly error: Error | undefined;
 }
 
+/** A refresh alarm; src/refresh's AlarmEvent satisfies it. */
+export interface AlarmLike {
+  readonly kind: 'same-serial-different-content' | 'serial-rollback';
+  readonly source: string;
+  readonly serial: number;
+  readonly message: string;
+}
+
+export const ALARM_KINDS: readonly AlarmLike['kind'][] = ['same-serial-different-content', 'serial-rollback'];
+
+/** The words the monitor state, the log and the webhook use for an alarm. */
+export const ALARM_LABEL: Readonly<Record<AlarmLike['kind'], string>> = {
+  'same-serial-different-content': 'same serial, different content',
+  'serial-rollback': 'serial rollback refused',
+};
+
 /** Server counters (src/server/counters.ts should provide this shape, or an adapter to it). */
 export interface ServerCounters {
   readonly queries: readonly { readonly transport: 'udp' | 'tcp'; readonly qtype: string; readonly rcode: string; readonly count: number }[];
@@ -52,12 +70,23 @@ export interface ServerCounters {
   readonly doOnStripped?: number;
   /** Unexpected exceptions while answering, each answered SERVFAIL. */
   readonly servfailOnException?: number;
+  readonly tcpClosed?: number;
+  /** Connections closed to make room, or refused, at --max-tcp-connections. */
+  readonly tcpEvicted?: number;
+  readonly tcpIdleTimeouts?: number;
+  readonly axfrServed?: number;
+  /** AXFR requests refused (client outside --allow-transfer, or no zone). */
+  readonly axfrRefused?: number;
+  /** Queries the live-root fallback could not relay (answered SERVFAIL). */
+  readonly fallbackFailed?: number;
 }
 
 export interface OpsSnapshot {
   readonly now: number;
   /** A verified zone is in the store and being answered from. */
   readonly serving: boolean;
+  /** Ready or not, and why (src/server/readiness.ts, the one definition). */
+  readonly readiness: Readiness;
   readonly zone: ServedZone | undefined;
   readonly lastRefresh: (RefreshOutcomeLike & { readonly at: number }) | undefined;
   readonly lastSuccessAt: number | undefined;
@@ -68,14 +97,14 @@ export interface OpsSnapshot {
   readonly lastError: { readonly at: number; readonly message: string } | undefined;
   readonly counters: ServerCounters | undefined;
   readonly webhook: { readonly sent: number; readonly failures: number } | undefined;
+  /** The refresh alarm that stands (until a new serial is stored), if any. */
+  readonly alarm: (AlarmLike & { readonly at: number }) | undefined;
+  readonly alarms: Readonly<Record<AlarmLike['kind'], number>>;
 }
 
 /** /readyz: a verified, unexpired zone is being served. */
 export function isReady(s: OpsSnapshot): boolean {
-  if (!s.serving || s.zone === undefined) return false;
-  if (s.zone.expiresAt !== undefined && s.zone.expiresAt <= s.now) return false;
-  const layers = Object.values(s.zone.layers ?? {});
-  return layers.every((l) => l === undefined || l.ok);
+  return s.readiness.ready;
 }
 
 /** Did this failed refresh fail on verification (as opposed to download)? */
@@ -91,18 +120,31 @@ export class OpsState {
   changeReport: ChangeReport | undefined;
   counters: (() => ServerCounters) | undefined;
   webhook: { readonly sent: number; readonly failures: number } | undefined;
-  /** When set, read the served zone and serving flag from here at each snapshot (the daemon's wiring). */
-  live: { zone(): ServedZone | undefined; serving(): boolean } | undefined;
+  /** When set, read the served zone, serving flag and readiness from here at each snapshot (the daemon's wiring). */
+  live: { zone(): ServedZone | undefined; serving(): boolean; readiness(): Readiness } | undefined;
   private lastRefresh: (RefreshOutcomeLike & { at: number }) | undefined;
   private lastSuccessAt: number | undefined;
   private lastError: { at: number; message: string } | undefined;
   private readonly refreshes = { updated: 0, unchanged: 0, failed: 0 };
+  private standingAlarm: (AlarmLike & { at: number }) | undefined;
+  private readonly alarms: Record<AlarmLike['kind'], number> = { 'same-serial-different-content': 0, 'serial-rollback': 0 };
   private streak = 0;
 
   constructor(private readonly clock: Clock = systemClock) {}
 
+  /** A refresh refused a copy and alarmed (RFC 1982 policy); it stands until a new serial is stored. */
+  onAlarm(ev: AlarmLike): void {
+    this.standingAlarm = { kind: ev.kind, source: ev.source, serial: ev.serial, message: ev.message, at: this.clock.now() };
+    this.alarms[ev.kind]++;
+  }
+
+  get alarm(): (AlarmLike & { readonly at: number }) | undefined {
+    return this.standingAlarm;
+  }
+
   onRefresh(ev: RefreshOutcomeLike): void {
     const at = this.clock.now();
+    if (ev.outcome === 'updated') this.standingAlarm = undefined;
     this.lastRefresh = { ...ev, at };
     this.refreshes[ev.outcome]++;
     if (ev.outcome === 'failed') {
@@ -123,10 +165,25 @@ export class OpsState {
     this.lastError = { at: this.clock.now(), message };
   }
 
+  /** Readiness from the fields set by hand (tests and tools that drive an OpsState without a store). */
+  private readinessOfFields(now: number): Readiness {
+    const z = this.zone;
+    return readiness(
+      {
+        state: this.serving && z !== undefined ? { kind: 'serving', zone: z } : { kind: 'unavailable', reason: 'no verified zone loaded yet' },
+        deadline: z?.expiresAt === undefined ? undefined : { at: z.expiresAt, reason: `expiry passed at ${new Date(z.expiresAt).toISOString()}` },
+      },
+      now,
+      z?.layers,
+    );
+  }
+
   snapshot(): OpsSnapshot {
+    const now = this.clock.now();
     return {
-      now: this.clock.now(),
+      now,
       serving: this.live ? this.live.serving() : this.serving,
+      readiness: this.live ? this.live.readiness() : this.readinessOfFields(now),
       zone: this.live ? this.live.zone() : this.zone,
       lastRefresh: this.lastRefresh,
       lastSuccessAt: this.lastSuccessAt,
@@ -137,6 +194,8 @@ export class OpsState {
       lastError: this.lastError,
       counters: this.counters?.(),
       webhook: this.webhook ? { sent: this.webhook.sent, failures: this.webhook.failures } : undefined,
+      alarm: this.standingAlarm,
+      alarms: { ...this.alarms },
     };
   }
 }
@@ -148,16 +207,17 @@ export function statusDocument(s: OpsSnapshot): Record<string, unknown> {
   const m = s.monitor;
   return {
     now: iso(s.now),
-    ready: isReady(s),
+    ready: s.readiness.ready,
+    reason: s.readiness.reason,
     serial: s.zone?.serial ?? null,
-    source: s.zone?.source ?? null,
+    source: s.zone?.source === undefined ? null : redactUrl(s.zone.source),
     fetchedAt: iso(s.zone?.fetchedAt),
     confirmedAt: iso(s.zone?.confirmedAt),
     expiresAt: iso(s.zone?.expiresAt),
     signaturesExpireAt: iso(s.zone?.apexSigExpiresAt),
     layers: s.zone?.layers ?? {},
     lastRefresh: s.lastRefresh
-      ? { at: iso(s.lastRefresh.at), outcome: s.lastRefresh.outcome, durationMs: s.lastRefresh.durationMs, source: s.lastRefresh.source ?? null, error: s.lastRefresh.error?.message ?? null }
+      ? { at: iso(s.lastRefresh.at), outcome: s.lastRefresh.outcome, durationMs: s.lastRefresh.durationMs, source: s.lastRefresh.source === undefined ? null : redactUrl(s.lastRefresh.source), error: s.lastRefresh.error === undefined ? null : redactUrlsIn(s.lastRefresh.error.message) }
       : null,
     failedVerificationStreak: s.failedVerificationStreak,
     monitor: m
@@ -177,7 +237,8 @@ export function statusDocument(s: OpsSnapshot): Record<string, unknown> {
           silent: m.silent,
         }
       : null,
-    lastError: s.lastError ? { at: iso(s.lastError.at), message: s.lastError.message } : null,
+    alarm: s.alarm ? { at: iso(s.alarm.at), kind: s.alarm.kind, serial: s.alarm.serial, source: redactUrl(s.alarm.source), message: redactUrlsIn(s.alarm.message) } : null,
+    lastError: s.lastError ? { at: iso(s.lastError.at), message: redactUrlsIn(s.lastError.message) } : null,
     lastChange: s.changeReport ?? null,
   };
 }

@@ -56,12 +56,16 @@ export interface ExpiryDeadline {
   readonly reason: string;
 }
 
+const d = (ms: number): string => new Date(ms).toISOString();
+
+/** The deadline set by the apex SOA/ZONEMD RRSIGs alone (a `--zone-file` zone, never confirmed by a source). */
+export function signatureDeadline(signaturesExpireAt: number): ExpiryDeadline {
+  return { at: signaturesExpireAt, reason: `the RRSIGs over the apex SOA/ZONEMD expired at ${d(signaturesExpireAt)}` };
+}
+
 export function expiryDeadline(e: ExpiryInput): ExpiryDeadline {
   const unconfirmed = e.confirmedAt + e.soaExpire * 1000;
-  const d = (ms: number): string => new Date(ms).toISOString();
-  if (e.signaturesExpireAt !== undefined && e.signaturesExpireAt < unconfirmed) {
-    return { at: e.signaturesExpireAt, reason: `the RRSIGs over the apex SOA/ZONEMD expired at ${d(e.signaturesExpireAt)}` };
-  }
+  if (e.signaturesExpireAt !== undefined && e.signaturesExpireAt < unconfirmed) return signatureDeadline(e.signaturesExpireAt);
   return {
     at: unconfirmed,
     reason: `not confirmed current since ${d(e.confirmedAt)} (SOA expire ${e.soaExpire} s passed at ${d(unconfirmed)})`,
@@ -82,6 +86,9 @@ export class ExpiryWatch {
   /** The copy being served changed or was re-confirmed. */
   update(input: ExpiryInput | undefined): void {
     this.input = input;
+    // The store's readiness (src/server/readiness.ts) reads the deadline at every ask,
+    // so it is exact between the scheduler's checks.
+    this.store.setDeadline(this.deadline);
   }
 
   get deadline(): ExpiryDeadline | undefined {

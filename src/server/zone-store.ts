@@ -14,6 +14,12 @@ export type StoreState =
   /** A zone is held but has expired (or none was ever loaded): answer per policy. */
   | { readonly kind: 'unavailable'; readonly zone: Zone | undefined; readonly onExpired: OnExpired; readonly reason: string };
 
+/** When the zone being served stops being usable, and why (see src/refresh/expiry.ts). */
+export interface StoreDeadline {
+  readonly at: number;
+  readonly reason: string;
+}
+
 export interface StoreEvents {
   swap: [next: Zone, previous: Zone | undefined];
   state: [state: StoreState];
@@ -21,6 +27,7 @@ export interface StoreEvents {
 
 export class ZoneStore extends EventEmitter<StoreEvents> {
   private snapshot: StoreState;
+  private expiry: StoreDeadline | undefined;
 
   constructor(readonly onExpired: OnExpired = 'fallback') {
     super();
@@ -35,6 +42,16 @@ export class ZoneStore extends EventEmitter<StoreEvents> {
   /** The zone being served, if any. */
   get zone(): Zone | undefined {
     return this.snapshot.kind === 'serving' ? this.snapshot.zone : undefined;
+  }
+
+  /** When the served zone expires (src/server/readiness.ts reads it); undefined: never. */
+  get deadline(): StoreDeadline | undefined {
+    return this.expiry;
+  }
+
+  /** Set by whoever knows the copy's expiry: the refresher's ExpiryWatch, or `serve --zone-file` from its RRSIGs. */
+  setDeadline(deadline: StoreDeadline | undefined): void {
+    this.expiry = deadline;
   }
 
   /** Swap in a new zone (already verified and built). One assignment. */

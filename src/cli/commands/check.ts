@@ -19,7 +19,8 @@ import { computeDrift, DEFAULT_THRESHOLDS, STATE_CODE, type DriftReport } from '
 import { readRootHints, rootTargets, type AddressFamilies } from '../../monitor/root-hints.js';
 import { probeSoa, type ProbeResult } from '../../monitor/soa-probe.js';
 import { parseHostPort } from '../../ops/http.js';
-import { UsageError, bool, num, str, type Command } from '../options.js';
+import { DEFAULT_LISTEN, LOOPBACK_FOR_WILDCARD } from '../listen-default.js';
+import { UsageError, bool, list, num, str, type Command } from '../options.js';
 
 export const DEFAULT_ROOT_HINTS = fileURLToPath(new URL('../../../keys/root.hints', import.meta.url));
 
@@ -75,12 +76,20 @@ export async function runCheck(o: CheckOptions): Promise<CheckResult> {
   return { exit: STATE_CODE[report.state], line: `ROOTMIRROR ${report.state} - ${text} | ${perf.join(' ')}`, report, ours };
 }
 
+/** Where `serve --listen ADDR:PORT` is reached: a wildcard address on loopback. */
+function serveAddress(listen: string): string {
+  const { host, port } = parseHostPort(listen, '--listen');
+  const target = LOOPBACK_FOR_WILDCARD[host] ?? host;
+  return target.includes(':') ? `[${target}]:${port}` : `${target}:${port}`;
+}
+
 export const command: Command = {
   name: 'check',
   summary: 'Nagios/Icinga plugin: compare our SOA serial with the live roots; one line, exit 0/1/2/3',
   usage: '',
   options: [
-    { name: 'server', type: 'string', default: '127.0.0.1:53', metavar: 'ADDR:PORT', help: 'our mirror to check' },
+    { name: 'server', type: 'string', metavar: 'ADDR:PORT', help: 'our mirror to check (default: the first --listen address)' },
+    { name: 'listen', type: 'list', metavar: 'ADDR:PORT', default: [DEFAULT_LISTEN], help: 'the addresses `rootmirror serve` listens on (the same variable serve reads; a wildcard address is asked on loopback)' },
     { name: 'root-hints', type: 'string', default: DEFAULT_ROOT_HINTS, metavar: 'FILE', help: 'root hints listing the live roots (a–m)' },
     { name: 'root-port', type: 'number', default: 53, metavar: 'PORT', help: 'port the roots in the hints answer on (53; tests use fake roots)' },
     { name: 'root-family', type: 'string', default: 'both', choices: ['4', '6', 'both'], help: 'ask the roots over IPv4, IPv6 or both' },
@@ -94,7 +103,7 @@ export const command: Command = {
     try {
       if (args.positionals.length > 0) throw new UsageError('check takes no positional arguments');
       r = await runCheck({
-        server: str(args, 'server')!,
+        server: str(args, 'server') ?? serveAddress(list(args, 'listen')[0] ?? DEFAULT_LISTEN),
         rootHints: str(args, 'root-hints')!,
         rootPort: num(args, 'root-port')!,
         family: str(args, 'root-family') as AddressFamilies,

@@ -6,9 +6,9 @@
 import http from 'node:http';
 import { parseHostPort } from '../../ops/http.js';
 import { DEFAULT_HTTP } from '../../ops/monitoring-options.js';
+import { LOOPBACK_FOR_WILDCARD } from '../listen-default.js';
 import { UsageError, num, str, type Command } from '../options.js';
 
-const LOOPBACK_FOR: Readonly<Record<string, string>> = { '0.0.0.0': '127.0.0.1', '::': '::1' };
 
 export interface HealthResult {
   readonly ok: boolean;
@@ -54,7 +54,7 @@ export const command: Command = {
     }
     const timeout = num(args, 'timeout') ?? 3;
     if (timeout <= 0) throw new UsageError('--timeout must be more than 0');
-    const r = await probeReady(LOOPBACK_FOR[target.host] ?? target.host, target.port, timeout * 1000);
+    const r = await probeReady(LOOPBACK_FOR_WILDCARD[target.host] ?? target.host, target.port, timeout * 1000);
     (r.ok ? process.stdout : process.stderr).write(r.line + '\n');
     return r.ok ? 0 : 1;
   },

@@ -5,10 +5,10 @@
 // `serve` reads from the same ROOTMIRROR_LISTEN and ROOTMIRROR_DNSSEC.
 
 import net from 'node:net';
+import { DEFAULT_LISTEN } from '../listen-default.js';
 import { RESOLVERS, resolverConfig, type Resolver } from '../resolver-config.js';
 import { UsageError, list, str, suggest, type Command } from '../options.js';
 
-const DEFAULT_LISTEN = '127.53.53.53:53';
 
 /** `ADDR`, `ADDR:PORT` or `[V6]:PORT`; a bare address means port 53. */
 export function parseMirrorAddress(text: string, what: string): { address: string; port: number } {

@@ -13,12 +13,13 @@ import { createLogger, type Logger } from '../../ops/log.js';
 import { MONITORING_OPTIONS } from '../../ops/monitoring-options.js';
 import { LOOPBACK } from '../../server/acl.js';
 import { EXIT_CODES_HELP } from '../../errors.js';
+import { DEFAULT_LISTEN } from '../listen-default.js';
 import { MIRROR_OPTIONS } from '../mirror-options.js';
 import { UsageError, num, str, type Command, type OptionSpec } from '../options.js';
 
 export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { name: 'zone-file', type: 'string', metavar: 'FILE', help: 'serve this zone file (gzip accepted) instead of fetching (no refresh; only --verify layers named explicitly are checked)' },
-  { name: 'listen', type: 'list', metavar: 'ADDR:PORT', default: ['127.53.53.53:53'], help: 'UDP+TCP listen address, repeatable; IPv6 as [::1]:53' },
+  { name: 'listen', type: 'list', metavar: 'ADDR:PORT', default: [DEFAULT_LISTEN], help: 'UDP+TCP listen address, repeatable; IPv6 as [::1]:53' },
   { name: 'dnssec', type: 'string', choices: ['strip', 'keep'], default: 'strip', help: 'strip DNSSEC records (dnscache/tinydns-era resolvers) or keep them (validating resolvers, RFC 8806)' },
   { name: 'allow-query', type: 'list', metavar: 'CIDR', default: LOOPBACK, help: 'answer only these clients; others get REFUSED' },
   { name: 'allow-transfer', type: 'list', metavar: 'CIDR', default: LOOPBACK, help: 'clients allowed to AXFR the zone (TCP)' },

@@ -119,6 +119,10 @@ export function signResponse(msg: Uint8Array, request: TsigVerified, opts: TsigO
   return sign(msg, request.key, opts, { priorMac: request.record.mac });
 }
 
+function clockHint(serverTime: number, now: number): string {
+  return `its clock reads ${new Date(serverTime * 1000).toISOString()}, ours ${new Date(now * 1000).toISOString()}; fix the clock that is wrong`;
+}
+
 function rejected(error: string, detail: string, extra: Partial<Omit<TsigRejected, 'status' | 'error' | 'detail'>> = {}): TsigRejected {
   return { status: 'rejected', error, by: 'us', detail, macValid: false, ...extra };
 }
@@ -150,7 +154,7 @@ function check(c: CheckInput, opts: TsigOptions): TsigVerified | TsigRejected {
   }
   if (c.fromServer && record.error !== 0) {
     const serverTime = record.error === TsigErrorCode.BADTIME ? readTime48(record.otherData) : undefined;
-    const skew = serverTime === undefined ? '' : `: its clock reads ${new Date(serverTime * 1000).toISOString()}, ours ${new Date(seconds(opts.clock) * 1000).toISOString()}; fix the clock`;
+    const skew = serverTime === undefined ? '' : `: ${clockHint(serverTime, seconds(opts.clock))}`;
     return { status: 'rejected', error: tsigErrorName(record.error), by: 'peer', detail: `the server refused our TSIG with ${tsigErrorName(record.error)} (signed)${skew}`, record, key, macValid: true, ...(serverTime === undefined ? {} : { serverTime }) };
   }
   const now = seconds(opts.clock);
@@ -188,26 +192,35 @@ export function verifyRequest(msg: Uint8Array, keys: TsigKeyring, opts: TsigOpti
 }
 
 /** The response's key and algorithm must be the request's (RFC 8945 §5.2.5, §5.4). */
-function responseCheck(found: LocatedTsig, key: TsigKey, what: string): { record: TsigRecord; unsigned: Uint8Array } | TsigRejected {
+function responseCheck(found: LocatedTsig, key: TsigKey, what: string, now: number): { record: TsigRecord; unsigned: Uint8Array } | TsigRejected {
   if (found.kind === 'none') return rejected('UNSIGNED', `${what} carries no TSIG record: is key ${key.name.toString()} configured on the server?`);
   if (found.kind === 'malformed') return rejected('FORMERR', `${what}: ${found.detail}`);
   const { record } = found;
   if (!record.keyName.equals(key.name) || !record.algorithm.equals(key.algorithm.wireName)) {
     return rejected('BADKEY', `${what} is signed with ${record.keyName.toString()} ${record.algorithm.toString()}, not our ${key.name.toString()} ${key.algorithm.name}`, { record });
   }
-  // RFC 8945 §5.3.2: BADKEY and BADSIG come back unsigned (MAC Size 0). They
+  // RFC 8945 §5.3.2: BADKEY and BADSIG come back unsigned (MAC Size 0); so does
+  // BADTIME from some servers (NSD 4.6), though §5.2.3 wants it signed. They
   // cannot be authenticated; the caller treats them as a failed exchange.
   if (record.error !== 0 && record.mac.length === 0) {
     const name = tsigErrorName(record.error);
-    const hint = record.error === TsigErrorCode.BADKEY ? 'the server does not know this key name or algorithm' : 'the server computed another MAC: check that both sides have the same secret';
-    return { status: 'rejected', error: name, by: 'peer', detail: `the server refused our TSIG with ${name} (unsigned): ${hint}`, record, key, macValid: false };
+    const serverTime = record.error === TsigErrorCode.BADTIME ? readTime48(record.otherData) : undefined;
+    const hint =
+      record.error === TsigErrorCode.BADKEY
+        ? 'the server does not know this key name or algorithm'
+        : record.error === TsigErrorCode.BADSIG
+          ? 'the server computed another MAC: check that both sides have the same secret'
+          : serverTime !== undefined
+            ? clockHint(serverTime, now)
+            : 'see the server\'s log';
+    return { status: 'rejected', error: name, by: 'peer', detail: `the server refused our TSIG with ${name} (unsigned): ${hint}`, record, key, macValid: false, ...(serverTime === undefined ? {} : { serverTime }) };
   }
   return found;
 }
 
 /** A client's check of a single-message response to a request it signed (RFC 8945 §5.4). */
 export function verifyResponse(msg: Uint8Array, key: TsigKey, requestMac: Uint8Array, opts: TsigOptions): TsigVerified | TsigRejected {
-  const r = responseCheck(locateTsig(msg), key, 'the response');
+  const r = responseCheck(locateTsig(msg), key, 'the response', seconds(opts.clock));
   if ('status' in r) return r;
   return check({ key, record: r.record, unsigned: r.unsigned, priorMac: requestMac, fromServer: true }, opts);
 }
@@ -327,7 +340,7 @@ export class TsigStreamVerifier {
       this.pending.push(msg);
       return { status: 'unsigned', detail: `${what} is unsigned (${this.pending.length} in a row)` };
     }
-    const r = responseCheck(found, this.key, what);
+    const r = responseCheck(found, this.key, what, seconds(this.opts.clock));
     if ('status' in r) return this.fail(r);
     const v = check({ key: this.key, record: r.record, unsigned: r.unsigned, priorMac: this.priorMac, before: this.pending, timersOnly: n > 1, fromServer: true }, this.opts);
     if (v.status === 'rejected') return this.fail({ ...v, detail: `${what}: ${v.detail}` });

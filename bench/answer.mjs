@@ -7,7 +7,7 @@ import packet from 'dns-packet';
 import { Acl, LOOPBACK } from '../dist/server/acl.js';
 import { ServerCounters } from '../dist/server/counters.js';
 import { Responder } from '../dist/server/respond.js';
-import { ZoneStore } from '../dist/server/zone-store.js';
+import { ZoneStore } from '../dist/zone/store.js';
 import { buildZone } from '../dist/zone/build.js';
 import { parseZoneText } from '../dist/zone/parser.js';
 import { execFileSync } from 'node:child_process';

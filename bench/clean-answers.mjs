@@ -5,7 +5,7 @@
 import { Acl, LOOPBACK } from '../dist/server/acl.js';
 import { ServerCounters } from '../dist/server/counters.js';
 import { Responder } from '../dist/server/respond.js';
-import { ZoneStore } from '../dist/server/zone-store.js';
+import { ZoneStore } from '../dist/zone/store.js';
 
 /**
  * What a fresh server for `zone` answers to `query` over `transport`.

@@ -36,7 +36,7 @@ for (let i = 0; i < args.length; i++) {
 const mod = (p) => import(pathToFileURL(join(here, '..', 'dist', p)).href);
 const { Refresher } = await mod('refresh/refresher.js');
 const { DataDir } = await mod('refresh/data-dir.js');
-const { MemoryLog } = await mod('refresh/log.js');
+const { MemoryLog } = await mod('log.js');
 const { createZonePipeline } = await mod('refresh/zone-pipeline.js');
 const { ZoneStore } = await mod('server/zone-store.js');
 const { startServer } = await mod('server/server.js');

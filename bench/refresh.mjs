@@ -37,7 +37,7 @@ for (let i = 0; i < args.length; i++) {
 const mod = (p) => import(pathToFileURL(join(dist, p)).href);
 const { Refresher } = await mod('refresh/refresher.js');
 const { DataDir } = await mod('refresh/data-dir.js');
-const { MemoryLog } = await mod('refresh/log.js');
+const { MemoryLog } = await mod('log.js');
 const { createZonePipeline } = await mod('refresh/zone-pipeline.js');
 const { loadVerifiers } = await mod('refresh/verifier.js');
 const { ZoneStore } = await mod('server/zone-store.js');

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../dist/server/server.js';
-import { ZoneStore } from '../dist/server/zone-store.js';
+import { ZoneStore } from '../dist/zone/store.js';
 import { buildZone } from '../dist/zone/build.js';
 import { parseZoneText } from '../dist/zone/parser.js';
 import { cleanAnswerer } from './clean-answers.mjs';

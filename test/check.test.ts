@@ -7,7 +7,7 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../src/cli/main.js';
-import { FakeRoot, startFakeRoots } from '../src/monitor/fake-root.js';
+import { FakeRoot, startFakeRoots } from './helpers/fake-root.js';
 
 const HINTS = fileURLToPath(new URL('./fixtures/monitor/fake-roots.hints', import.meta.url));
 const N = 2026082201;

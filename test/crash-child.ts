@@ -5,9 +5,9 @@
 
 import { readFile } from 'node:fs/promises';
 import * as openpgp from 'openpgp';
-import { ZoneStore } from '../src/server/zone-store.js';
+import { ZoneStore } from '../src/zone/store.js';
 import { DataDir } from '../src/refresh/data-dir.js';
-import { MemoryLog } from '../src/refresh/log.js';
+import { MemoryLog } from '../src/log.js';
 import { Refresher } from '../src/refresh/refresher.js';
 import { pgpPipeline } from './refresh-kit.js';
 

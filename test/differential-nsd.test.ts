@@ -68,7 +68,7 @@ import { mulberry32, queryMix, tldsOf } from '../bench/querymix-lib.mjs';
 import { Name } from '../src/dns/name.js';
 import { DNSSEC_TYPES, RRType, typeFromString } from '../src/dns/types.js';
 import { startServer, type RunningServer } from '../src/server/server.js';
-import { ZoneStore } from '../src/server/zone-store.js';
+import { ZoneStore } from '../src/zone/store.js';
 import { loadZoneFile } from '../src/zone/build.js';
 import { exportBind } from '../src/zone/export-bind.js';
 import type { Zone } from '../src/zone/zone.js';

@@ -5,9 +5,9 @@
 
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../src/ops/log.js';
+import { createLogger } from '../src/log.js';
 import { startServer, type RunningServer } from '../src/server/server.js';
-import { ZoneStore } from '../src/server/zone-store.js';
+import { ZoneStore } from '../src/zone/store.js';
 import { buildZone } from '../src/zone/build.js';
 import { parseZoneText } from '../src/zone/parser.js';
 import { decode, encodeQuery, tcpExchange, udpExchange } from './helpers/dns-client.js';

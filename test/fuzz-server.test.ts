@@ -16,7 +16,7 @@ import { checkAllProbes, runFuzz } from '../bench/fuzz-run.mjs';
 import { Acl, LOOPBACK } from '../src/server/acl.js';
 import { ServerCounters } from '../src/server/counters.js';
 import { Responder } from '../src/server/respond.js';
-import { ZoneStore } from '../src/server/zone-store.js';
+import { ZoneStore } from '../src/zone/store.js';
 import { buildZone } from '../src/zone/build.js';
 import { parseZoneText } from '../src/zone/parser.js';
 

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRAMINGS, MISBEHAVING, RawHttpServer } from '../bench/http-sources.mjs';
 import { DataDir } from '../src/refresh/data-dir.js';
-import { MemoryLog } from '../src/refresh/log.js';
+import { MemoryLog } from '../src/log.js';
 import { Refresher } from '../src/refresh/refresher.js';
 import { createZonePipeline } from '../src/refresh/zone-pipeline.js';
-import { ZoneStore } from '../src/server/zone-store.js';
+import { ZoneStore } from '../src/zone/store.js';
 import { makeKey, pgpVerifiers, sign, zoneText, type TestKey } from './refresh-kit.js';
 
 const REPS = 10;

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ManualClock } from '../src/clock.js';
-import { FakeRoot, startFakeRoots, type FakeRootConfig } from '../src/monitor/fake-root.js';
+import { FakeRoot, startFakeRoots, type FakeRootConfig } from './helpers/fake-root.js';
 import { readRootHints, rootTargets } from '../src/monitor/root-hints.js';
 import { DriftMonitor } from '../src/monitor/monitor.js';
 import { startOpsServer, type OpsServer } from '../src/ops/http.js';

@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { ManualClock } from '../src/clock.js';
 import { parseZoneText } from '../src/zone/parser.js';
 import { buildZone } from '../src/zone/build.js';
-import { ZoneStore } from '../src/server/zone-store.js';
+import { ZoneStore } from '../src/zone/store.js';
 import type { Zone } from '../src/zone/zone.js';
-import { startFakeRoots } from '../src/monitor/fake-root.js';
+import { startFakeRoots } from './helpers/fake-root.js';
 import { startMonitoring, type Monitoring, type RefresherLike } from '../src/ops/monitoring.js';
 import type { AlarmLike, RefreshOutcomeLike } from '../src/ops/status.js';
 

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.js';
 import type { MirrorConfig } from '../src/refresh/config.js';
-import { startMirror, type Mirror } from '../src/refresh/daemon.js';
-import { MemoryLog } from '../src/refresh/log.js';
+import { startMirror, type Mirror } from '../src/refresh/mirror.js';
+import { MemoryLog } from '../src/log.js';
 import type { Ticker } from '../src/refresh/scheduler.js';
-import { ZoneStore } from '../src/server/zone-store.js';
+import { ZoneStore } from '../src/zone/store.js';
 import { FixtureServer, makeKey, pgpPipeline, sign, zoneText, type TestKey } from './refresh-kit.js';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');

@@ -12,10 +12,10 @@ import { ManualClock } from '../src/clock.js';
 import { Name } from '../src/dns/name.js';
 import { RRType } from '../src/dns/types.js';
 import { DataDir } from '../src/refresh/data-dir.js';
-import { MemoryLog } from '../src/refresh/log.js';
+import { MemoryLog } from '../src/log.js';
 import { Refresher } from '../src/refresh/refresher.js';
 import { createZonePipeline } from '../src/refresh/zone-pipeline.js';
-import { ZoneStore } from '../src/server/zone-store.js';
+import { ZoneStore } from '../src/zone/store.js';
 import { lookup } from '../src/zone/lookup.js';
 import { FixtureServer, makeKey, pgpVerifiers, sign, type TestKey } from './refresh-kit.js';
 

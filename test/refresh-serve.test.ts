@@ -10,12 +10,12 @@ import { join, resolve } from 'node:path';
 import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.js';
-import { startMirror, type Mirror } from '../src/refresh/daemon.js';
-import { MemoryLog } from '../src/refresh/log.js';
+import { startMirror, type Mirror } from '../src/refresh/mirror.js';
+import { MemoryLog } from '../src/log.js';
 import type { Ticker } from '../src/refresh/scheduler.js';
 import { createZonePipeline } from '../src/refresh/zone-pipeline.js';
 import { startServer, type RunningServer } from '../src/server/server.js';
-import { ZoneStore } from '../src/server/zone-store.js';
+import { ZoneStore } from '../src/zone/store.js';
 import { FixtureServer, makeKey, pgpVerifiers, sign, type TestKey } from './refresh-kit.js';
 
 const FIXTURE = resolve('test/fixtures/signed/root.zone.signed');

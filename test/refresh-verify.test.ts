@@ -10,11 +10,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ManualClock } from '../src/clock.js';
 import { DataDir } from '../src/refresh/data-dir.js';
 import type { Layer } from '../src/refresh/data-dir.js';
-import { MemoryLog } from '../src/refresh/log.js';
+import { MemoryLog } from '../src/log.js';
 import { Refresher } from '../src/refresh/refresher.js';
 import { loadVerifiers } from '../src/refresh/verifier.js';
 import { createZonePipeline } from '../src/refresh/zone-pipeline.js';
-import { ZoneStore } from '../src/server/zone-store.js';
+import { ZoneStore } from '../src/zone/store.js';
 import { FixtureServer, makeKey, sign, type TestKey } from './refresh-kit.js';
 
 const FIXTURE = resolve('test/fixtures/signed/root.zone.signed');

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer } from '../src/server/server.js';
-import { ZoneStore } from '../src/server/zone-store.js';
+import { ZoneStore } from '../src/zone/store.js';
 import { buildZone } from '../src/zone/build.js';
 import { parseZoneText } from '../src/zone/parser.js';
 import { decode, encodeQuery, tcpExchange, udpExchange } from './helpers/dns-client.js';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../src/server/server.js';
-import { ZoneStore } from '../src/server/zone-store.js';
+import { ZoneStore } from '../src/zone/store.js';
 import { buildZone } from '../src/zone/build.js';
 import { parseZoneText } from '../src/zone/parser.js';
 import type { Zone } from '../src/zone/zone.js';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deframer, frame } from '../bench/dns-tcp.mjs';
 import { systemClock, type Clock } from '../src/clock.js';
-import { readMessage } from '../src/dns/message-reader.js';
+import { readMessage } from './helpers/message-reader.js';
 import { MessageWriter, Section } from '../src/dns/message-writer.js';
 import { Name } from '../src/dns/name.js';
 import { TsigStreamVerifier, signRequest, signResponse, tsigErrorResponse, verifyRequest, verifyResponse, type TsigRejected, type TsigUnsigned, type TsigVerified } from '../src/dns/tsig.js';

@@ -8,7 +8,7 @@ import { DEFAULT_DATA_DIR, DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_JITTER_MS, DEFAULT_
 import type { Layer } from '../refresh/data-dir.js';
 import { parseLayers } from '../refresh/pipeline.js';
 import type { VerifierOptions } from '../refresh/verifier.js';
-import type { OnExpired } from '../server/zone-store.js';
+import type { OnExpired } from '../zone/store.js';
 import { UsageError, bool, list, num, str, type OptionSpec, type ParsedArgs } from './options.js';
 
 export const MIRROR_OPTIONS: readonly OptionSpec[] = [

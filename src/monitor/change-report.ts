@@ -7,7 +7,7 @@
 import { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { RRType } from '../dns/types.js';
-import type { Logger } from '../ops/log.js';
+import type { Logger } from '../log.js';
 
 /** What the report reads from a zone; `Zone` (src/zone/zone.ts) satisfies it. */
 export interface ZoneContent {

@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import cron, { type ScheduledTask } from 'node-cron';
 import { systemClock, type Clock } from '../clock.js';
-import { nullLogger, type Logger } from '../ops/log.js';
+import { nullLogger, type Logger } from '../log.js';
 import { computeDrift, type DriftReport, type MonitorState, type OurZone, type Thresholds, DEFAULT_MONITOR_INTERVAL_MS, DEFAULT_THRESHOLDS } from './drift.js';
 import { probeSoa, type ProbeOptions, type ProbeResult, type ProbeTarget } from './soa-probe.js';
 

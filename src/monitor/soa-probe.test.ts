@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeRoot } from './fake-root.js';
+import { FakeRoot } from '../../test/helpers/fake-root.js';
 import { canonicalAddress } from '../fetch/dns-exchange.js';
 import { buildSoaQuery, parseSoaResponse, probeSoa, ProbeError } from './soa-probe.js';
 import { parseRootHints, rootTargets, RootHintsError } from './root-hints.js';

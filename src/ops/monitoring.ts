@@ -5,7 +5,7 @@
 
 import { systemClock, type Clock } from '../clock.js';
 import { readiness } from '../server/readiness.js';
-import type { ZoneStore } from '../server/zone-store.js';
+import type { ZoneStore } from '../zone/store.js';
 import type { Zone } from '../zone/zone.js';
 import { changeReport, logChangeReport } from '../monitor/change-report.js';
 import { DEFAULT_MONITOR_INTERVAL_MS, DEFAULT_THRESHOLDS, type Thresholds } from '../monitor/drift.js';
@@ -14,7 +14,7 @@ import { readRootHints, rootTargets, type AddressFamilies } from '../monitor/roo
 import type { ProbeOptions } from '../monitor/soa-probe.js';
 import { startOpsServer, type OpsServer } from './http.js';
 import { DEFAULT_HTTP } from './monitoring-options.js';
-import { nullLogger, type Logger } from './log.js';
+import { nullLogger, type Logger } from '../log.js';
 import { ALARM_LABEL, OpsState, type AlarmLike, type LayerName, type LayerResult, type RefreshOutcomeLike, type ServedZone, type ServerCounters } from './status.js';
 import { WebhookAlerter } from './webhook.js';
 

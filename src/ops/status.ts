@@ -7,7 +7,7 @@ import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { ChangeReport } from '../monitor/change-report.js';
 import type { DriftReport } from '../monitor/drift.js';
-import { redactUrl, redactUrlsIn } from '../fetch/redact-url.js';
+import { redactUrl, redactUrlsIn } from '../redact-url.js';
 import { readiness, type Readiness } from '../server/readiness.js';
 
 export type LayerName = 'pgp' | 'zonemd' | 'dnssec';

@@ -10,7 +10,7 @@
 import os from 'node:os';
 import { systemClock, type Clock } from '../clock.js';
 import type { DriftReport, MonitorState } from '../monitor/drift.js';
-import { nullLogger, type Logger } from './log.js';
+import { nullLogger, type Logger } from '../log.js';
 
 export type AlertKind = 'change' | 'recovery' | 'reminder';
 

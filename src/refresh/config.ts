@@ -4,7 +4,7 @@
 
 import { fileURLToPath } from 'node:url';
 import type { AxfrOptions } from '../fetch/axfr.js';
-import type { OnExpired } from '../server/zone-store.js';
+import type { OnExpired } from '../zone/store.js';
 import type { Layer } from './data-dir.js';
 import { checkSourcesAgainstLayers } from './pipeline.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.js';
 import { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
-import { ZoneStore } from '../server/zone-store.js';
+import { ZoneStore } from '../zone/store.js';
 import { rrsigTimeToMs } from '../dns/serial.js';
 import { apexSignatureExpiry, expiryDeadline, ExpiryWatch, soaTimers } from './expiry.js';
 

@@ -9,7 +9,7 @@ import type { ResourceRecord } from '../dns/record.js';
 import { rrsigTimeToMs } from '../dns/serial.js';
 import { RRType } from '../dns/types.js';
 import type { Clock } from '../clock.js';
-import type { ZoneStore } from '../server/zone-store.js';
+import type { ZoneStore } from '../zone/store.js';
 
 export interface SoaTimers {
   readonly serial: number;

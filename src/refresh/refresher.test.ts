@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.js';
-import { ZoneStore } from '../server/zone-store.js';
+import { ZoneStore } from '../zone/store.js';
 import { FixtureServer, makeKey, pgpPipeline, sign, zoneText, type TestKey } from '../../test/refresh-kit.js';
 import { DataDir, type CopyMeta } from './data-dir.js';
-import { MemoryLog } from './log.js';
+import { MemoryLog } from '../log.js';
 import { Refresher, type AlarmEvent, type RefreshEvent } from './refresher.js';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');

@@ -10,7 +10,7 @@ import { readFile, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { systemClock, type Clock } from '../clock.js';
 import { serialCompare } from '../dns/serial.js';
-import type { ZoneStore } from '../server/zone-store.js';
+import type { ZoneStore } from '../zone/store.js';
 import type { Zone } from '../zone/zone.js';
 import { FetchError } from '../fetch/errors.js';
 import { axfr, parseAxfrUrl, querySoaSerial, type AxfrOptions } from '../fetch/axfr.js';
@@ -19,7 +19,7 @@ import { writeZoneText } from '../fetch/zone-text.js';
 import { DEFAULT_FETCH_TIMEOUT_MS } from './config.js';
 import { DataDir, DataDirError, SLOTS, type CopyMeta, type LayerVerdicts, type Slot } from './data-dir.js';
 import { ExpiryWatch, soaTimers } from './expiry.js';
-import { stderrLog, type RefreshLog } from './log.js';
+import { createLogger, type Logger } from '../log.js';
 import type { Transport, ZonePipeline } from './pipeline.js';
 
 export type RefreshOutcome = 'updated' | 'unchanged' | 'failed';
@@ -98,7 +98,7 @@ export interface RefresherOptions {
   readonly fetchTimeoutMs?: number;
   readonly axfr?: AxfrOptions;
   readonly progress?: Writable & { isTTY?: boolean };
-  readonly log?: RefreshLog;
+  readonly log?: Logger;
 }
 
 /** Same records (owner, type, class, TTL, RDATA, in the zone's canonical order)? */
@@ -141,7 +141,7 @@ type Acquired =
 export class Refresher extends EventEmitter<RefresherEvents> {
   readonly clock: Clock;
   readonly expiry: ExpiryWatch;
-  private readonly log: RefreshLog;
+  private readonly log: Logger;
   private heldCopy: HeldCopy | undefined;
   /** The `current/` slot failed verification at start: drop it, keep `previous/`. */
   private currentIsBad = false;
@@ -151,7 +151,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     super();
     if (opts.sources.length === 0) throw new RangeError('at least one --source is needed');
     this.clock = opts.clock ?? systemClock;
-    this.log = opts.log ?? stderrLog;
+    this.log = opts.log ?? createLogger();
     this.expiry = new ExpiryWatch(opts.store, this.clock);
   }
 

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.js';
-import { ZoneStore } from '../server/zone-store.js';
+import { ZoneStore } from '../zone/store.js';
 import { FixtureServer, makeKey, pgpPipeline, sign, zoneText, type TestKey } from '../../test/refresh-kit.js';
 import { DataDir } from './data-dir.js';
-import { MemoryLog } from './log.js';
+import { MemoryLog } from '../log.js';
 import { Refresher } from './refresher.js';
 import { cronTicker, RefreshScheduler } from './scheduler.js';
 

@@ -6,7 +6,7 @@
 
 import { schedule, type ScheduledTask } from 'node-cron';
 import type { RefreshEvent, Refresher } from './refresher.js';
-import type { RefreshLog } from './log.js';
+import type { Logger } from '../log.js';
 
 import { DEFAULT_JITTER_MS, DEFAULT_REFRESH_MS, DEFAULT_RETRY_MS } from './config.js';
 
@@ -20,7 +20,7 @@ export interface SchedulerOptions {
   readonly jitterMs?: number;
   /** Uniform in [0, 1); injectable for tests. */
   readonly random?: () => number;
-  readonly log?: RefreshLog;
+  readonly log?: Logger;
 }
 
 /** Something that calls `fn` periodically; node-cron in production. */

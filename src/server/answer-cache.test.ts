@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readMessage, type Message } from '../dns/message-reader.js';
+import { readMessage, type Message } from '../../test/helpers/message-reader.js';
 import { Name } from '../dns/name.js';
 import { canonicalRdata } from '../dns/rdata.js';
 import { RRType } from '../dns/types.js';
@@ -17,7 +17,7 @@ import { Acl, LOOPBACK } from './acl.js';
 import { bodyWithin, templateFor } from './answer-cache.js';
 import { ServerCounters } from './counters.js';
 import { Responder } from './respond.js';
-import { ZoneStore } from './zone-store.js';
+import { ZoneStore } from '../zone/store.js';
 
 const SMALL = readFileSync(new URL('../../test/fixtures/signed/small.zone.signed', import.meta.url));
 const zoneOf = (extra = ''): Zone => buildZone(parseZoneText(SMALL.toString('latin1') + extra, { file: 'small.zone.signed' }), { dnssec: 'keep' });

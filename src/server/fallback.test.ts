@@ -13,7 +13,7 @@ import { buildZone } from '../zone/build.js';
 import { parseZoneText } from '../zone/parser.js';
 import { RootFallback } from './fallback.js';
 import { startServer, type ListenAddress, type RunningServer } from './server.js';
-import { ZoneStore } from './zone-store.js';
+import { ZoneStore } from '../zone/store.js';
 
 const ROOT = readFileSync(new URL('../../test/fixtures/root-zone/root.zone.2026082200', import.meta.url));
 

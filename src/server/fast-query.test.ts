@@ -15,7 +15,7 @@ import { ServerCounters } from './counters.js';
 import { WireQuery } from './fast-query.js';
 import { readQuery } from './query.js';
 import { Responder } from './respond.js';
-import { ZoneStore } from './zone-store.js';
+import { ZoneStore } from '../zone/store.js';
 
 const FIX = new URL('../../test/fixtures/', import.meta.url);
 const SMALL = readFileSync(new URL('signed/small.zone.signed', FIX));

@@ -7,7 +7,7 @@
 import { Name } from '../dns/name.js';
 import { octets } from '../dns/octets.js';
 import { RRClass, RRType, Rcode } from '../dns/types.js';
-import { nullLogger, rateLimited, type Logger, type RateLimitedLogger } from '../ops/log.js';
+import { nullLogger, rateLimited, type Logger, type RateLimitedLogger } from '../log.js';
 import type { Acl } from './acl.js';
 import { locateWire, WireKind, type WireLocation } from '../zone/locate-wire.js';
 import type { Zone } from '../zone/zone.js';
@@ -15,7 +15,7 @@ import { bodyWithin, templateFor, templateForWire, type Body } from './answer-ca
 import type { ServerCounters, Transport } from './counters.js';
 import { WireQuery } from './fast-query.js';
 import { readQuery, type Edns, type Question } from './query.js';
-import type { ZoneStore } from './zone-store.js';
+import type { ZoneStore } from '../zone/store.js';
 
 /** Our advertised UDP payload size (DNS flag day 2020). */
 export const UDP_PAYLOAD = 1232;

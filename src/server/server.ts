@@ -3,13 +3,13 @@
 
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { nullLogger, rateLimited, type Logger } from '../ops/log.js';
+import { nullLogger, rateLimited, type Logger } from '../log.js';
 import { Acl, LOOPBACK } from './acl.js';
 import { ServerCounters } from './counters.js';
 import { Responder, type Fallback } from './respond.js';
 import { handleTcp, TcpConnections } from './tcp.js';
 import { startUdp } from './udp.js';
-import type { ZoneStore } from './zone-store.js';
+import type { ZoneStore } from '../zone/store.js';
 import { explainBindError } from './bind-error.js';
 
 export { BindError, explainBindError } from './bind-error.js';

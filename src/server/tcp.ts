@@ -12,14 +12,14 @@
 // client stopped reading is closed at the idle timeout even with work pending.
 
 import type net from 'node:net';
-import type { RateLimitedLogger } from '../ops/log.js';
+import type { RateLimitedLogger } from '../log.js';
 import { RRType, Rcode } from '../dns/types.js';
 import type { Acl } from './acl.js';
 import { axfrMessages } from './axfr.js';
 import type { ServerCounters } from './counters.js';
 import { readQuery, type Edns, type Question } from './query.js';
 import { errorResponse, type Responder, type Response } from './respond.js';
-import type { ZoneStore } from './zone-store.js';
+import type { ZoneStore } from '../zone/store.js';
 
 export interface TcpOptions {
   readonly idleTimeoutMs: number;

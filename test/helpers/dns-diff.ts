@@ -4,7 +4,7 @@
 // name compression and the case of names do not matter. Compared as hex for
 // speed; show() prints RDATA in presentation form.
 
-import { readMessage } from '../../src/dns/message-reader.js';
+import { readMessage } from './message-reader.js';
 import { canonicalRdata, rdataToText } from '../../src/dns/rdata.js';
 import type { ResourceRecord } from '../../src/dns/record.js';
 import { RRType, classToString, typeToString } from '../../src/dns/types.js';

@@ -17,13 +17,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as openpgp from 'openpgp';
-import { createLogger } from '../../ops/log.js';
+import { createLogger } from '../../log.js';
 import { startServer, type RunningServer } from '../../server/server.js';
-import { ZoneStore } from '../../server/zone-store.js';
+import { ZoneStore } from '../../zone/store.js';
 import { buildZone } from '../../zone/build.js';
 import { parseZoneText } from '../../zone/parser.js';
 import { parseArgs, str, type Command, type OptionSpec } from '../options.js';
-import { startDaemon, type Daemon } from '../daemon.js';
+import { startDaemon, type Daemon } from '../serve-process.js';
 import { selfCommand } from '../invocation.js';
 import { command as serve, untilSignal } from './serve.js';
 

@@ -8,17 +8,23 @@
 import { axfrOptions } from '../../refresh/config.js';
 import { DataDir, DataDirError } from '../../refresh/data-dir.js';
 import type { Layer } from '../../refresh/data-dir.js';
-import { stderrLog, type RefreshLog } from '../../refresh/log.js';
+import { createLogger, nullLogger, type Logger } from '../../log.js';
 import { Refresher } from '../../refresh/refresher.js';
 import { loadVerifiers } from '../../refresh/verifier.js';
 import { createZonePipeline } from '../../refresh/zone-pipeline.js';
-import { ZoneStore } from '../../server/zone-store.js';
+import { ZoneStore } from '../../zone/store.js';
 import { MIRROR_OPTIONS, mirrorConfigFromArgs, verifierOptions } from '../mirror-options.js';
 import { UsageError, bool, list, num, str, type Command, type OptionSpec, type ParsedArgs } from '../options.js';
 
-/** A log that stays quiet on success (cron mails stderr) unless --verbose. */
-function quietLog(verbose: boolean): RefreshLog {
-  return verbose ? stderrLog : { info: () => undefined, warn: stderrLog.warn, error: () => undefined };
+/**
+ * The same logger as `serve`'s, quiet on success (cron mails stderr) unless
+ * --verbose: warnings only, since the command's own last line says why it failed.
+ */
+function quietLog(verbose: boolean): Logger {
+  const log = createLogger({ fields: { cmd: 'fetch' } });
+  if (verbose) return log;
+  const quiet: Logger = { ...nullLogger, warn: log.warn, child: () => quiet };
+  return quiet;
 }
 
 export const command: Command = {

@@ -9,7 +9,7 @@
 // --workers primary, which only forks and restarts them, stays small.
 
 import cluster from 'node:cluster';
-import { createLogger, type Logger } from '../../ops/log.js';
+import { createLogger, type Logger } from '../../log.js';
 import { MONITORING_OPTIONS } from '../../ops/monitoring-options.js';
 import { LOOPBACK } from '../../server/acl.js';
 import { EXIT_CODES_HELP } from '../../errors.js';
@@ -61,7 +61,7 @@ export const command: Command = {
     }
     if (workers > 1 && cluster.isPrimary) return runPrimary(workers, log);
 
-    const { startDaemon } = await import('../daemon.js');
+    const { startDaemon } = await import('../serve-process.js');
     try {
       const daemon = await startDaemon(args, log);
       // Tell the --workers primary this worker started (a worker that dies before this is not restarted).

@@ -2,9 +2,9 @@
 // not a terminal (journald, Docker, Kubernetes collect those), one readable line
 // when it is. No dependency; `fields` are flat key/values added to the line.
 
-import { redactUrlsIn } from '../fetch/redact-url.js';
-import type { Clock } from '../clock.js';
-import { systemClock } from '../clock.js';
+import { redactUrlsIn } from './redact-url.js';
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
 
 export const LogLevel = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 export type LogLevelName = keyof typeof LogLevel;
@@ -87,6 +87,41 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     };
   };
   return make(opts.fields ?? {});
+}
+
+/** Keeps every line in memory (tests assert that a rejection "shows in the logs"; benches stay quiet). */
+export class MemoryLog implements Logger {
+  readonly lines: { level: LogLevelName; msg: string; fields: LogFields | undefined }[] = [];
+  constructor(private readonly base: LogFields | undefined = undefined) {}
+  private push(level: LogLevelName, msg: string, fields?: LogFields): void {
+    this.lines.push({ level, msg, fields: this.base === undefined ? fields : { ...this.base, ...fields } });
+  }
+  debug(msg: string, fields?: LogFields): void {
+    this.push('debug', msg, fields);
+  }
+  info(msg: string, fields?: LogFields): void {
+    this.push('info', msg, fields);
+  }
+  warn(msg: string, fields?: LogFields): void {
+    this.push('warn', msg, fields);
+  }
+  error(msg: string, fields?: LogFields): void {
+    this.push('error', msg, fields);
+  }
+  child(fields: LogFields): Logger {
+    const parent = this;
+    const base = { ...this.base, ...fields };
+    return {
+      debug: (m, f) => parent.push('debug', m, { ...base, ...f }),
+      info: (m, f) => parent.push('info', m, { ...base, ...f }),
+      warn: (m, f) => parent.push('warn', m, { ...base, ...f }),
+      error: (m, f) => parent.push('error', m, { ...base, ...f }),
+      child: (more) => parent.child({ ...base, ...more }),
+    };
+  }
+  text(): string {
+    return this.lines.map((l) => `${l.level} ${l.msg} ${l.fields === undefined ? '' : JSON.stringify(l.fields, (_k, v: unknown) => plain(v))}`).join('\n');
+  }
 }
 
 /** A logger that drops everything (library default, tests that do not look). */

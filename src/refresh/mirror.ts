@@ -11,11 +11,11 @@
 import type { Writable } from 'node:stream';
 import { systemClock, type Clock } from '../clock.js';
 import type { HttpOptions } from '../fetch/http.js';
-import type { ZoneStore } from '../server/zone-store.js';
+import type { ZoneStore } from '../zone/store.js';
 import type { DnssecMode } from '../zone/zone.js';
 import { axfrOptions, validateMirrorConfig, type MirrorConfig } from './config.js';
 import { DataDir } from './data-dir.js';
-import { stderrLog, type RefreshLog } from './log.js';
+import { createLogger, type Logger } from '../log.js';
 import type { ZonePipeline } from './pipeline.js';
 import { Refresher, type LoadEvent, type RefreshEvent } from './refresher.js';
 import { RefreshScheduler, cronTicker, type Ticker } from './scheduler.js';
@@ -32,7 +32,7 @@ export interface MirrorOptions {
   /** Replace the whole verify+parse+build step (tests, bench). */
   readonly pipeline?: ZonePipeline;
   readonly clock?: Clock;
-  readonly log?: RefreshLog;
+  readonly log?: Logger;
   /** What drives the scheduler; default node-cron every 10 s. */
   readonly ticker?: Ticker;
   readonly random?: () => number;
@@ -65,7 +65,7 @@ export interface PreparedMirror {
 export function prepareMirror(opts: MirrorOptions): PreparedMirror {
   const config = validateMirrorConfig(opts.config);
   const clock = opts.clock ?? systemClock;
-  const log = opts.log ?? stderrLog;
+  const log = opts.log ?? createLogger();
   let pipeline = opts.pipeline;
   if (pipeline === undefined) {
     if (opts.verifiers === undefined) throw new RangeError('startMirror: verifiers (src/verify) or a pipeline are needed');

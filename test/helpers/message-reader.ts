@@ -8,10 +8,10 @@
 // OPT record may appear, in the additional section, owned by the root
 // (RFC 6891 §6.1.1). Anything else is a MessageError, never a partial result.
 
-import { Name, NameError } from './name.js';
-import type { ResourceRecord } from './record.js';
-import { RdataError, rdataFromMessage } from './rdata.js';
-import { RRType } from './types.js';
+import { Name, NameError } from '../../src/dns/name.js';
+import type { ResourceRecord } from '../../src/dns/record.js';
+import { RdataError, rdataFromMessage } from '../../src/dns/rdata.js';
+import { RRType } from '../../src/dns/types.js';
 
 export class MessageError extends Error {
   override readonly name = 'MessageError';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { statusDocument, OpsState } from '../ops/status.js';
+import { statusDocument, OpsState } from './ops/status.js';
 import { redactUrl } from './redact-url.js';
 
 describe('redactUrl', () => {

@@ -4,7 +4,7 @@
 // NSD's build-aside-then-swap).
 
 import { EventEmitter } from 'node:events';
-import type { Zone } from '../zone/zone.js';
+import type { Zone } from './zone.js';
 
 /** What the server should do when it has no usable (verified, unexpired) zone. */
 export type OnExpired = 'fallback' | 'servfail';

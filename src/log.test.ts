@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../clock.js';
+import { ManualClock } from './clock.js';
 import { createLogger, rateLimited } from './log.js';
 
 function sink(isTTY = false) {

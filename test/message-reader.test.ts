@@ -1,10 +1,10 @@
 import packet from 'dns-packet';
 import { describe, expect, it } from 'vitest';
-import { MessageError, readMessage } from './message-reader.js';
-import { MessageWriter, Section } from './message-writer.js';
-import { Name } from './name.js';
-import { rdataFromText, rdataToText, type TextToken } from './rdata.js';
-import { RRType, typeFromString } from './types.js';
+import { MessageError, readMessage } from './helpers/message-reader.js';
+import { MessageWriter, Section } from '../src/dns/message-writer.js';
+import { Name } from '../src/dns/name.js';
+import { rdataFromText, rdataToText, type TextToken } from '../src/dns/rdata.js';
+import { RRType, typeFromString } from '../src/dns/types.js';
 
 const tok = (text: string): TextToken[] => text.split(' ').map((t, i) => ({ text: t, quoted: false, line: 1, col: i + 1 }));
 const rr = (name: string, type: string, text: string) => ({

@@ -9,7 +9,7 @@ import type { Layer } from '../refresh/data-dir.js';
 import { parseLayers } from '../refresh/pipeline.js';
 import type { VerifierOptions } from '../refresh/verifier.js';
 import type { OnExpired } from '../zone/store.js';
-import { UsageError, bool, list, num, str, type OptionSpec, type ParsedArgs } from './options.js';
+import { UsageError, bool, defaultedNum, defaultedStr, list, type OptionSpec, type ParsedArgs } from './options.js';
 
 export const MIRROR_OPTIONS: readonly OptionSpec[] = [
   { name: 'data-dir', type: 'string', metavar: 'DIR', default: DEFAULT_DATA_DIR, help: 'where verified copies are kept (current/, previous/)' },
@@ -46,7 +46,7 @@ export function verifierOptions(args: ParsedArgs): VerifierOptions {
 /** --verify as layers; UsageError (exit 2) on nonsense. */
 export function layersFromArgs(args: ParsedArgs): Layer[] {
   try {
-    return parseLayers(str(args, 'verify') ?? 'pgp,zonemd,dnssec');
+    return parseLayers(defaultedStr(args, 'verify'));
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -57,18 +57,18 @@ export function mirrorConfigFromArgs(args: ParsedArgs): MirrorConfig {
   const layers = layersFromArgs(args);
   try {
     return validateMirrorConfig({
-      dataDir: str(args, 'data-dir') ?? DEFAULT_DATA_DIR,
+      dataDir: defaultedStr(args, 'data-dir'),
       sources: list(args, 'source'),
       pgpKeys: list(args, 'pgp-key'),
       trustAnchors: list(args, 'trust-anchors'),
       layers,
-      onExpired: (str(args, 'on-expired') ?? 'fallback') as OnExpired,
-      refreshMs: (num(args, 'refresh') ?? 0) * 1000,
-      retryMs: (num(args, 'retry') ?? 0) * 1000,
-      jitterMs: (num(args, 'refresh-jitter') ?? 0) * 1000,
-      maxBytes: num(args, 'max-size') ?? 16 * 1024 * 1024,
-      fetchTimeoutMs: (num(args, 'fetch-timeout') ?? DEFAULT_FETCH_TIMEOUT_MS / 1000) * 1000,
-      maxRecords: num(args, 'max-records') ?? DEFAULT_MAX_RECORDS,
+      onExpired: defaultedStr(args, 'on-expired') as OnExpired,
+      refreshMs: defaultedNum(args, 'refresh') * 1000,
+      retryMs: defaultedNum(args, 'retry') * 1000,
+      jitterMs: defaultedNum(args, 'refresh-jitter') * 1000,
+      maxBytes: defaultedNum(args, 'max-size'),
+      fetchTimeoutMs: defaultedNum(args, 'fetch-timeout') * 1000,
+      maxRecords: defaultedNum(args, 'max-records'),
     });
   } catch (err) {
     throw new UsageError((err as Error).message);

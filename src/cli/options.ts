@@ -238,6 +238,23 @@ export function list(args: ParsedArgs, name: string): readonly string[] {
   return (v as readonly string[] | undefined) ?? [];
 }
 
+/**
+ * For options whose table row has a default: the parser always fills them
+ * (flag > environment > default), so the value is there and the code reading
+ * it does not restate the default. Absent means the table lost its default:
+ * a bug, not user error.
+ */
+export function defaultedStr(args: ParsedArgs, name: string): string {
+  const v = str(args, name);
+  if (v === undefined) throw new TypeError(`option ${name} has no default in its table`);
+  return v;
+}
+export function defaultedNum(args: ParsedArgs, name: string): number {
+  const v = num(args, name);
+  if (v === undefined) throw new TypeError(`option ${name} has no default in its table`);
+  return v;
+}
+
 /** `--help` text generated from the table. */
 export function helpText(cmd: {
   readonly name: string;

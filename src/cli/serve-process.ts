@@ -19,7 +19,6 @@ import { parseHostPort } from '../ops/http.js';
 import { monitoringConfig, startMonitoring, type Monitoring } from '../ops/monitoring.js';
 import { opsCounters } from '../ops/server-counters.js';
 import { readRootHints, rootTargets, type RootServer } from '../monitor/root-hints.js';
-import { PACKAGE_KEYS_DIR } from '../refresh/config.js';
 import { prepareMirror, type Mirror, type PreparedMirror } from '../refresh/mirror.js';
 import { DataDir } from '../refresh/data-dir.js';
 import { loadVerifiers } from '../refresh/verifier.js';
@@ -34,10 +33,9 @@ import { buildZone } from '../zone/build.js';
 import { parseZoneText, readZoneBytes } from '../zone/parser.js';
 import type { DnssecMode } from '../zone/zone.js';
 import { layersFromArgs, mirrorConfigFromArgs, verifierOptions } from './mirror-options.js';
+import { monitoringSettings } from './monitoring-options.js';
 import { defaultSignaturePath, readSignature } from './zone-input.js';
-import { UsageError, list, num, str, type ParsedArgs } from './options.js';
-
-const DEFAULT_ROOT_HINTS = PACKAGE_KEYS_DIR + 'root.hints';
+import { UsageError, defaultedNum, defaultedStr, list, str, type ParsedArgs } from './options.js';
 
 /** Load, check, optionally verify and build the zone file; with when its apex RRSIGs expire (before --dnssec strip drops them). */
 async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs): Promise<{ zone: ReturnType<typeof buildZone>; signaturesExpireAt: number | undefined }> {
@@ -94,17 +92,17 @@ function asUsage<T>(check: () => T): T {
 
 /** Step 1: every option that can be checked without opening anything. */
 function checkOptions(args: ParsedArgs) {
-  const dnssec = (str(args, 'dnssec') ?? 'strip') as DnssecMode;
+  const dnssec = defaultedStr(args, 'dnssec') as DnssecMode;
   const zoneFile = str(args, 'zone-file');
-  const onExpired = (str(args, 'on-expired') ?? 'fallback') as OnExpired;
-  const mon = asUsage(() => monitoringConfig(args.values, DEFAULT_ROOT_HINTS));
+  const onExpired = defaultedStr(args, 'on-expired') as OnExpired;
+  const mon = asUsage(() => monitoringConfig(monitoringSettings(args)));
   const listen = list(args, 'listen');
   if (listen.length === 0) throw new UsageError('--listen: at least one ADDR:PORT is needed');
   asUsage(() => {
     for (const l of listen) parseListen(l);
     new Acl(list(args, 'allow-query'));
     new Acl(list(args, 'allow-transfer'));
-    parseHostPort(mon.http ?? '');
+    parseHostPort(mon.http);
   });
   // Fetching mode: sources' schemes, layers against keys (UsageError already).
   const mirrorConfig = zoneFile === undefined ? mirrorConfigFromArgs(args) : undefined;
@@ -147,8 +145,8 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
       store,
       allowQuery: list(args, 'allow-query'),
       allowTransfer: list(args, 'allow-transfer'),
-      tcpIdleTimeoutMs: (num(args, 'tcp-idle-timeout') ?? 10) * 1000,
-      maxTcpConnections: num(args, 'max-tcp-connections') ?? 256,
+      tcpIdleTimeoutMs: defaultedNum(args, 'tcp-idle-timeout') * 1000,
+      maxTcpConnections: defaultedNum(args, 'max-tcp-connections'),
       log,
       ...(fallback ? { fallback } : {}),
     });

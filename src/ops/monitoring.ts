@@ -13,7 +13,6 @@ import { DriftMonitor, cronFor } from '../monitor/monitor.js';
 import { readRootHints, rootTargets, type AddressFamilies } from '../monitor/root-hints.js';
 import type { ProbeOptions } from '../monitor/soa-probe.js';
 import { startOpsServer, type OpsServer } from './http.js';
-import { DEFAULT_HTTP } from './monitoring-options.js';
 import { nullLogger, type Logger } from '../log.js';
 import { ALARM_LABEL, OpsState, type AlarmLike, type LayerName, type LayerResult, type RefreshOutcomeLike, type ServedZone, type ServerCounters } from './status.js';
 import { WebhookAlerter } from './webhook.js';
@@ -42,8 +41,8 @@ export interface MonitoringOptions {
   store: ZoneStore;
   /** Absent with --zone-file (no refresh): the zone is then shown without source/layers. */
   refresher?: RefresherLike;
-  /** `--http ADDR:PORT`; default 127.0.0.1:8053. */
-  http?: string;
+  /** `--http ADDR:PORT` (port 0: any free port). */
+  http: string;
   /** `--root-hints FILE`. */
   rootHints: string;
   /** `--root-port` (53 unless testing against fake roots). */
@@ -163,7 +162,7 @@ export async function startMonitoring(o: MonitoringOptions): Promise<Monitoring>
   };
   refresher?.on('alarm', onAlarm);
 
-  const http = await startOpsServer(o.http ?? DEFAULT_HTTP, () => state.snapshot());
+  const http = await startOpsServer(o.http, () => state.snapshot());
   log.info('ops endpoint listening', { address: `${http.address.host}:${http.address.port}`, paths: '/metrics /healthz /readyz /status' });
   monitor?.start(o.store.state.kind === 'serving');
 
@@ -182,21 +181,28 @@ export async function startMonitoring(o: MonitoringOptions): Promise<Monitoring>
   };
 }
 
-/** Turn parsed `serve` option values (durations in seconds) into MonitoringOptions fields. */
-export function monitoringConfig(
-  values: ReadonlyMap<string, unknown>,
-  defaultRootHints: string,
-): Pick<MonitoringOptions, 'http' | 'rootHints' | 'rootPort' | 'family' | 'monitorIntervalMs' | 'thresholds' | 'webhook'> {
-  const s = (k: string) => (typeof values.get(k) === 'string' ? (values.get(k) as string) : undefined);
-  const n = (k: string) => (typeof values.get(k) === 'number' ? (values.get(k) as number) : undefined);
-  const port = n('root-port') ?? 53;
+/** The monitoring options as given (src/cli/monitoring-options.ts fills them from its table, defaults included). */
+export interface MonitoringSettings {
+  readonly http: string;
+  readonly rootHints: string;
+  readonly rootPort: number;
+  readonly family: string;
+  readonly monitorIntervalSec: number;
+  readonly warnBehindSec: number;
+  readonly critBehindSec: number;
+  readonly webhook?: string;
+}
+
+/** Check the settings and turn them into MonitoringOptions fields; RangeError naming the option when one cannot work. */
+export function monitoringConfig(s: MonitoringSettings): Pick<MonitoringOptions, 'http' | 'rootHints' | 'rootPort' | 'family' | 'monitorIntervalMs' | 'thresholds' | 'webhook'> {
+  const port = s.rootPort;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`--root-port ${port} is not a port number`);
-  const warn = (n('warn-behind') ?? DEFAULT_THRESHOLDS.warnBehindMs / 1000) * 1000;
-  const crit = (n('crit-behind') ?? DEFAULT_THRESHOLDS.critBehindMs / 1000) * 1000;
+  const warn = s.warnBehindSec * 1000;
+  const crit = s.critBehindSec * 1000;
   if (crit < warn) throw new RangeError(`--crit-behind (${crit / 1000}s) is shorter than --warn-behind (${warn / 1000}s)`);
-  const interval = (n('monitor-interval') ?? DEFAULT_MONITOR_INTERVAL_MS / 1000) * 1000;
+  const interval = s.monitorIntervalSec * 1000;
   if (interval > 0) cronFor(interval); // throws with a hint when the interval cannot be scheduled
-  const webhook = s('alert-webhook');
+  const webhook = s.webhook;
   if (webhook !== undefined) {
     let u: URL;
     try {
@@ -207,10 +213,10 @@ export function monitoringConfig(
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new RangeError(`--alert-webhook must be http(s), got ${u.protocol}`);
   }
   return {
-    http: s('http') ?? DEFAULT_HTTP,
-    rootHints: s('root-hints') ?? defaultRootHints,
+    http: s.http,
+    rootHints: s.rootHints,
     rootPort: port,
-    family: (s('root-family') ?? 'both') as AddressFamilies,
+    family: s.family as AddressFamilies,
     monitorIntervalMs: interval,
     thresholds: { warnBehindMs: warn, critBehindMs: crit },
     ...(webhook !== undefined ? { webhook } : {}),

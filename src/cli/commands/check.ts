@@ -14,15 +14,13 @@
 //   not since the daemon last confirmed it — /status has that;
 // - expired: our SOA RRSIG expiration in the past is CRITICAL.
 
-import { fileURLToPath } from 'node:url';
-import { computeDrift, DEFAULT_THRESHOLDS, STATE_CODE, type DriftReport } from '../../monitor/drift.js';
+import { computeDrift, STATE_CODE, type DriftReport } from '../../monitor/drift.js';
 import { readRootHints, rootTargets, type AddressFamilies } from '../../monitor/root-hints.js';
 import { probeSoa, type ProbeResult } from '../../monitor/soa-probe.js';
 import { parseHostPort } from '../../ops/http.js';
-import { DEFAULT_LISTEN, LOOPBACK_FOR_WILDCARD } from '../listen-default.js';
-import { UsageError, bool, list, num, str, type Command } from '../options.js';
-
-export const DEFAULT_ROOT_HINTS = fileURLToPath(new URL('../../../keys/root.hints', import.meta.url));
+import { LOOPBACK_FOR_WILDCARD } from '../listen-default.js';
+import { UsageError, bool, defaultedNum, defaultedStr, str, type Command } from '../options.js';
+import { critBehindOption, firstListen, jsonOption, listenOption, rootFamilyOption, rootHintsOption, rootPortOption, warnBehindOption } from '../shared-options.js';
 
 export interface CheckOptions {
   server: string;
@@ -89,27 +87,27 @@ export const command: Command = {
   usage: '',
   options: [
     { name: 'server', type: 'string', metavar: 'ADDR:PORT', help: 'our mirror to check (default: the first --listen address)' },
-    { name: 'listen', type: 'list', metavar: 'ADDR:PORT', default: [DEFAULT_LISTEN], help: 'the addresses `rootmirror serve` listens on (the same variable serve reads; a wildcard address is asked on loopback)' },
-    { name: 'root-hints', type: 'string', default: DEFAULT_ROOT_HINTS, metavar: 'FILE', help: 'root hints listing the live roots (a–m)' },
-    { name: 'root-port', type: 'number', default: 53, metavar: 'PORT', help: 'port the roots in the hints answer on (53; tests use fake roots)' },
-    { name: 'root-family', type: 'string', default: 'both', choices: ['4', '6', 'both'], help: 'ask the roots over IPv4, IPv6 or both' },
-    { name: 'warn-behind', type: 'duration', default: DEFAULT_THRESHOLDS.warnBehindMs / 1000, metavar: 'D', help: 'WARNING when behind longer than this' },
-    { name: 'crit-behind', type: 'duration', default: DEFAULT_THRESHOLDS.critBehindMs / 1000, metavar: 'D', help: 'CRITICAL when behind longer than this' },
+    listenOption({ help: 'the addresses `rootmirror serve` listens on (the same variable serve reads; a wildcard address is asked on loopback)' }),
+    rootHintsOption(),
+    rootPortOption({ help: 'port the roots in the hints answer on (53; tests use fake roots)' }),
+    rootFamilyOption(),
+    warnBehindOption({ help: 'WARNING when behind longer than this' }),
+    critBehindOption({ help: 'CRITICAL when behind longer than this' }),
     { name: 'timeout', type: 'duration', default: 2, metavar: 'D', help: 'per-query timeout (one retry after silence)' },
-    { name: 'json', type: 'boolean', env: false, help: 'print the whole report as JSON' },
+    jsonOption({ help: 'print the whole report as JSON' }),
   ],
   async run(args) {
     let r: CheckResult;
     try {
       if (args.positionals.length > 0) throw new UsageError('check takes no positional arguments');
       r = await runCheck({
-        server: str(args, 'server') ?? serveAddress(list(args, 'listen')[0] ?? DEFAULT_LISTEN),
-        rootHints: str(args, 'root-hints')!,
-        rootPort: num(args, 'root-port')!,
-        family: str(args, 'root-family') as AddressFamilies,
-        warnBehindSec: num(args, 'warn-behind')!,
-        critBehindSec: num(args, 'crit-behind')!,
-        timeoutMs: num(args, 'timeout')! * 1000,
+        server: str(args, 'server') ?? serveAddress(firstListen(args)),
+        rootHints: defaultedStr(args, 'root-hints'),
+        rootPort: defaultedNum(args, 'root-port'),
+        family: defaultedStr(args, 'root-family') as AddressFamilies,
+        warnBehindSec: defaultedNum(args, 'warn-behind'),
+        critBehindSec: defaultedNum(args, 'crit-behind'),
+        timeoutMs: defaultedNum(args, 'timeout') * 1000,
       });
     } catch (e) {
       // A plugin that cannot run reports UNKNOWN (3), never a stack trace.

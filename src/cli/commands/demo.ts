@@ -22,7 +22,8 @@ import { startServer, type RunningServer } from '../../server/server.js';
 import { ZoneStore } from '../../zone/store.js';
 import { buildZone } from '../../zone/build.js';
 import { parseZoneText } from '../../zone/parser.js';
-import { parseArgs, str, type Command, type OptionSpec } from '../options.js';
+import { defaultedStr, list, parseArgs, type Command, type OptionSpec } from '../options.js';
+import { dnssecOption, httpOption, listenOption, logLevelOption } from '../shared-options.js';
 import { startDaemon, type Daemon } from '../serve-process.js';
 import { selfCommand } from '../invocation.js';
 import { command as serve, untilSignal } from './serve.js';
@@ -31,11 +32,13 @@ const DEMO_DIR = fileURLToPath(new URL('../../../demo/', import.meta.url));
 const ROOT_LETTERS = 'abcdefghijklm';
 
 const OPTIONS: readonly OptionSpec[] = [
-  { name: 'listen', type: 'string', metavar: 'ADDR:PORT', default: '127.53.53.53:5353', env: false, help: 'where the mirror answers (an unprivileged port: no root needed)' },
-  { name: 'http', type: 'string', metavar: 'ADDR:PORT', default: '127.53.53.53:8053', env: false, help: 'the mirror\'s ops endpoint (/status, /metrics, /readyz)' },
-  { name: 'dnssec', type: 'string', choices: ['strip', 'keep'], default: 'keep', env: false, help: 'serve DNSSEC records (keep, so dig +dnssec shows them) or strip them' },
+  // The demo's own addresses and mode, not serve's: no ROOTMIRROR_* (a host's serve settings must not move the demo), an
+  // unprivileged port, and keep so dig +dnssec shows the signatures.
+  listenOption({ default: ['127.53.53.53:5353'], env: false, help: 'where the mirror answers (an unprivileged port: no root needed)' }),
+  httpOption({ default: '127.53.53.53:8053', env: false, help: 'the mirror\'s ops endpoint (/status, /metrics, /readyz)' }),
+  dnssecOption({ default: 'keep', env: false, help: 'serve DNSSEC records (keep, so dig +dnssec shows them) or strip them' }),
   { name: 'roots', type: 'string', metavar: 'PREFIX', default: '127.53.0', env: false, help: 'the fake live roots and the source listen on PREFIX.1 .. PREFIX.14 (random port)' },
-  { name: 'log-level', type: 'string', choices: ['debug', 'info', 'warn', 'error'], default: 'info', env: false, help: 'least severe log level printed' },
+  logLevelOption({ env: false }),
 ];
 
 export const command: Command = {
@@ -44,8 +47,8 @@ export const command: Command = {
   usage: '',
   options: OPTIONS,
   async run(args) {
-    const prefix = str(args, 'roots') ?? '127.53.0';
-    const dnssec = str(args, 'dnssec') ?? 'keep';
+    const prefix = defaultedStr(args, 'roots');
+    const dnssec = defaultedStr(args, 'dnssec');
     const work = await mkdtemp(join(tmpdir(), 'rootmirror-demo-'));
     const stops: (() => Promise<unknown>)[] = [() => rm(work, { recursive: true, force: true })];
     const stopAll = async (): Promise<void> => {
@@ -85,8 +88,8 @@ export const command: Command = {
 
       // 3. The mirror: exactly `rootmirror serve` with options a user could type.
       const serveArgv = [
-        '--listen', str(args, 'listen')!,
-        '--http', str(args, 'http')!,
+        ...list(args, 'listen').flatMap((l) => ['--listen', l]),
+        '--http', defaultedStr(args, 'http'),
         '--dnssec', dnssec,
         '--data-dir', join(work, 'data'),
         '--source', sourceUrl,
@@ -97,9 +100,9 @@ export const command: Command = {
         '--root-port', String(rootPort),
         '--root-family', '4',
         '--monitor-interval', '1m',
-        '--log-level', str(args, 'log-level')!,
+        '--log-level', defaultedStr(args, 'log-level'),
       ];
-      const log = createLogger({ level: (str(args, 'log-level') ?? 'info') as 'info', fields: { cmd: 'demo' } });
+      const log = createLogger({ level: defaultedStr(args, 'log-level') as 'info', fields: { cmd: 'demo' } });
       const daemon: Daemon = await startDaemon(parseArgs(serveArgv, serve.options, {}), log);
       stops.push(() => daemon.stop());
       const first = await daemon.mirror?.firstTick;

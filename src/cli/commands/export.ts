@@ -7,7 +7,8 @@ import { loadZoneFile } from '../../zone/build.js';
 import { exportBind } from '../../zone/export-bind.js';
 import { exportTinydns } from '../../zone/export-tinydns.js';
 import type { DnssecMode } from '../../zone/zone.js';
-import { UsageError, str, type Command } from '../options.js';
+import { UsageError, defaultedStr, str, type Command } from '../options.js';
+import { dnssecOption } from '../shared-options.js';
 
 export const command: Command = {
   name: 'export',
@@ -15,14 +16,14 @@ export const command: Command = {
   usage: 'FILE --format tinydns|bind',
   options: [
     { name: 'format', short: 'f', type: 'string', choices: ['tinydns', 'bind'], help: 'output format (required)' },
-    { name: 'dnssec', type: 'string', choices: ['strip', 'keep'], default: 'strip', help: 'drop DNSSEC records (strip) or keep them (bind only)' },
+    dnssecOption({ help: 'drop DNSSEC records (strip) or keep them (bind only)' }),
     { name: 'output', short: 'o', type: 'string', metavar: 'OUT', help: 'write to OUT (atomically) instead of stdout', env: false },
   ],
   async run(args) {
     if (args.positionals.length !== 1) throw new UsageError('expected exactly one FILE');
     const format = str(args, 'format');
     if (format === undefined) throw new UsageError('--format tinydns|bind is required');
-    const dnssec = str(args, 'dnssec') as DnssecMode;
+    const dnssec = defaultedStr(args, 'dnssec') as DnssecMode;
     if (format === 'tinydns' && dnssec === 'keep') throw new UsageError('tinydns cannot serve DNSSEC records; use --dnssec strip');
     const zone = await loadZoneFile(args.positionals[0]!, { dnssec });
     const lines = format === 'tinydns' ? exportTinydns(zone) : exportBind(zone);

@@ -7,14 +7,14 @@
 
 import { axfrOptions } from '../../refresh/config.js';
 import { DataDir, DataDirError } from '../../refresh/data-dir.js';
-import type { Layer } from '../../refresh/data-dir.js';
 import { createLogger, nullLogger, type Logger } from '../../log.js';
 import { Refresher } from '../../refresh/refresher.js';
 import { loadVerifiers } from '../../refresh/verifier.js';
 import { createZonePipeline } from '../../refresh/zone-pipeline.js';
 import { ZoneStore } from '../../zone/store.js';
 import { MIRROR_OPTIONS, mirrorConfigFromArgs, verifierOptions } from '../mirror-options.js';
-import { UsageError, bool, list, num, str, type Command, type OptionSpec, type ParsedArgs } from '../options.js';
+import { UsageError, bool, defaultedStr, type Command } from '../options.js';
+import { dnssecOption } from '../shared-options.js';
 
 /**
  * The same logger as `serve`'s, quiet on success (cron mails stderr) unless
@@ -33,7 +33,8 @@ export const command: Command = {
   usage: '',
   options: [
     ...MIRROR_OPTIONS,
-    { name: 'dnssec', type: 'string', choices: ['keep', 'strip'], default: 'keep', help: 'build check mode (the zone is stored as downloaded either way)', env: false },
+    // keep: fetch checks that the whole zone, signatures included, builds; and no ROOTMIRROR_DNSSEC, which is serve's mode, not this check's.
+    dnssecOption({ default: 'keep', env: false, help: 'build check mode (the zone is stored as downloaded either way)' }),
     { name: 'verbose', short: 'v', type: 'boolean', help: 'log each step on stderr', env: false },
   ],
   async run(args) {
@@ -42,7 +43,7 @@ export const command: Command = {
     const verbose = bool(args, 'verbose');
     const log = quietLog(verbose);
     const verifiers = await loadVerifiers(config, verifierOptions(args));
-    const pipeline = createZonePipeline({ layers: config.layers, dnssec: (str(args, 'dnssec') ?? 'keep') as 'keep' | 'strip', verifiers, ...(config.maxRecords !== undefined ? { maxRecords: config.maxRecords } : {}) });
+    const pipeline = createZonePipeline({ layers: config.layers, dnssec: defaultedStr(args, 'dnssec') as 'keep' | 'strip', verifiers, ...(config.maxRecords !== undefined ? { maxRecords: config.maxRecords } : {}) });
     const refresher = new Refresher({
       dataDir: new DataDir(config.dataDir),
       store: new ZoneStore(config.onExpired),

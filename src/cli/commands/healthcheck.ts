@@ -5,9 +5,9 @@
 
 import http from 'node:http';
 import { parseHostPort } from '../../ops/http.js';
-import { DEFAULT_HTTP } from '../../ops/monitoring-options.js';
 import { LOOPBACK_FOR_WILDCARD } from '../listen-default.js';
-import { UsageError, num, str, type Command } from '../options.js';
+import { UsageError, defaultedNum, defaultedStr, type Command } from '../options.js';
+import { httpOption } from '../shared-options.js';
 
 
 export interface HealthResult {
@@ -41,18 +41,18 @@ export const command: Command = {
   summary: 'ask the ops endpoint whether a verified, unexpired zone is served (GET /readyz); exit 0 if so, else 1',
   usage: '',
   options: [
-    { name: 'http', type: 'string', default: DEFAULT_HTTP, metavar: 'ADDR:PORT', help: 'the ops endpoint `rootmirror serve` listens on (the same variable serve reads; a wildcard address is asked on loopback)' },
+    httpOption({ help: 'the ops endpoint `rootmirror serve` listens on (the same variable serve reads; a wildcard address is asked on loopback)' }),
     { name: 'timeout', type: 'duration', default: 3, metavar: 'D', help: 'give up after this long' },
   ],
   async run(args) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
     let target: { host: string; port: number };
     try {
-      target = parseHostPort(str(args, 'http') ?? DEFAULT_HTTP);
+      target = parseHostPort(defaultedStr(args, 'http'));
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    const timeout = num(args, 'timeout') ?? 3;
+    const timeout = defaultedNum(args, 'timeout');
     if (timeout <= 0) throw new UsageError('--timeout must be more than 0');
     const r = await probeReady(LOOPBACK_FOR_WILDCARD[target.host] ?? target.host, target.port, timeout * 1000);
     (r.ok ? process.stdout : process.stderr).write(r.line + '\n');

@@ -4,6 +4,7 @@ import { RRType, typeToString } from '../../dns/types.js';
 import { loadZoneFile } from '../../zone/build.js';
 import type { Zone } from '../../zone/zone.js';
 import { UsageError, bool, type Command } from '../options.js';
+import { jsonOption } from '../shared-options.js';
 
 export interface ZoneSummary {
   readonly origin: string;
@@ -38,7 +39,7 @@ export const command: Command = {
   name: 'inspect',
   summary: 'summarize a zone file: serial, record counts by type, TLDs signed/unsigned, DNSSEC and ZONEMD presence',
   usage: 'FILE',
-  options: [{ name: 'json', type: 'boolean', help: 'print JSON instead of text', env: false }],
+  options: [jsonOption()],
   async run(args) {
     if (args.positionals.length !== 1) throw new UsageError('expected exactly one FILE');
     const file = args.positionals[0]!;

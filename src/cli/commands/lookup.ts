@@ -4,11 +4,12 @@
 import { Name } from '../../dns/name.js';
 import { rdataToText } from '../../dns/rdata.js';
 import type { ResourceRecord } from '../../dns/record.js';
-import { RRType, Rcode, classToString, rcodeToString, typeFromString, typeToString } from '../../dns/types.js';
+import { RRType, classToString, rcodeToString, typeFromString, typeToString } from '../../dns/types.js';
 import { loadZoneFile } from '../../zone/build.js';
 import { lookup, type LookupResult } from '../../zone/lookup.js';
 import type { DnssecMode } from '../../zone/zone.js';
-import { UsageError, bool, str, type Command } from '../options.js';
+import { UsageError, bool, defaultedStr, type Command } from '../options.js';
+import { dnssecOption } from '../shared-options.js';
 
 /** One record in master-file form, tab-separated as dig prints it. */
 export function recordToText(rr: ResourceRecord): string {
@@ -42,7 +43,7 @@ export const command: Command = {
   summary: 'answer one question from a zone file, printed like dig (no network)',
   usage: 'FILE QNAME [QTYPE]',
   options: [
-    { name: 'dnssec', type: 'string', choices: ['strip', 'keep'], default: 'strip', help: 'drop DNSSEC records before building (strip) or serve them following DO (keep)' },
+    dnssecOption({ help: 'drop DNSSEC records before building (strip) or serve them following DO (keep)' }),
     { name: 'do', type: 'boolean', help: 'set the DNSSEC OK bit in the question', env: false },
   ],
   async run(args) {
@@ -54,7 +55,7 @@ export const command: Command = {
     }
     // As in dig, a QNAME without the trailing dot is taken as absolute.
     const qname = Name.fromText(qnameText, Name.root);
-    const zone = await loadZoneFile(file, { dnssec: str(args, 'dnssec') as DnssecMode });
+    const zone = await loadZoneFile(file, { dnssec: defaultedStr(args, 'dnssec') as DnssecMode });
     const dnssecOk = bool(args, 'do');
     process.stdout.write(formatDig(qname, qtype, lookup(zone, qname, qtype, { dnssecOk }), dnssecOk));
     return 0;

@@ -5,9 +5,9 @@
 // `serve` reads from the same ROOTMIRROR_LISTEN and ROOTMIRROR_DNSSEC.
 
 import net from 'node:net';
-import { DEFAULT_LISTEN } from '../listen-default.js';
 import { RESOLVERS, resolverConfig, type Resolver } from '../resolver-config.js';
-import { UsageError, list, str, suggest, type Command } from '../options.js';
+import { UsageError, defaultedStr, str, suggest, type Command } from '../options.js';
+import { dnssecOption, firstListen, listenOption } from '../shared-options.js';
 
 
 /** `ADDR`, `ADDR:PORT` or `[V6]:PORT`; a bare address means port 53. */
@@ -29,8 +29,8 @@ export const command: Command = {
   usage: RESOLVERS.join('|'),
   options: [
     { name: 'address', type: 'string', metavar: 'ADDR[:PORT]', env: false, help: 'where the resolver reaches rootmirror (default: the first --listen address)' },
-    { name: 'listen', type: 'list', metavar: 'ADDR:PORT', default: [DEFAULT_LISTEN], help: 'the addresses `rootmirror serve` listens on (the same variable serve reads)' },
-    { name: 'dnssec', type: 'string', choices: ['strip', 'keep'], default: 'strip', help: 'the DNSSEC mode `rootmirror serve` runs with (the same variable serve reads)' },
+    listenOption({ help: 'the addresses `rootmirror serve` listens on (the same variable serve reads)' }),
+    dnssecOption({ help: 'the DNSSEC mode `rootmirror serve` runs with (the same variable serve reads)' }),
   ],
   async run(args) {
     if (args.positionals.length !== 1) throw new UsageError(`expected one resolver: ${RESOLVERS.join(', ')}`);
@@ -40,11 +40,11 @@ export const command: Command = {
       throw new UsageError(`unknown resolver "${name}"${hint !== undefined ? `; did you mean "${hint}"?` : ''} (one of ${RESOLVERS.join(', ')})`);
     }
     const given = str(args, 'address');
-    const mirror = given !== undefined ? parseMirrorAddress(given, '--address') : parseMirrorAddress(list(args, 'listen')[0] ?? DEFAULT_LISTEN, '--listen');
+    const mirror = given !== undefined ? parseMirrorAddress(given, '--address') : parseMirrorAddress(firstListen(args), '--listen');
     if (UNSPECIFIED.has(mirror.address)) {
       throw new UsageError(`rootmirror listens on the wildcard ${mirror.address}: give the address the resolver should use with --address`);
     }
-    const cfg = resolverConfig(name as Resolver, { ...mirror, dnssec: (str(args, 'dnssec') ?? 'strip') as 'strip' | 'keep' });
+    const cfg = resolverConfig(name as Resolver, { ...mirror, dnssec: defaultedStr(args, 'dnssec') as 'strip' | 'keep' });
     process.stdout.write(cfg.text);
     for (const w of cfg.warnings) process.stderr.write(`rootmirror print-config: warning: ${w}\n`);
     return 0;

@@ -10,23 +10,23 @@
 
 import cluster from 'node:cluster';
 import { createLogger, type Logger } from '../../log.js';
-import { MONITORING_OPTIONS } from '../../ops/monitoring-options.js';
 import { LOOPBACK } from '../../server/acl.js';
 import { EXIT_CODES_HELP } from '../../errors.js';
-import { DEFAULT_LISTEN } from '../listen-default.js';
 import { MIRROR_OPTIONS } from '../mirror-options.js';
-import { UsageError, num, str, type Command, type OptionSpec } from '../options.js';
+import { MONITORING_OPTIONS } from '../monitoring-options.js';
+import { UsageError, defaultedNum, defaultedStr, str, type Command, type OptionSpec } from '../options.js';
+import { dnssecOption, listenOption, logLevelOption } from '../shared-options.js';
 
 export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { name: 'zone-file', type: 'string', metavar: 'FILE', help: 'serve this zone file (gzip accepted) instead of fetching (no refresh; only --verify layers named explicitly are checked)' },
-  { name: 'listen', type: 'list', metavar: 'ADDR:PORT', default: [DEFAULT_LISTEN], help: 'UDP+TCP listen address, repeatable; IPv6 as [::1]:53' },
-  { name: 'dnssec', type: 'string', choices: ['strip', 'keep'], default: 'strip', help: 'strip DNSSEC records (dnscache/tinydns-era resolvers) or keep them (validating resolvers, RFC 8806)' },
+  listenOption({ help: 'UDP+TCP listen address, repeatable; IPv6 as [::1]:53' }),
+  dnssecOption({ help: 'strip DNSSEC records (dnscache/tinydns-era resolvers) or keep them (validating resolvers, RFC 8806)' }),
   { name: 'allow-query', type: 'list', metavar: 'CIDR', default: LOOPBACK, help: 'answer only these clients; others get REFUSED' },
   { name: 'allow-transfer', type: 'list', metavar: 'CIDR', default: LOOPBACK, help: 'clients allowed to AXFR the zone (TCP)' },
   { name: 'tcp-idle-timeout', type: 'duration', default: 10, metavar: 'D', help: 'close TCP connections idle this long (RFC 7766)' },
   { name: 'max-tcp-connections', type: 'number', default: 256, metavar: 'N', help: 'concurrent TCP connections; the oldest idle ones are closed first' },
   { name: 'workers', type: 'number', default: 1, metavar: 'N', help: 'answering processes sharing the sockets (--zone-file mode)' },
-  { name: 'log-level', type: 'string', choices: ['debug', 'info', 'warn', 'error'], default: 'info', help: 'least severe log level printed' },
+  logLevelOption(),
 ];
 
 /** Resolve on the first SIGTERM or SIGINT, with its name. */
@@ -48,13 +48,13 @@ export const command: Command = {
   name: 'serve',
   summary: 'serve the root zone on loopback (UDP+TCP), keep it verified and fresh, monitor it',
   usage: '',
-  options: [...SERVER_OPTIONS, ...MIRROR_OPTIONS, ...(MONITORING_OPTIONS as readonly OptionSpec[])],
+  options: [...SERVER_OPTIONS, ...MIRROR_OPTIONS, ...MONITORING_OPTIONS],
   exitCodes: EXIT_CODES_HELP,
   async run(args) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]} (the zone file goes after --zone-file)`);
-    const log = createLogger({ level: (str(args, 'log-level') ?? 'info') as 'info', fields: { cmd: 'serve' } });
+    const log = createLogger({ level: defaultedStr(args, 'log-level') as 'info', fields: { cmd: 'serve' } });
     const zoneFile = str(args, 'zone-file');
-    const workers = num(args, 'workers') ?? 1;
+    const workers = defaultedNum(args, 'workers');
     if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers ${workers}: expected 1 to 64`);
     if (workers > 1 && zoneFile === undefined) {
       throw new UsageError('--workers > 1 needs --zone-file (in fetching mode one process keeps the copy; use --workers 1)');

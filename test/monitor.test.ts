@@ -14,6 +14,8 @@ import { readRootHints, rootTargets } from '../src/monitor/root-hints.js';
 import { DriftMonitor } from '../src/monitor/monitor.js';
 import { startOpsServer, type OpsServer } from '../src/ops/http.js';
 import { OpsState } from '../src/ops/status.js';
+import { Rcode, RRType } from '../src/dns/types.js';
+import { ServerCounters } from '../src/server/counters.js';
 import { WebhookAlerter, type AlertPayload } from '../src/ops/webhook.js';
 import { runCheck } from '../src/cli/commands/check.js';
 import type { DriftReport } from '../src/monitor/drift.js';
@@ -71,17 +73,13 @@ describe('drift monitor against fake roots', () => {
       layers: { pgp: { ok: true, detail: 'good signature', ms: 40 }, zonemd: { ok: true, detail: 'digest matches', ms: 900 }, dnssec: { ok: true, detail: 'chain ok', ms: 2100 } },
     };
     state.onRefresh({ outcome: 'updated', serial: N, source: 'https://www.internic.net/domain/root.zone', layers: state.zone.layers, durationMs: 4200, error: undefined });
-    state.counters = () => ({
-      queries: [
-        { transport: 'udp', qtype: 'A', rcode: 'NOERROR', count: 10 },
-        { transport: 'tcp', qtype: 'SOA', rcode: 'NXDOMAIN', count: 2 },
-      ],
-      truncated: 1,
-      malformed: 3,
-      dropped: 0,
-      tcpConnections: 2,
-      fallbackForwarded: 0,
-    });
+    const counters = new ServerCounters();
+    for (let i = 0; i < 10; i++) counters.countQuery('udp', RRType.A, Rcode.NOERROR);
+    for (let i = 0; i < 2; i++) counters.countQuery('tcp', RRType.SOA, Rcode.NXDOMAIN);
+    counters.truncated = 1;
+    counters.malformed = 3;
+    counters.tcpOpened = 2;
+    state.counters = counters;
     monitor = new DriftMonitor({
       targets: rootTargets(servers, roots.port),
       ours: () => ({ serial: state.zone?.serial, confirmedAt: state.zone?.confirmedAt, expiresAt: state.zone?.expiresAt, failedVerifications: state.failedVerificationStreak }),

@@ -17,7 +17,6 @@ import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { parseHostPort } from '../ops/http.js';
 import { monitoringConfig, startMonitoring, type Monitoring } from '../ops/monitoring.js';
-import { opsCounters } from '../ops/server-counters.js';
 import { readRootHints, rootTargets, type RootServer } from '../monitor/root-hints.js';
 import { prepareMirror, type Mirror, type PreparedMirror } from '../refresh/mirror.js';
 import { DataDir } from '../refresh/data-dir.js';
@@ -158,7 +157,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
         store,
         ...(prepared ? { refresher: prepared.refresher } : {}),
         ...mon,
-        counters: opsCounters(server.counters),
+        counters: server.counters,
         log,
       });
       const started = monitoring;

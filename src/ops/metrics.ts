@@ -1,5 +1,6 @@
 // The /metrics document, computed from one OpsSnapshot on each scrape.
 
+import { rcodeToString, typeToString } from '../dns/types.js';
 import { STATE_CODE, MonitorState } from '../monitor/drift.js';
 import { Exposition, type Labels } from './prom.js';
 import { ALARM_KINDS, isReady, type OpsSnapshot } from './status.js';
@@ -57,17 +58,17 @@ export function renderMetrics(s: OpsSnapshot): string {
   e.family('rootmirror_root_up', 'gauge', 'Whether each root server instance gave a usable SOA answer in the last probe.', upSamples);
 
   const c = s.counters;
-  e.family('rootmirror_dns_queries_total', 'counter', 'DNS queries answered, by transport, query type and response code.', (c?.queries ?? []).map((q) => [{ transport: q.transport, qtype: q.qtype, rcode: q.rcode }, q.count] as const));
+  e.family('rootmirror_dns_queries_total', 'counter', 'DNS queries answered, by transport, query type and response code.', [...(c?.queryCounts() ?? [])].map((q) => [{ transport: q.transport, qtype: typeToString(q.qtype), rcode: rcodeToString(q.rcode) }, q.count] as const));
   e.single('rootmirror_dns_truncated_total', 'counter', 'UDP responses sent with TC set.', c?.truncated);
   e.single('rootmirror_dns_malformed_total', 'counter', 'Malformed queries received.', c?.malformed);
   e.single('rootmirror_dns_dropped_total', 'counter', 'Queries dropped without a response.', c?.dropped);
-  e.single('rootmirror_dns_tcp_connections_total', 'counter', 'TCP connections accepted.', c?.tcpConnections);
+  e.single('rootmirror_dns_tcp_connections_total', 'counter', 'TCP connections accepted.', c?.tcpOpened);
   e.single('rootmirror_dns_tcp_closed_total', 'counter', 'TCP connections closed (accepted minus closed is the number open).', c?.tcpClosed);
   e.single('rootmirror_dns_tcp_evicted_total', 'counter', 'TCP connections closed to make room, or refused, when --max-tcp-connections was reached.', c?.tcpEvicted);
   e.single('rootmirror_dns_tcp_idle_timeouts_total', 'counter', 'TCP connections closed after --tcp-idle-timeout (idle, or a query dribbling in for longer).', c?.tcpIdleTimeouts);
-  e.family('rootmirror_dns_axfr_total', 'counter', 'AXFR requests by result (served, or refused by --allow-transfer or for want of a zone).', c?.axfrServed === undefined && c?.axfrRefused === undefined ? [] : [
-    [{ result: 'served' }, c?.axfrServed ?? 0],
-    [{ result: 'refused' }, c?.axfrRefused ?? 0],
+  e.family('rootmirror_dns_axfr_total', 'counter', 'AXFR requests by result (served, or refused by --allow-transfer or for want of a zone).', c === undefined ? [] : [
+    [{ result: 'served' }, c.axfrServed],
+    [{ result: 'refused' }, c.axfrRefused],
   ]);
   e.single('rootmirror_dns_servfail_exceptions_total', 'counter', 'Unexpected exceptions while answering (each answered SERVFAIL and logged, rate-limited).', c?.servfailOnException);
   e.single('rootmirror_dns_fallback_forwarded_total', 'counter', 'Queries forwarded to the live roots because no usable zone was held.', c?.fallbackForwarded);

@@ -14,7 +14,9 @@ import { readRootHints, rootTargets, type AddressFamilies } from '../monitor/roo
 import type { ProbeOptions } from '../monitor/soa-probe.js';
 import { startOpsServer, type OpsServer } from './http.js';
 import { nullLogger, type Logger } from '../log.js';
-import { ALARM_LABEL, OpsState, type AlarmLike, type LayerName, type LayerResult, type RefreshOutcomeLike, type ServedZone, type ServerCounters } from './status.js';
+import type { CopyMeta } from '../refresh/data-dir.js';
+import type { ServerCounters } from '../server/counters.js';
+import { ALARM_LABEL, OpsState, type AlarmLike, type RefreshOutcomeLike, type ServedZone } from './status.js';
 import { WebhookAlerter } from './webhook.js';
 
 /** What monitoring reads from src/refresh's Refresher (it satisfies this). */
@@ -23,18 +25,7 @@ export interface RefresherLike {
   off(event: 'refresh', listener: (ev: RefreshOutcomeLike) => void): unknown;
   on(event: 'alarm', listener: (ev: AlarmLike) => void): unknown;
   off(event: 'alarm', listener: (ev: AlarmLike) => void): unknown;
-  readonly held:
-    | {
-        readonly meta: {
-          readonly serial: number;
-          readonly source: string;
-          readonly fetchedAt: string;
-          readonly confirmedAt: string;
-          readonly signaturesExpireAt?: string | undefined;
-          readonly layers: Partial<Record<LayerName, LayerResult>>;
-        };
-      }
-    | undefined;
+  readonly held: { readonly meta: Pick<CopyMeta, 'serial' | 'source' | 'fetchedAt' | 'confirmedAt' | 'signaturesExpireAt' | 'layers'> } | undefined;
 }
 
 export interface MonitoringOptions {
@@ -54,7 +45,8 @@ export interface MonitoringOptions {
   probe?: ProbeOptions;
   /** `--alert-webhook URL`. */
   webhook?: string;
-  counters?: () => ServerCounters;
+  /** The server's counters (src/server/counters.ts), read on each scrape. */
+  counters?: ServerCounters;
   clock?: Clock;
   log?: Logger;
 }

@@ -1,5 +1,7 @@
-// What the ops endpoint reads: one snapshot, built on each request from small
-// structural interfaces, so ops depends on no component's internals. The daemon
+// What the ops endpoint reads: one snapshot, built on each request. Verdicts and
+// server counters are the owners' types (src/verify/verdict.ts,
+// src/server/counters.ts): a counter the server adds reaches /metrics with no
+// adapter in between. Refresh events are read through structural interfaces. The daemon
 // wires an `OpsState` to the store ('swap'), the refresher ('refresh') and the
 // monitor ('report'); tests drive it directly.
 
@@ -8,16 +10,9 @@ import { systemClock } from '../clock.js';
 import type { ChangeReport } from '../monitor/change-report.js';
 import type { DriftReport } from '../monitor/drift.js';
 import { redactUrl, redactUrlsIn } from '../redact-url.js';
+import type { ServerCounters } from '../server/counters.js';
 import { readiness, type Readiness } from '../server/readiness.js';
-
-export type LayerName = 'pgp' | 'zonemd' | 'dnssec';
-
-export interface LayerResult {
-  readonly ok: boolean;
-  readonly detail: string;
-  readonly ms: number;
-  readonly weak?: boolean;
-}
+import type { Layer, Verdict } from '../verify/verdict.js';
 
 /** The served zone as ops sees it. Times in ms since the epoch. */
 export interface ServedZone {
@@ -29,7 +24,7 @@ export interface ServedZone {
   readonly expiresAt?: number | undefined;
   /** Earliest expiration of the apex RRSIGs. */
   readonly apexSigExpiresAt?: number | undefined;
-  readonly layers?: Partial<Record<LayerName, LayerResult>> | undefined;
+  readonly layers?: Partial<Record<Layer, Verdict>> | undefined;
 }
 
 /** A refresh cycle's outcome; src/refresh's RefreshEvent satisfies it. */
@@ -37,7 +32,7 @@ export interface RefreshOutcomeLike {
   readonly outcome: 'updated' | 'unchanged' | 'failed';
   readonly serial: number | undefined;
   readonly source: string | undefined;
-  readonly layers: Partial<Record<LayerName, LayerResult>> | undefined;
+  readonly layers: Partial<Record<Layer, Verdict>> | undefined;
   readonly durationMs: number;
   readonly error: Error | undefined;
 }
@@ -58,29 +53,6 @@ export const ALARM_LABEL: Readonly<Record<AlarmLike['kind'], string>> = {
   'serial-rollback': 'serial rollback refused',
 };
 
-/** Server counters (src/server/counters.ts should provide this shape, or an adapter to it). */
-export interface ServerCounters {
-  readonly queries: readonly { readonly transport: 'udp' | 'tcp'; readonly qtype: string; readonly rcode: string; readonly count: number }[];
-  readonly truncated: number;
-  readonly malformed: number;
-  readonly dropped: number;
-  readonly tcpConnections: number;
-  readonly fallbackForwarded: number;
-  /** Queries with DO set while the zone is served with --dnssec strip (a validating resolver that will fail). */
-  readonly doOnStripped?: number;
-  /** Unexpected exceptions while answering, each answered SERVFAIL. */
-  readonly servfailOnException?: number;
-  readonly tcpClosed?: number;
-  /** Connections closed to make room, or refused, at --max-tcp-connections. */
-  readonly tcpEvicted?: number;
-  readonly tcpIdleTimeouts?: number;
-  readonly axfrServed?: number;
-  /** AXFR requests refused (client outside --allow-transfer, or no zone). */
-  readonly axfrRefused?: number;
-  /** Queries the live-root fallback could not relay (answered SERVFAIL). */
-  readonly fallbackFailed?: number;
-}
-
 export interface OpsSnapshot {
   readonly now: number;
   /** A verified zone is in the store and being answered from. */
@@ -95,6 +67,7 @@ export interface OpsSnapshot {
   readonly monitor: DriftReport | undefined;
   readonly changeReport: ChangeReport | undefined;
   readonly lastError: { readonly at: number; readonly message: string } | undefined;
+  /** The server's live counters, read as the snapshot is rendered. */
   readonly counters: ServerCounters | undefined;
   readonly webhook: { readonly sent: number; readonly failures: number } | undefined;
   /** The refresh alarm that stands (until a new serial is stored), if any. */
@@ -118,7 +91,7 @@ export class OpsState {
   serving = false;
   monitor: DriftReport | undefined;
   changeReport: ChangeReport | undefined;
-  counters: (() => ServerCounters) | undefined;
+  counters: ServerCounters | undefined;
   webhook: { readonly sent: number; readonly failures: number } | undefined;
   /** When set, read the served zone, serving flag and readiness from here at each snapshot (the daemon's wiring). */
   live: { zone(): ServedZone | undefined; serving(): boolean; readiness(): Readiness } | undefined;
@@ -192,7 +165,7 @@ export class OpsState {
       monitor: this.monitor,
       changeReport: this.changeReport,
       lastError: this.lastError,
-      counters: this.counters?.(),
+      counters: this.counters,
       webhook: this.webhook ? { sent: this.webhook.sent, failures: this.webhook.failures } : undefined,
       alarm: this.standingAlarm,
       alarms: { ...this.alarms },

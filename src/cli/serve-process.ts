@@ -114,7 +114,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
 
   // 2. Files. Root hints are read even when only the monitor needs them, so a bad path fails now.
   let hints: RootServer[] | undefined;
-  if (onExpired === 'fallback' || (mon.monitorIntervalMs ?? 0) > 0) hints = await readRootHints(mon.rootHints!);
+  if (onExpired === 'fallback' || mon.monitorIntervalMs > 0) hints = await readRootHints(mon.rootHints);
   // The zone file is only looked at here (parsing it takes a while, and is step 5).
   if (zoneFile !== undefined) await checkReadable(zoneFile, '--zone-file');
   const verifiers = mirrorConfig !== undefined ? await loadVerifiers(mirrorConfig, verifierOptions(args)) : undefined;
@@ -125,7 +125,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
     const store = new ZoneStore(onExpired);
     const fallback =
       onExpired === 'fallback' && hints !== undefined
-        ? new RootFallback({ servers: rootTargets(hints, mon.rootPort ?? 53, 'both').map((t) => ({ address: t.address, port: t.port })) })
+        ? new RootFallback({ servers: rootTargets(hints, mon.rootPort, 'both').map((t) => ({ address: t.address, port: t.port })) })
         : undefined;
 
     // 3. The data dir: a directory, writable, and ours.

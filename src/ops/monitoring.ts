@@ -186,7 +186,7 @@ export interface MonitoringSettings {
 }
 
 /** Check the settings and turn them into MonitoringOptions fields; RangeError naming the option when one cannot work. */
-export function monitoringConfig(s: MonitoringSettings): Pick<MonitoringOptions, 'http' | 'rootHints' | 'rootPort' | 'family' | 'monitorIntervalMs' | 'thresholds' | 'webhook'> {
+export function monitoringConfig(s: MonitoringSettings): Required<Pick<MonitoringOptions, 'http' | 'rootHints' | 'rootPort' | 'family' | 'monitorIntervalMs' | 'thresholds'>> & Pick<MonitoringOptions, 'webhook'> {
   const port = s.rootPort;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`--root-port ${port} is not a port number`);
   const warn = s.warnBehindSec * 1000;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from './cli/main.js';
 import { UsageError } from './cli/options.js';
 import { Name, NameError } from './dns/name.js';
-import { RdataError } from './dns/rdata.js';
+import { RdataError } from './dns/rdata/rdata-error.js';
 import { ConfigError, ExitCode, OperatorError } from './errors.js';
 import { FetchError } from './fetch/errors.js';
 import { RootHintsError } from './monitor/root-hints.js';

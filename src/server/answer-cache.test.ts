@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readMessage, type Message } from '../../test/helpers/message-reader.js';
 import { Name } from '../dns/name.js';
-import { canonicalRdata } from '../dns/rdata.js';
+import { canonicalRdata } from '../dns/canonical.js';
 import { RRType } from '../dns/types.js';
 import { buildZone } from '../zone/build.js';
 import { parseZoneText } from '../zone/parser.js';

@@ -6,9 +6,10 @@
 // A bad zone is a verdict with a one-line reason, never an exception.
 
 import type { KeyObject } from 'node:crypto';
-import { canonicalRdataSet, canonicalRecordWire } from '../dns/canonical.js';
+import { canonicalRdata, canonicalRdataSet, canonicalRecordWire } from '../dns/canonical.js';
 import type { Name } from '../dns/name.js';
-import { canonicalRdata, concat, decodeDnskey, decodeRrsig, dnskeyKeyTag, type Rrsig } from '../dns/rdata.js';
+import { bytesEqual, concatBytes } from '../bytes.js';
+import { decodeDnskey, decodeRrsig, dnskeyKeyTag, type Rrsig } from '../dns/rdata/dnssec-records.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { rrsigTimeToMs, serialCompare } from '../dns/serial.js';
 import { RRClass, RRType, typeToString } from '../dns/types.js';
@@ -129,11 +130,11 @@ function signedData(s: SigRecord, set: RRsetData): Uint8Array {
   const head = canonicalRdata(RRType.RRSIG, s.rdata).subarray(0, s.sig.signedPartLength);
   const n = set.name.labelCount;
   // RFC 4035 §5.3.2: fewer labels than the owner means a wildcard expansion; rebuild "*.<closest encloser>".
-  const ownerWire = s.sig.labels < n ? concat([Uint8Array.of(1, 0x2a), set.name.parent(n - s.sig.labels).canonicalWire()]) : set.name.canonicalWire();
+  const ownerWire = s.sig.labels < n ? concatBytes([Uint8Array.of(1, 0x2a), set.name.parent(n - s.sig.labels).canonicalWire()]) : set.name.canonicalWire();
   set.canonical ??= canonicalRdataSet(set.type, set.rdatas);
   const parts: Uint8Array[] = [head];
   for (const rd of set.canonical) parts.push(canonicalRecordWire(set.name, set.type, set.class, s.sig.originalTtl, rd, ownerWire));
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 type Failure = Extract<SigResult, { ok: false }>;
@@ -223,9 +224,6 @@ function checkRRset(what: string, set: RRsetData, sigs: readonly SigRecord[], ke
   return { ok: false, detail: `${what}: ${worst!.reason}` };
 }
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
-}
 
 function dsMatches(a: DsAnchor, k: ZoneKey, origin: Name): boolean {
   if (a.keyTag !== k.tag || a.algorithm !== k.algorithm) return false;

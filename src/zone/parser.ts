@@ -13,7 +13,9 @@ import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 
 import { Name, NameError } from '../dns/name.js';
-import { RdataError, rdataFromText, type TextToken } from '../dns/rdata.js';
+import { RdataError } from '../dns/rdata/rdata-error.js';
+import { rdataFromText } from '../dns/rdata.js';
+import type { TextToken } from '../dns/rdata/text-token.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { RRClass, classFromString, typeFromString } from '../dns/types.js';
 import { Lexer, NEED_MORE, type Entry, type NeedMore } from './lexer.js';

@@ -10,7 +10,7 @@ import type { ResourceRecord } from '../dns/record.js';
 import { DNSSEC_TYPES, RRType, Rcode } from '../dns/types.js';
 import { checkZone } from './checks.js';
 import { parseZoneFile } from './parser.js';
-import type { LookupResult } from './lookup.js';
+import { result } from './result.js';
 import { rdataName, type DnssecMode, type RRsetData, type Zone, type ZoneNode } from './zone.js';
 import { compareBytes } from '../bytes.js';
 import { decodeSoa } from '../dns/rdata/soa.js';
@@ -171,25 +171,6 @@ export function buildZone(input: Iterable<ResourceRecord>, opts: BuildOptions): 
     counts,
     apexGlue: glueFor(apex.rrsets.get(RRType.NS)),
     nxdomainPlain: result('nxdomain', Rcode.NXDOMAIN, true, [], [soa], []),
-  });
-}
-
-/** Freeze a lookup result; the sections are shared between answers, nobody may change them. */
-export function result(
-  kind: LookupResult['kind'],
-  rcode: number,
-  aa: boolean,
-  answer: readonly ResourceRecord[],
-  authority: readonly ResourceRecord[],
-  additional: readonly ResourceRecord[],
-): LookupResult {
-  return Object.freeze({
-    kind,
-    rcode,
-    aa,
-    answer: Object.freeze(answer),
-    authority: Object.freeze(authority),
-    additional: Object.freeze(additional),
   });
 }
 

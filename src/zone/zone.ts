@@ -7,7 +7,7 @@
 
 import { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
-import type { LookupResult } from './lookup.js';
+import type { LookupResult } from './result.js';
 
 /** `strip`: DNSSEC records removed before building (classic recipe); `keep`: served, following DO. */
 export type DnssecMode = 'strip' | 'keep';

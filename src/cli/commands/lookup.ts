@@ -6,7 +6,8 @@ import { rdataToText } from '../../dns/rdata.js';
 import type { ResourceRecord } from '../../dns/record.js';
 import { RRType, Rcode, classToString, rcodeToString, typeFromString, typeToString } from '../../dns/types.js';
 import { loadZoneFile } from '../../zone/build.js';
-import { lookup, type LookupResult } from '../../zone/lookup.js';
+import { lookup } from '../../zone/lookup.js';
+import type { LookupResult } from '../../zone/result.js';
 import type { DnssecMode } from '../../zone/zone.js';
 import { UsageError, bool, str, type Command } from '../options.js';
 

@@ -11,7 +11,7 @@ import { FetchError } from './fetch/errors.js';
 import { RootHintsError } from './monitor/root-hints.js';
 import { DataDirError } from './refresh/data-dir.js';
 import { CheckError } from './refresh/pipeline.js';
-import { BindError, explainBindError } from './server/server.js';
+import { BindError, explainBindError } from './server/bind-error.js';
 import { DnssecError } from './verify/dnssec-error.js';
 import { SignatureError } from './verify/pgp.js';
 import { ZonemdError } from './verify/zonemd.js';

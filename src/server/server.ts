@@ -12,8 +12,6 @@ import { startUdp } from './udp.js';
 import type { ZoneStore } from '../zone/store.js';
 import { explainBindError } from './bind-error.js';
 
-export { BindError, explainBindError } from './bind-error.js';
-
 export interface ListenAddress {
   readonly address: string;
   readonly port: number;

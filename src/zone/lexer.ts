@@ -12,8 +12,6 @@
 import type { TextToken } from '../dns/rdata/text-token.js';
 import { ParseError } from './parse-error.js';
 
-export type { TextToken };
-
 export interface Entry {
   readonly tokens: TextToken[];
   /** The physical line began with a space or tab: the owner is carried over (RFC 1035 §5.1). */

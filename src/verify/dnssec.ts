@@ -4,7 +4,6 @@
 // against the validated set (`rootmirror verify --verify-all-signatures`).
 //
 // A bad zone is a verdict with a one-line reason, never an exception.
-
 //
 // The pieces: dnssec-signatures.ts (RRSIGs over one RRset), dnssec-anchoring.ts
 // (keys to trust anchors), dnssec-all-signatures.ts (every RRSIG), and

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { MessageError, readMessage } from './helpers/message-reader.js';
 import { MessageWriter, Section } from '../src/dns/message-writer.js';
 import { Name } from '../src/dns/name.js';
-import { rdataFromText, rdataToText, type TextToken } from '../src/dns/rdata.js';
+import { rdataFromText, rdataToText } from '../src/dns/rdata.js';
+import type { TextToken } from '../src/dns/rdata/text-token.js';
 import { RRType, typeFromString } from '../src/dns/types.js';
 
 const tok = (text: string): TextToken[] => text.split(' ').map((t, i) => ({ text: t, quoted: false, line: 1, col: i + 1 }));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalRecordWire, canonicalRdataSet, compareRdata } from './canonical.js';
+import { canonicalRecordWire, canonicalRdataSet } from './canonical.js';
+import { compareBytes } from '../bytes.js';
 import { Name } from './name.js';
 import { rdataFromText } from './rdata.js';
 import { RRType } from './types.js';
@@ -29,7 +30,7 @@ describe('canonical form (RFC 4034 §6.2, §6.3)', () => {
     const a = Uint8Array.of(1, 2);
     const b = Uint8Array.of(1, 2, 0);
     const c = Uint8Array.of(0, 255);
-    expect(compareRdata(a, b)).toBeLessThan(0);
+    expect(compareBytes(a, b)).toBeLessThan(0);
     expect(canonicalRdataSet(RRType.A, [b, a, c, Uint8Array.of(1, 2)])).toEqual([c, a, b]);
   });
 });

@@ -1,8 +1,45 @@
 // RFC 4034 §6.2 canonical RR form and §6.3 RRset order: what RRSIGs sign
 // (RFC 4034 §3.1.8.1) and ZONEMD digests (RFC 8976 §3.3.1).
 
+import { compareBytes } from '../bytes.js';
 import type { Name } from './name.js';
-import { canonicalRdata } from './rdata.js';
+import { RRType } from './types.js';
+import { nameOffsets } from './rdata/wire-layout.js';
+
+/**
+ * Types whose embedded names are lower-cased in canonical form: RFC 4034 §6.2
+ * as corrected by RFC 6840 §5.1 (NSEC's next name is NOT lower-cased; RRSIG's
+ * signer name is).
+ */
+const CANONICAL_LOWER: ReadonlySet<number> = new Set([
+  RRType.NS, 3 /* MD */, 4 /* MF */, RRType.CNAME, RRType.SOA, 7 /* MB */, 8 /* MG */, 9 /* MR */,
+  RRType.PTR, 14 /* MINFO */, RRType.MX, RRType.RP, RRType.AFSDB, 21 /* RT */, 24 /* SIG */,
+  26 /* PX */, 30 /* NXT */, RRType.NAPTR, RRType.KX, RRType.SRV, RRType.DNAME, 38 /* A6 */,
+  RRType.RRSIG,
+]);
+
+/** RFC 4034 §6.2 canonical RDATA: embedded names lower-cased for the listed types. */
+export function canonicalRdata(type: number, rdata: Uint8Array): Uint8Array {
+  if (!CANONICAL_LOWER.has(type)) return rdata;
+  const offsets = nameOffsets(type, rdata);
+  if (offsets.length === 0) return rdata;
+  let out: Uint8Array | undefined;
+  for (const start of offsets) {
+    let o = start;
+    while (rdata[o]! !== 0) {
+      const len = rdata[o]!;
+      for (let k = o + 1; k <= o + len; k++) {
+        const b = rdata[k]!;
+        if (b >= 0x41 && b <= 0x5a) {
+          out ??= Uint8Array.from(rdata);
+          out[k] = b | 0x20;
+        }
+      }
+      o += len + 1;
+    }
+  }
+  return out ?? rdata;
+}
 
 /**
  * owner | type | class | TTL | RDLENGTH | RDATA, with the owner and the names
@@ -53,23 +90,14 @@ export function writeCanonicalRecord(
   return o + rdata.length;
 }
 
-/** §6.3: RDATA compared as left-justified unsigned octet sequences, shorter first on a tie. */
-export function compareRdata(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const d = a[i]! - b[i]!;
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
-}
-
 /**
- * The canonical RDATAs of one RRset in §6.3 order, exact duplicates removed
+ * The canonical RDATAs of one RRset in §6.3 order (left-justified octets,
+ * shorter first: compareBytes), exact duplicates removed
  * (RFC 4034 §6.3: "MUST NOT" have duplicate RRs; RFC 8976 §3.3.1.1 likewise).
  */
 export function canonicalRdataSet(type: number, rdatas: readonly Uint8Array[]): Uint8Array[] {
-  const sorted = rdatas.map((r) => canonicalRdata(type, r)).sort(compareRdata);
+  const sorted = rdatas.map((r) => canonicalRdata(type, r)).sort(compareBytes);
   const out: Uint8Array[] = [];
-  for (const r of sorted) if (out.length === 0 || compareRdata(out[out.length - 1]!, r) !== 0) out.push(r);
+  for (const r of sorted) if (out.length === 0 || compareBytes(out[out.length - 1]!, r) !== 0) out.push(r);
   return out;
 }

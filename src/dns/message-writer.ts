@@ -9,7 +9,7 @@
 
 import { lower, type Name } from './name.js';
 import type { ResourceRecord } from './record.js';
-import { compressibleNameOffsets } from './rdata.js';
+import { compressibleNameOffsets } from './rdata/wire-layout.js';
 
 export const Section = { answer: 0, authority: 1, additional: 2 } as const;
 export type SectionId = (typeof Section)[keyof typeof Section];

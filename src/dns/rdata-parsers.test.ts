@@ -5,7 +5,9 @@ import packet from 'dns-packet';
 import { isIPv4, isIPv6 } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Name } from './name.js';
-import { RdataError, rdataFromText, rdataToText, type TextToken } from './rdata.js';
+import { RdataError } from './rdata/rdata-error.js';
+import { rdataFromText, rdataToText } from './rdata.js';
+import type { TextToken } from './rdata/text-token.js';
 import { RRType } from './types.js';
 
 const one = (text: string): TextToken[] => [{ text, quoted: false, line: 1, col: 1 }];

@@ -2,20 +2,14 @@ import packet from 'dns-packet';
 import { describe, expect, it } from 'vitest';
 import { MessageWriter, Section } from './message-writer.js';
 import { Name, NameError, compareCanonical } from './name.js';
-import {
-  RdataError,
-  canonicalRdata,
-  decodeDnskey,
-  decodeNsec,
-  decodeRrsig,
-  decodeSoa,
-  decodeZonemd,
-  dnskeyKeyTag,
-  rdataFromMessage,
-  rdataFromText,
-  rdataToText,
-  type TextToken,
-} from './rdata.js';
+import { RdataError } from './rdata/rdata-error.js';
+import { canonicalRdata } from './canonical.js';
+import { decodeDnskey, decodeNsec, decodeRrsig, dnskeyKeyTag } from './rdata/dnssec-records.js';
+import { decodeSoa } from './rdata/soa.js';
+import { decodeZonemd } from './rdata/zonemd.js';
+import { rdataFromMessage } from './rdata/from-message.js';
+import { rdataFromText, rdataToText } from './rdata.js';
+import type { TextToken } from './rdata/text-token.js';
 import { RRType, typeFromString } from './types.js';
 
 /** Split presentation text into tokens the way the zone lexer does (quotes kept apart). */

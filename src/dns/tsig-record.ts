@@ -4,6 +4,7 @@
 // and verifying code turns it into FORMERR (RFC 8945 §5.2).
 
 import { Name, NameError } from './name.js';
+import { readUint16, readUint32 } from '../bytes.js';
 
 /** RR type TSIG (RFC 8945 §4.2, IANA). */
 export const TSIG_TYPE = 250;
@@ -52,8 +53,6 @@ export type LocatedTsig =
       readonly unsigned: Uint8Array;
     };
 
-const u16 = (m: Uint8Array, o: number): number => (m[o]! << 8) | m[o + 1]!;
-
 /** Skip a possibly compressed name; -1 if it runs off the message. */
 function skipName(m: Uint8Array, o: number): number {
   for (;;) {
@@ -72,9 +71,9 @@ function skipName(m: Uint8Array, o: number): number {
  */
 export function locateTsig(m: Uint8Array): LocatedTsig {
   if (m.length < 12) return { kind: 'malformed', detail: `message of ${m.length} octets is shorter than a DNS header` };
-  const qd = u16(m, 4);
-  const records = u16(m, 6) + u16(m, 8) + u16(m, 10);
-  const arcount = u16(m, 10);
+  const qd = readUint16(m, 4);
+  const records = readUint16(m, 6) + readUint16(m, 8) + readUint16(m, 10);
+  const arcount = readUint16(m, 10);
   let o = 12;
   for (let i = 0; i < qd; i++) {
     o = skipName(m, o);
@@ -86,8 +85,8 @@ export function locateTsig(m: Uint8Array): LocatedTsig {
     const start = o;
     o = skipName(m, o);
     if (o < 0 || o + 10 > m.length) return { kind: 'malformed', detail: `message ends inside record ${i + 1} of ${records}` };
-    const type = u16(m, o);
-    const rdlen = u16(m, o + 8);
+    const type = readUint16(m, o);
+    const rdlen = readUint16(m, o + 8);
     o += 10 + rdlen;
     if (o > m.length) return { kind: 'malformed', detail: `RDATA of record ${i + 1} runs past the end of the message` };
     if (type === TSIG_TYPE) {
@@ -105,9 +104,9 @@ function readTsig(m: Uint8Array, start: number): LocatedTsig {
   try {
     const owner = Name.fromWire(m, start);
     let o = owner.next;
-    const cls = u16(m, o + 2);
+    const cls = readUint16(m, o + 2);
     const ttl = ((m[o + 4]! << 24) | (m[o + 5]! << 16) | (m[o + 6]! << 8) | m[o + 7]!) >>> 0;
-    const end = o + 10 + u16(m, o + 8);
+    const end = o + 10 + readUint16(m, o + 8);
     if (cls !== CLASS_ANY) return bad(`class ${cls}, not ANY (RFC 8945 §4.2)`);
     if (ttl !== 0) return bad(`TTL ${ttl}, not 0 (RFC 8945 §4.2)`);
     o += 10;
@@ -115,22 +114,22 @@ function readTsig(m: Uint8Array, start: number): LocatedTsig {
     o = alg.next;
     if (o + 10 > end) return bad('RDATA ends inside the fixed fields');
     const timeSigned = readTime48(m.subarray(o, o + 6))!;
-    const fudge = u16(m, o + 6);
-    const macSize = u16(m, o + 8);
+    const fudge = readUint16(m, o + 6);
+    const macSize = readUint16(m, o + 8);
     o += 10;
     if (o + macSize + 6 > end) return bad(`MAC of ${macSize} octets runs past the RDATA`);
     const mac = m.slice(o, o + macSize);
     o += macSize;
-    const originalId = u16(m, o);
-    const error = u16(m, o + 2);
-    const otherLen = u16(m, o + 4);
+    const originalId = readUint16(m, o);
+    const error = readUint16(m, o + 2);
+    const otherLen = readUint16(m, o + 4);
     o += 6;
     if (o + otherLen !== end) return bad(`Other Len ${otherLen} does not match the RDATA length`);
     const otherData = m.slice(o, end);
     const unsigned = m.slice(0, start);
     unsigned[0] = originalId >>> 8;
     unsigned[1] = originalId & 0xff;
-    const ar = u16(m, 10) - 1;
+    const ar = readUint16(m, 10) - 1;
     unsigned[10] = ar >>> 8;
     unsigned[11] = ar & 0xff;
     return {
@@ -161,7 +160,7 @@ export function time48(seconds: number): Uint8Array {
 /** Read 48-bit big-endian seconds; undefined unless exactly 6 octets. */
 export function readTime48(b: Uint8Array): number | undefined {
   if (b.length !== 6) return undefined;
-  return u16(b, 0) * 2 ** 32 + (((b[2]! << 24) | (b[3]! << 16) | (b[4]! << 8) | b[5]!) >>> 0);
+  return readUint16(b, 0) * 2 ** 32 + readUint32(b, 2);
 }
 
 /** The TSIG record in wire form, owner and algorithm uncompressed (RFC 8945 §4.2). */
@@ -200,7 +199,7 @@ export function appendTsig(msg: Uint8Array, tsig: Uint8Array): Uint8Array {
   const out = new Uint8Array(msg.length + tsig.length);
   out.set(msg);
   out.set(tsig, msg.length);
-  const ar = u16(msg, 10) + 1;
+  const ar = readUint16(msg, 10) + 1;
   out[10] = ar >>> 8;
   out[11] = ar & 0xff;
   return out;

@@ -15,6 +15,8 @@ import { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { RRClass, RRType, rcodeToString } from '../dns/types.js';
 import { FetchError, FetchErrorCode } from './errors.js';
+import { bytesEqual } from '../bytes.js';
+import { decodeSoa } from '../dns/rdata/soa.js';
 
 export interface AxfrTarget {
   readonly host: string;
@@ -158,14 +160,6 @@ export function parseAxfrMessage(msg: Uint8Array, id: number, zone: Name, first:
   return { answers, authoritative: (flags & 0x0400) !== 0 };
 }
 
-function soaSerial(rdata: Uint8Array): number {
-  return new DataView(rdata.buffer, rdata.byteOffset + rdata.length - 20, 4).getUint32(0);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 /** Transfer the zone from `target`. Every failure is a FetchError. */
 export async function axfr(target: AxfrTarget, opts: AxfrOptions = {}): Promise<AxfrResult> {
   const o = { ...DEFAULTS, ...opts };
@@ -238,8 +232,8 @@ export async function axfr(target: AxfrTarget, opts: AxfrOptions = {}): Promise<
             continue;
           }
           if (rr.type === RRType.SOA && rr.name.key === zone.key) {
-            if (!sameBytes(rr.rdata, firstSoa.rdata)) {
-              return fail(`closing SOA (serial ${soaSerial(rr.rdata)}) differs from the opening one (serial ${soaSerial(firstSoa.rdata)}); zone changed mid-transfer`, FetchErrorCode.protocol);
+            if (!bytesEqual(rr.rdata, firstSoa.rdata)) {
+              return fail(`closing SOA (serial ${decodeSoa(rr.rdata).serial}) differs from the opening one (serial ${decodeSoa(firstSoa.rdata).serial}); zone changed mid-transfer`, FetchErrorCode.protocol);
             }
             done = true;
             continue;
@@ -253,7 +247,7 @@ export async function axfr(target: AxfrTarget, opts: AxfrOptions = {}): Promise<
           clearTimeout(total);
           sock.end();
           sock.destroy();
-          resolve({ records, serial: soaSerial(firstSoa!.rdata), messages, bytes });
+          resolve({ records, serial: decodeSoa(firstSoa!.rdata).serial, messages, bytes });
           return;
         }
       }
@@ -312,7 +306,7 @@ export async function querySoaSerial(target: AxfrTarget, opts: Pick<AxfrOptions,
       if (soa === undefined || soa.rdata.length < 22) return fail('no SOA in the answer', FetchErrorCode.protocol);
       settled = true;
       sock.destroy();
-      resolve(soaSerial(soa.rdata));
+      resolve(decodeSoa(soa.rdata).serial);
     });
   });
 }

@@ -4,7 +4,7 @@ import { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { ZoneStore } from '../zone/store.js';
 import { rrsigTimeToMs } from '../dns/serial.js';
-import { apexSignatureExpiry, expiryDeadline, ExpiryWatch, soaTimers } from './expiry.js';
+import { apexSignatureExpiry, expiryDeadline, ExpiryWatch } from './expiry.js';
 
 const at = (iso: string): number => Date.parse(iso);
 
@@ -23,19 +23,6 @@ function rrsig(covered: number, expiration: number, inception: number): Uint8Arr
   return b;
 }
 const sec = (iso: string): number => at(iso) / 1000;
-
-describe('soaTimers', () => {
-  it('reads the five 32-bit fields after the two names (RFC 1035 §3.3.13)', () => {
-    const m = Name.fromText('a.root-servers.net.').wire;
-    const r = Name.fromText('nstld.verisign-grs.com.').wire;
-    const b = new Uint8Array(m.length + r.length + 20);
-    b.set(m);
-    b.set(r, m.length);
-    const v = new DataView(b.buffer, m.length + r.length);
-    [2026082200, 1800, 900, 604800, 86400].forEach((x, i) => v.setUint32(i * 4, x));
-    expect(soaTimers(b)).toEqual({ serial: 2026082200, refresh: 1800, retry: 900, expire: 604800, minimum: 86400 });
-  });
-});
 
 describe('rrsigTimeToMs (RFC 4034 §3.1.5 serial arithmetic on 32-bit seconds)', () => {
   it('maps times near now directly', () => {

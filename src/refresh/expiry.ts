@@ -11,21 +11,6 @@ import { RRType } from '../dns/types.js';
 import type { Clock } from '../clock.js';
 import type { ZoneStore } from '../zone/store.js';
 
-export interface SoaTimers {
-  readonly serial: number;
-  readonly refresh: number;
-  readonly retry: number;
-  readonly expire: number;
-  readonly minimum: number;
-}
-
-/** The five 32-bit SOA fields (RFC 1035 §3.3.13): the last 20 octets of its RDATA. */
-export function soaTimers(rdata: Uint8Array): SoaTimers {
-  if (rdata.length < 22) throw new RangeError(`SOA RDATA too short (${rdata.length} octets)`);
-  const v = new DataView(rdata.buffer, rdata.byteOffset + rdata.length - 20, 20);
-  return { serial: v.getUint32(0), refresh: v.getUint32(4), retry: v.getUint32(8), expire: v.getUint32(12), minimum: v.getUint32(16) };
-}
-
 /**
  * Earliest expiration (ms) of the RRSIGs at the apex covering SOA or ZONEMD,
  * or undefined when there are none (an unsigned zone; DNSSEC then decides).

@@ -18,9 +18,10 @@ import { download, fetchSmall, signatureUrl, startDeadline, type HttpOptions } f
 import { writeZoneText } from '../fetch/zone-text.js';
 import { DEFAULT_FETCH_TIMEOUT_MS } from './config.js';
 import { DataDir, DataDirError, SLOTS, type CopyMeta, type LayerVerdicts, type Slot } from './data-dir.js';
-import { ExpiryWatch, soaTimers } from './expiry.js';
+import { ExpiryWatch } from './expiry.js';
 import { createLogger, type Logger } from '../log.js';
 import type { Transport, ZonePipeline } from './pipeline.js';
+import { decodeSoa } from '../dns/rdata/soa.js';
 
 export type RefreshOutcome = 'updated' | 'unchanged' | 'failed';
 
@@ -195,7 +196,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
       try {
         const checked = await this.opts.pipeline.check({ bytes: copy.zone, signature: copy.signature, source: copy.meta.source, transport: transportOf(copy.meta.source) }, this.clock.now());
         if (checked.serial !== copy.meta.serial) throw new Error(`zone serial ${checked.serial} differs from meta.json serial ${copy.meta.serial}`);
-        this.hold({ slot, meta: copy.meta, zone: checked.zone, soaExpire: soaTimers(checked.zone.soa.rdata).expire });
+        this.hold({ slot, meta: copy.meta, zone: checked.zone, soaExpire: decodeSoa(checked.zone.soa.rdata).expire });
         this.serveHeldIfValid();
         const ev: LoadEvent = { slot, serial: copy.meta.serial, problems, removedLeftovers };
         this.log.info(`data dir: loaded ${slot} copy, serial ${copy.meta.serial}`, { source: copy.meta.source, layers: checked.layers });
@@ -442,7 +443,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
       timings.store = lap();
       tempPath = undefined;
       this.currentIsBad = false;
-      this.hold({ slot: 'current', meta, zone: checked.zone, soaExpire: soaTimers(checked.zone.soa.rdata).expire });
+      this.hold({ slot: 'current', meta, zone: checked.zone, soaExpire: decodeSoa(checked.zone.soa.rdata).expire });
       this.serveHeldIfValid();
       timings.swap = lap();
       return {

@@ -2,7 +2,8 @@
 // anchors once (a missing or malformed file fails at start, not at the first
 // refresh), then give createZonePipeline one function per layer.
 
-import { verifyDnssec, type AllSignaturesReport } from '../verify/dnssec.js';
+import { verifyDnssec } from '../verify/dnssec.js';
+import type { AllSignaturesReport } from '../verify/dnssec-all-signatures.js';
 import { loadPgpKeys, verifyDetachedSignature } from '../verify/pgp.js';
 import { loadTrustAnchors, type TrustAnchors } from '../verify/trust-anchors.js';
 import { timed, type Layer, type Verdict } from '../verify/verdict.js';

@@ -25,7 +25,8 @@ import { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { RRType } from '../dns/types.js';
 import { locateWire, nodeAt, nsecCoverWire, wireIndexOf, WireKind, type WireLocation } from '../zone/locate-wire.js';
-import { answerFor, nodataAt, type Location, type LookupResult } from '../zone/lookup.js';
+import { answerFor, nodataAt, type Location } from '../zone/lookup.js';
+import type { LookupResult } from '../zone/result.js';
 import type { Zone } from '../zone/zone.js';
 
 export interface Body {

@@ -1,6 +1,7 @@
 // In-memory server counters, read by the ops endpoint (/metrics) and tests.
 // Plain numbers and maps: incrementing must cost next to nothing per query.
 
+/** The DNS transport a query came over (RFC 1035 §4.2). Not a zone source's kind (http, axfr). */
 export type Transport = 'udp' | 'tcp';
 
 export interface QueryCount {

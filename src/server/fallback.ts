@@ -9,6 +9,7 @@ import { tcpExchange, udpExchange } from '../fetch/dns-exchange.js';
 import type { Fallback } from './respond.js';
 import type { Transport } from './counters.js';
 import type { ListenAddress } from './server.js';
+import { bytesEqual } from '../bytes.js';
 
 export interface RootFallbackOptions {
   readonly servers: readonly ListenAddress[];
@@ -39,7 +40,7 @@ export class RootFallback implements Fallback {
       const answer = transport === 'udp' ? await this.udp(q, server) : await this.tcp(q, server);
       if (answer !== undefined && answer.length >= 12 && ((answer[0]! << 8) | answer[1]!) === id && answer[2]! & 0x80) {
         // Same question back, or it is not our answer.
-        if (Buffer.compare(answer.subarray(12, 12 + questionLength(q)), q.subarray(12, 12 + questionLength(q))) === 0) return answer;
+        if (bytesEqual(answer.subarray(12, 12 + questionLength(q)), q.subarray(12, 12 + questionLength(q)))) return answer;
       }
     }
     return undefined;

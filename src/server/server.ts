@@ -12,8 +12,6 @@ import { startUdp } from './udp.js';
 import type { ZoneStore } from '../zone/store.js';
 import { explainBindError } from './bind-error.js';
 
-export { BindError, explainBindError } from './bind-error.js';
-
 export interface ListenAddress {
   readonly address: string;
   readonly port: number;
@@ -48,15 +46,24 @@ export function parseListen(text: string): ListenAddress {
   return { address: m[1]!, port };
 }
 
-function bindTcp(server: net.Server, at: ListenAddress): Promise<number> {
+/** Start `begin` and settle when it calls back, or reject on the first 'error' before that. */
+function bound<T>(target: net.Server | dgram.Socket, begin: (done: () => void) => void, result: () => T): Promise<T> {
   return new Promise((resolve, reject) => {
     const onError = (e: Error): void => reject(e);
-    server.once('error', onError);
-    server.listen({ host: at.address, port: at.port, exclusive: false }, () => {
-      server.off('error', onError);
-      resolve((server.address() as net.AddressInfo).port);
+    target.once('error', onError);
+    begin(() => {
+      target.off('error', onError);
+      resolve(result());
     });
   });
+}
+
+function bindTcp(server: net.Server, at: ListenAddress): Promise<number> {
+  return bound(
+    server,
+    (done) => server.listen({ host: at.address, port: at.port, exclusive: false }, done),
+    () => (server.address() as net.AddressInfo).port,
+  );
 }
 
 /**
@@ -78,19 +85,17 @@ function literalLookup(address: string, _family: unknown, callback: (err: Error 
 const UDP_RECV_BUFFER = 4 << 20;
 
 function bindUdp(socket: dgram.Socket, at: ListenAddress): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (e: Error): void => reject(e);
-    socket.once('error', onError);
-    socket.bind({ address: at.address, port: at.port, exclusive: false }, () => {
-      socket.off('error', onError);
+  return bound(
+    socket,
+    (done) => socket.bind({ address: at.address, port: at.port, exclusive: false }, done),
+    () => {
       try {
         socket.setRecvBufferSize(UDP_RECV_BUFFER);
       } catch {
         // Refused (macOS above kern.ipc.maxsockbuf): the default still works.
       }
-      resolve();
-    });
-  });
+    },
+  );
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Name } from '../dns/name.js';
-import { decodeRrsig } from '../dns/rdata.js';
+import { decodeRrsig } from '../dns/rdata/dnssec-records.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { RRType } from '../dns/types.js';
 import { parseZoneFile, parseZoneText } from '../zone/parser.js';

@@ -4,26 +4,21 @@
 // against the validated set (`rootmirror verify --verify-all-signatures`).
 //
 // A bad zone is a verdict with a one-line reason, never an exception.
+//
+// The pieces: dnssec-signatures.ts (RRSIGs over one RRset), dnssec-anchoring.ts
+// (keys to trust anchors), dnssec-all-signatures.ts (every RRSIG), and
+// dnssec-algorithms.ts (the cryptography per algorithm).
 
-import type { KeyObject } from 'node:crypto';
-import { canonicalRdataSet, canonicalRecordWire } from '../dns/canonical.js';
+import { bytesEqual } from '../bytes.js';
 import type { Name } from '../dns/name.js';
-import { canonicalRdata, concat, decodeDnskey, decodeRrsig, dnskeyKeyTag, type Rrsig } from '../dns/rdata.js';
+import { decodeRrsig, type Rrsig } from '../dns/rdata/dnssec-records.js';
 import type { ResourceRecord } from '../dns/record.js';
-import { rrsigTimeToMs, serialCompare } from '../dns/serial.js';
-import { RRClass, RRType, typeToString } from '../dns/types.js';
-import {
-  algorithmName,
-  algorithmUnusable,
-  dsDigest,
-  importDnskey,
-  isWeakAlgorithm,
-  verifySignature,
-  verifySignatureAsync,
-  type AlgorithmPolicy,
-  type ImportedKey,
-} from './dnssec-algorithms.js';
-import { DnskeyFlag, describeAnchors, type DsAnchor, type KeyAnchor, type TrustAnchors } from './trust-anchors.js';
+import { RRClass, RRType } from '../dns/types.js';
+import { isWeakAlgorithm, type AlgorithmPolicy } from './dnssec-algorithms.js';
+import { verifyAllSignatures, type AllSignaturesReport } from './dnssec-all-signatures.js';
+import { applicableAnchors, dsMatches, explainUnanchored } from './dnssec-anchoring.js';
+import { checkRRset, decodeKey, keyName, usableKey, type RRsetToCheck, type SigRecord, type ValidationContext, type ZoneKey } from './dnssec-signatures.js';
+import { describeAnchors, type TrustAnchors } from './trust-anchors.js';
 import { isoTime, type Verdict } from './verdict.js';
 
 export interface DnssecOptions extends AlgorithmPolicy {
@@ -31,26 +26,6 @@ export interface DnssecOptions extends AlgorithmPolicy {
   readonly allSignatures?: boolean;
   /** How many failed signatures the report keeps (default 10). */
   readonly maxFailuresListed?: number;
-}
-
-export interface SignatureFailure {
-  readonly owner: string;
-  readonly type: string;
-  readonly keyTag: number;
-  readonly reason: string;
-}
-
-/** The result of checking every RRSIG; what `--verify-all-signatures` prints. */
-export interface AllSignaturesReport {
-  /** RRSIG records examined. */
-  readonly count: number;
-  readonly verified: number;
-  readonly failed: number;
-  /** Signatures with an algorithm we do not validate: treated as absent, neither verified nor failed. */
-  readonly unusable: number;
-  /** The first `maxFailuresListed` failures. */
-  readonly failures: readonly SignatureFailure[];
-  readonly ms: number;
 }
 
 export interface DnssecVerdict extends Verdict {
@@ -65,217 +40,9 @@ export interface DnssecVerdict extends Verdict {
   readonly allSignatures?: AllSignaturesReport;
 }
 
-/** One DNSKEY of the zone, decoded once. */
-interface ZoneKey {
-  readonly rdata: Uint8Array;
-  readonly tag: number;
-  readonly flags: number;
-  readonly protocol: number;
-  readonly algorithm: number;
-  readonly publicKey: Uint8Array;
-  /** node:crypto key, imported on first use (importDnskey also caches across calls). */
-  imported?: ImportedKey;
-}
-
-interface RRsetData {
-  readonly name: Name;
-  readonly type: number;
-  readonly class: number;
-  readonly rdatas: Uint8Array[];
-  /** §6.3 canonical, sorted, deduplicated RDATAs; computed on first use. */
-  canonical?: Uint8Array[];
-}
-
-interface SigRecord {
-  readonly rdata: Uint8Array;
-  readonly sig: Rrsig;
-}
-
-type SigResult =
-  | { readonly ok: true; readonly key: ZoneKey; readonly expiration: number }
-  | { readonly ok: false; readonly reason: string; readonly rank: number; readonly unusable?: true };
-
-/** Which failure explains an RRset best when all of its signatures fail. */
-const Rank = { UNUSABLE: 0, STRUCTURE: 1, NO_KEY: 2, TIME: 3, BAD: 4 } as const;
-
-interface Ctx {
-  readonly origin: Name;
-  readonly atMs: number;
-  readonly now32: number;
-  readonly policy: AlgorithmPolicy;
-}
-
-const role = (k: ZoneKey): string => (k.flags & DnskeyFlag.SEP ? 'KSK' : 'ZSK');
-const keyName = (k: ZoneKey): string => `${role(k)} ${k.tag}`;
-
-/** RFC 4034 §2.1.1-2 and RFC 5011 §2.1: why this key may not verify signatures, or undefined if it may. */
-function keyUnusable(k: ZoneKey, ctx: Ctx): string | undefined {
-  if (k.protocol !== 3) return `protocol ${k.protocol}, not 3`;
-  if (!(k.flags & DnskeyFlag.ZONE)) return 'zone key flag clear';
-  if (k.flags & DnskeyFlag.REVOKE) return 'REVOKE bit set (RFC 5011)';
-  return algorithmUnusable(k.algorithm, ctx.policy);
-}
-
-const usableKey = (k: ZoneKey, ctx: Ctx): boolean => keyUnusable(k, ctx) === undefined;
-
-function decodeKey(rdata: Uint8Array): ZoneKey | undefined {
-  if (rdata.length < 5) return undefined;
-  const k = decodeDnskey(rdata);
-  return { rdata, tag: dnskeyKeyTag(rdata), flags: k.flags, protocol: k.protocol, algorithm: k.algorithm, publicKey: k.publicKey };
-}
-
-/** RFC 4034 §3.1.8.1: RRSIG_RDATA (signer lower-cased, no signature) | each RR in canonical form and order with the original TTL. */
-function signedData(s: SigRecord, set: RRsetData): Uint8Array {
-  const head = canonicalRdata(RRType.RRSIG, s.rdata).subarray(0, s.sig.signedPartLength);
-  const n = set.name.labelCount;
-  // RFC 4035 §5.3.2: fewer labels than the owner means a wildcard expansion; rebuild "*.<closest encloser>".
-  const ownerWire = s.sig.labels < n ? concat([Uint8Array.of(1, 0x2a), set.name.parent(n - s.sig.labels).canonicalWire()]) : set.name.canonicalWire();
-  set.canonical ??= canonicalRdataSet(set.type, set.rdatas);
-  const parts: Uint8Array[] = [head];
-  for (const rd of set.canonical) parts.push(canonicalRecordWire(set.name, set.type, set.class, s.sig.originalTtl, rd, ownerWire));
-  return concat(parts);
-}
-
-type Failure = Extract<SigResult, { ok: false }>;
-
-/** An RRSIG that passed every check but the cryptography. */
-interface Prepared {
-  readonly sig: Rrsig;
-  readonly data: Uint8Array;
-  readonly candidates: readonly ZoneKey[];
-  readonly expiration: number;
-  readonly who: string;
-}
-
-/** RFC 4035 §5.3.1 checks on one RRSIG (signer, algorithm, key, labels, validity window), and the signed data. */
-function prepareSignature(s: SigRecord, set: RRsetData, keys: readonly ZoneKey[], ctx: Ctx): Prepared | Failure {
-  const sig = s.sig;
-  if (!sig.signerName.equals(ctx.origin)) {
-    return { ok: false, reason: `RRSIG signer ${sig.signerName.toString()} is not the zone ${ctx.origin.toString()}`, rank: Rank.STRUCTURE };
-  }
-  const unusable = algorithmUnusable(sig.algorithm, ctx.policy);
-  if (unusable !== undefined) return { ok: false, reason: `RRSIG by key ${sig.keyTag}: ${unusable}`, rank: Rank.UNUSABLE, unusable: true };
-  const candidates = keys.filter((k) => k.tag === sig.keyTag && k.algorithm === sig.algorithm);
-  if (candidates.length === 0) {
-    return { ok: false, reason: `RRSIG by key ${sig.keyTag} (algorithm ${algorithmName(sig.algorithm)}), which is not in the validated DNSKEY set`, rank: Rank.NO_KEY };
-  }
-  const who = keyName(candidates[0]!);
-  if (sig.labels > set.name.labelCount) {
-    return { ok: false, reason: `RRSIG by ${who} has labels ${sig.labels}, more than the owner's ${set.name.labelCount}`, rank: Rank.STRUCTURE };
-  }
-  if (serialCompare(ctx.now32, sig.expiration) === 1) {
-    return { ok: false, reason: `signature by ${who} expired ${isoTime(rrsigTimeToMs(sig.expiration, ctx.atMs))} (checked at ${isoTime(ctx.atMs)})`, rank: Rank.TIME };
-  }
-  if (serialCompare(sig.inception, ctx.now32) === 1) {
-    return { ok: false, reason: `signature by ${who} not valid before ${isoTime(rrsigTimeToMs(sig.inception, ctx.atMs))} (checked at ${isoTime(ctx.atMs)})`, rank: Rank.TIME };
-  }
-  return { sig, data: signedData(s, set), candidates, expiration: rrsigTimeToMs(sig.expiration, ctx.atMs), who };
-}
-
-/** Candidate keys as node:crypto keys, and the reason to give if none verifies. */
-function cryptoKeys(p: Prepared): { keys: { zk: ZoneKey; key: KeyObject }[]; why: string } {
-  let why = `bad signature by ${p.who}`;
-  const keys: { zk: ZoneKey; key: KeyObject }[] = [];
-  for (const zk of p.candidates) {
-    const imported = (zk.imported ??= importDnskey(zk.algorithm, zk.publicKey));
-    if (imported.ok) keys.push({ zk, key: imported.key });
-    else if (keys.length === 0) why = `DNSKEY ${zk.tag} unusable: ${imported.reason}`;
-  }
-  return { keys, why };
-}
-
-/** One RRSIG, synchronously: the apex checks are a few signatures, not worth a thread hop. */
-function checkSignature(s: SigRecord, set: RRsetData, keys: readonly ZoneKey[], ctx: Ctx): SigResult {
-  const p = prepareSignature(s, set, keys, ctx);
-  if ('rank' in p) return p;
-  const c = cryptoKeys(p);
-  for (const { zk, key } of c.keys) if (verifySignature(zk.algorithm, key, p.data, p.sig.signature)) return { ok: true, key: zk, expiration: p.expiration };
-  return { ok: false, reason: c.why, rank: Rank.BAD };
-}
-
-/** The cryptography of a prepared RRSIG on libuv's thread pool, off the event loop. */
-async function finishSignatureAsync(p: Prepared): Promise<SigResult> {
-  const c = cryptoKeys(p);
-  for (const { zk, key } of c.keys) if (await verifySignatureAsync(zk.algorithm, key, p.data, p.sig.signature)) return { ok: true, key: zk, expiration: p.expiration };
-  return { ok: false, reason: c.why, rank: Rank.BAD };
-}
-
-type RRsetResult =
-  | { readonly ok: true; readonly by: readonly ZoneKey[]; readonly until: number }
-  | { readonly ok: false; readonly detail: string };
-
-/** An RRset is secure when at least one of its signatures verifies (RFC 4035 §5.3.3). */
-function checkRRset(what: string, set: RRsetData, sigs: readonly SigRecord[], keys: readonly ZoneKey[], ctx: Ctx): RRsetResult {
-  if (sigs.length === 0) return { ok: false, detail: `${what} is unsigned (no RRSIG covers it)` };
-  const by: ZoneKey[] = [];
-  let until = -Infinity;
-  let worst: { reason: string; rank: number } | undefined;
-  for (const s of sigs) {
-    const r = checkSignature(s, set, keys, ctx);
-    if (r.ok) {
-      if (!by.includes(r.key)) by.push(r.key);
-      until = Math.max(until, r.expiration);
-    } else if (worst === undefined || r.rank > worst.rank) {
-      worst = r;
-    }
-  }
-  if (by.length > 0) return { ok: true, by, until };
-  return { ok: false, detail: `${what}: ${worst!.reason}` };
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
-}
-
-function dsMatches(a: DsAnchor, k: ZoneKey, origin: Name): boolean {
-  if (a.keyTag !== k.tag || a.algorithm !== k.algorithm) return false;
-  const d = dsDigest(origin, k.rdata, a.digestType);
-  return d !== undefined && bytesEqual(d, a.digest);
-}
-
-/** Anchors that apply to this zone at this time, and notes on the ones that do not. */
-function applicableAnchors(anchors: TrustAnchors, ctx: Ctx): { ds: DsAnchor[]; keys: KeyAnchor[]; notes: string[] } {
-  const notes: string[] = [];
-  const ds = anchors.ds.filter((a) => {
-    if (!a.owner.equals(ctx.origin)) return false;
-    if (a.validFrom !== undefined && a.validFrom > ctx.atMs) notes.push(`DS ${a.keyTag} not valid before ${isoTime(a.validFrom)}`);
-    else if (a.validUntil !== undefined && a.validUntil <= ctx.atMs) notes.push(`DS ${a.keyTag} expired ${isoTime(a.validUntil)}`);
-    else return true;
-    return false;
-  });
-  const keys = anchors.keys.filter((a) => a.owner.equals(ctx.origin));
-  return { ds, keys, notes };
-}
-
-/** Why no zone key matched an anchor, as precisely as we can say it. */
-function explainUnanchored(zoneKeys: readonly ZoneKey[], ds: readonly DsAnchor[], keys: readonly KeyAnchor[], ctx: Ctx): string {
-  const anchorTags = new Set([...ds.map((a) => a.keyTag), ...keys.map((a) => a.keyTag)]);
-  for (const k of zoneKeys) {
-    if (!(k.flags & DnskeyFlag.REVOKE)) continue;
-    // RFC 5011 §2.1: setting REVOKE changes the key tag; find the anchor it used to match.
-    const plain = Uint8Array.from(k.rdata);
-    plain[1] = plain[1]! & ~DnskeyFlag.REVOKE;
-    const before = dnskeyKeyTag(plain);
-    if (anchorTags.has(k.tag)) return `DNSKEY ${k.tag} matches a trust anchor but has the REVOKE bit set (RFC 5011): a revoked key is never a trust anchor`;
-    if (anchorTags.has(before)) {
-      return `the DNSKEY matching trust anchor ${before} has the REVOKE bit set (RFC 5011; now key tag ${k.tag}): a revoked key is never a trust anchor`;
-    }
-  }
-  for (const a of ds) {
-    const k = zoneKeys.find((z) => z.tag === a.keyTag && z.algorithm === a.algorithm);
-    if (k !== undefined && !dsMatches(a, k, ctx.origin) && dsDigest(ctx.origin, k.rdata, a.digestType) !== undefined) {
-      return `DNSKEY ${k.tag} does not match the digest of trust anchor DS ${a.keyTag} (${a.source})`;
-    }
-    const why = k === undefined ? undefined : keyUnusable(k, ctx);
-    if (why !== undefined) return `DNSKEY ${k!.tag} matches trust anchor DS ${a.keyTag} but cannot be used: ${why}`;
-  }
-  const zone = zoneKeys.map((k) => `${k.tag}/${k.algorithm}${k.flags & DnskeyFlag.SEP ? ' KSK' : ''}`).join(', ');
-  return `no DNSKEY matches the trust anchors (anchors: ${describeAnchors({ ds, keys })}; zone DNSKEYs: ${zone})`;
-}
-
 /** Apex RRsets of class IN, and the RRSIGs at the apex by the type they cover. */
-function collectApex(records: readonly ResourceRecord[], origin: Name): { sets: Map<number, RRsetData>; sigs: Map<number, SigRecord[]> } {
-  const sets = new Map<number, RRsetData>();
+function collectApex(records: readonly ResourceRecord[], origin: Name): { sets: Map<number, RRsetToCheck>; sigs: Map<number, SigRecord[]> } {
+  const sets = new Map<number, RRsetToCheck>();
   const sigs = new Map<number, SigRecord[]>();
   const key = origin.key;
   for (const r of records) {
@@ -314,7 +81,7 @@ export async function verifyDnssec(
   const t0 = performance.now();
   const done = (v: Omit<DnssecVerdict, 'ms'>): DnssecVerdict => ({ ...v, ms: performance.now() - t0 });
   const atMs = at.getTime();
-  const ctx: Ctx = { origin, atMs, now32: Math.floor(atMs / 1000) >>> 0, policy: opts };
+  const ctx: ValidationContext = { origin, atMs, now32: Math.floor(atMs / 1000) >>> 0, policy: opts };
   const fail = (detail: string): DnssecVerdict => done({ ok: false, detail });
 
   const applicable = applicableAnchors(anchors, ctx);
@@ -399,75 +166,4 @@ export async function verifyDnssec(
     anchoredBy: dnskey.by.map((k) => k.tag),
     ...(all !== undefined ? { allSignatures: all } : {}),
   });
-}
-
-/**
- * Signatures queued at once on libuv's thread pool (4 threads by default): deep
- * enough that the threads never wait for the main thread preparing the next
- * signed data, shallow enough that other pool work (fs) waits ~1 ms at most.
- */
-const IN_FLIGHT = 64;
-
-/** Check every RRSIG in the zone against the validated keys. */
-async function verifyAllSignatures(records: readonly ResourceRecord[], keys: readonly ZoneKey[], ctx: Ctx, maxListed: number): Promise<AllSignaturesReport> {
-  const t0 = performance.now();
-  // Owner -> type -> RRset in one pass. Zone files keep an owner's records together and the
-  // parser shares one Name per run of them, so the Map is consulted once per run, not per record.
-  const sigs: { rr: ResourceRecord; s: SigRecord | undefined; error?: string }[] = [];
-  const sets = new Map<string, Map<number, RRsetData>>();
-  let lastName: Name | undefined;
-  let byType = new Map<number, RRsetData>();
-  for (const r of records) {
-    if (r.name !== lastName) {
-      lastName = r.name;
-      const m = sets.get(r.name.key);
-      if (m === undefined) sets.set(r.name.key, (byType = new Map()));
-      else byType = m;
-    }
-    if (r.type === RRType.RRSIG) {
-      try {
-        sigs.push({ rr: r, s: { rdata: r.rdata, sig: decodeRrsig(r.rdata) } });
-      } catch (e) {
-        sigs.push({ rr: r, s: undefined, error: `malformed RRSIG: ${(e as Error).message}` });
-      }
-      continue;
-    }
-    const set = byType.get(r.type);
-    if (set === undefined) byType.set(r.type, { name: r.name, type: r.type, class: r.class, rdatas: [r.rdata] });
-    else if (set.class === r.class) set.rdatas.push(r.rdata);
-  }
-  let verified = 0;
-  let failed = 0;
-  let unusable = 0;
-  // Workers finish out of order; keep the zone order in the listing.
-  const failures: { i: number; f: SignatureFailure }[] = [];
-  const fail = (i: number, rr: ResourceRecord, covered: number, keyTag: number, reason: string): void => {
-    failed++;
-    failures.push({ i, f: { owner: rr.name.toString(), type: typeToString(covered), keyTag, reason } });
-  };
-  // Cheap checks here; the cryptography on the thread pool, a bounded number at a time.
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < sigs.length) {
-      const i = next++;
-      const { rr, s, error } = sigs[i]!;
-      if (s === undefined) {
-        fail(i, rr, 0, 0, error!);
-        continue;
-      }
-      const set = sets.get(rr.name.key)?.get(s.sig.typeCovered);
-      if (set === undefined || set.class !== rr.class) {
-        fail(i, rr, s.sig.typeCovered, s.sig.keyTag, 'covers an RRset that is not in the zone');
-        continue;
-      }
-      const p = prepareSignature(s, set, keys, ctx);
-      const r = 'rank' in p ? p : await finishSignatureAsync(p);
-      if (r.ok) verified++;
-      else if (r.unusable) unusable++;
-      else fail(i, rr, s.sig.typeCovered, s.sig.keyTag, r.reason);
-    }
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-  failures.sort((a, b) => a.i - b.i);
-  return { count: sigs.length, verified, failed, unusable, failures: failures.slice(0, maxListed).map((x) => x.f), ms: performance.now() - t0 };
 }

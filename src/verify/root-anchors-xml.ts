@@ -6,9 +6,10 @@
 // is a DnssecError naming file and line.
 
 import { Name, NameError } from '../dns/name.js';
-import { dnskeyKeyTag } from '../dns/rdata.js';
+import { dnskeyKeyTag } from '../dns/rdata/dnssec-records.js';
 import { DnssecError } from './dnssec-error.js';
 import { digestLength, dsDigest } from './dnssec-algorithms.js';
+import { bytesEqual } from '../bytes.js';
 
 /** One <KeyDigest>, checked but not yet filtered by its validity window. */
 export interface XmlKeyDigest {
@@ -298,7 +299,7 @@ export function parseRootAnchorsXml(text: string, file: string): XmlKeyDigest[] 
       const tag = dnskeyKeyTag(dnskey);
       if (tag !== keyTag) fail(pkEl, `<PublicKey>/<Flags> give key tag ${tag}, <KeyTag> says ${keyTag}`);
       const d = dsDigest(owner, dnskey, digestType);
-      if (d !== undefined && Buffer.compare(d, digest) !== 0) fail(digestEl, `<Digest> does not match <PublicKey> (key tag ${keyTag})`);
+      if (d !== undefined && !bytesEqual(d, digest)) fail(digestEl, `<Digest> does not match <PublicKey> (key tag ${keyTag})`);
     }
     out.push({ id: kd.attrs.get('id'), owner, keyTag, algorithm, digestType, digest, validFrom: validFrom!, validUntil, dnskey, line: kd.line });
   }

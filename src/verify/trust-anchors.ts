@@ -7,10 +7,11 @@
 
 import { readFile, stat } from 'node:fs/promises';
 import type { Name } from '../dns/name.js';
-import { decodeDnskey, decodeDs, dnskeyKeyTag } from '../dns/rdata.js';
+import { decodeDnskey, decodeDs, dnskeyKeyTag } from '../dns/rdata/dnssec-records.js';
 import { bytesToHex } from '../dns/rdata/encoding.js';
 import { RRClass, RRType, typeToString } from '../dns/types.js';
-import { ParseError, parseZoneText } from '../zone/parser.js';
+import { ParseError } from '../zone/parse-error.js';
+import { parseZoneText } from '../zone/parser.js';
 import { algorithmName, algorithmUnusable, digestLength, digestTypeName, type AlgorithmPolicy } from './dnssec-algorithms.js';
 import { DnssecError } from './dnssec-error.js';
 import { isoTime } from './verdict.js';

@@ -6,9 +6,11 @@
 
 import { createHash } from 'node:crypto';
 
-import { compareRdata, writeCanonicalRecord } from '../dns/canonical.js';
+import { bytesEqual, compareBytes } from '../bytes.js';
+import { canonicalRdata, writeCanonicalRecord } from '../dns/canonical.js';
 import { canonicalSortKey, type Name } from '../dns/name.js';
-import { canonicalRdata, decodeSoa, decodeZonemd, type Zonemd } from '../dns/rdata.js';
+import { decodeSoa } from '../dns/rdata/soa.js';
+import { decodeZonemd, type Zonemd } from '../dns/rdata/zonemd.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { RRType } from '../dns/types.js';
 import type { Verdict } from './verdict.js';
@@ -85,7 +87,7 @@ function collate(records: readonly ResourceRecord[], origin: Name): Collated {
     }
     if (name.key === origin.key) {
       if (rr.type === RRType.ZONEMD) {
-        if (!zonemds.some((z) => compareRdata(z, rr.rdata) === 0)) zonemds.push(rr.rdata);
+        if (!zonemds.some((z) => compareBytes(z, rr.rdata) === 0)) zonemds.push(rr.rdata);
         continue;
       }
       if (rr.type === RRType.RRSIG && rr.rdata.length >= 2 && ((rr.rdata[0]! << 8) | rr.rdata[1]!) === RRType.ZONEMD) continue;
@@ -110,7 +112,7 @@ function collate(records: readonly ResourceRecord[], origin: Name): Collated {
     rds[i] = canonicalRdata(kept[i]!.type, kept[i]!.rdata);
   }
   const idx = Array.from(kept, (_, i) => i);
-  idx.sort((a, b) => rank[a]! - rank[b]! || kept[a]!.type - kept[b]!.type || kept[a]!.class - kept[b]!.class || compareRdata(rds[a]!, rds[b]!));
+  idx.sort((a, b) => rank[a]! - rank[b]! || kept[a]!.type - kept[b]!.type || kept[a]!.class - kept[b]!.class || compareBytes(rds[a]!, rds[b]!));
 
   // §3.3.1.1: duplicate RRs (same owner, class, type and RDATA) are digested
   // once, whatever their TTLs. First pass: drop them and size the buffer.
@@ -121,7 +123,7 @@ function collate(records: readonly ResourceRecord[], origin: Name): Collated {
     const rr = kept[i]!;
     if (n > 0) {
       const p = idx[n - 1]!;
-      if (rank[p] === rank[i] && kept[p]!.type === rr.type && kept[p]!.class === rr.class && compareRdata(rds[p]!, rds[i]!) === 0) continue;
+      if (rank[p] === rank[i] && kept[p]!.type === rr.type && kept[p]!.class === rr.class && compareBytes(rds[p]!, rds[i]!) === 0) continue;
     }
     idx[n++] = i;
     total += ownerOf[i]!.wire.length + 10 + rds[i]!.length;
@@ -232,7 +234,7 @@ export function verifyZonemd(records: readonly ResourceRecord[], origin: Name): 
         computed = hashOf(c, z.hashAlgorithm);
         digests.set(z.hashAlgorithm, computed);
       }
-      if (Buffer.compare(computed, z.digest) === 0) {
+      if (bytesEqual(computed, z.digest)) {
         return { ok: true, detail: `ZONEMD ${what} over ${c.count} records matches (serial ${serial})` };
       }
       outcomes.push({

@@ -5,13 +5,15 @@
 // order, and each delegation's referral computed once.
 
 import { canonicalSortKey, Name } from '../dns/name.js';
-import { canonicalRdata } from '../dns/rdata.js';
+import { canonicalRdata } from '../dns/canonical.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { DNSSEC_TYPES, RRType, Rcode } from '../dns/types.js';
 import { checkZone } from './checks.js';
 import { parseZoneFile } from './parser.js';
-import type { LookupResult } from './lookup.js';
+import { result } from './result.js';
 import { rdataName, type DnssecMode, type RRsetData, type Zone, type ZoneNode } from './zone.js';
+import { compareBytes } from '../bytes.js';
+import { decodeSoa } from '../dns/rdata/soa.js';
 
 export interface BuildOptions {
   readonly dnssec: DnssecMode;
@@ -157,7 +159,7 @@ export function buildZone(input: Iterable<ResourceRecord>, opts: BuildOptions): 
 
   return Object.freeze({
     origin: apex.name,
-    serial: soaSerial(soa.rdata),
+    serial: decodeSoa(soa.rdata).serial,
     soa,
     dnssec: opts.dnssec,
     apex,
@@ -169,25 +171,6 @@ export function buildZone(input: Iterable<ResourceRecord>, opts: BuildOptions): 
     counts,
     apexGlue: glueFor(apex.rrsets.get(RRType.NS)),
     nxdomainPlain: result('nxdomain', Rcode.NXDOMAIN, true, [], [soa], []),
-  });
-}
-
-/** Freeze a lookup result; the sections are shared between answers, nobody may change them. */
-export function result(
-  kind: LookupResult['kind'],
-  rcode: number,
-  aa: boolean,
-  answer: readonly ResourceRecord[],
-  authority: readonly ResourceRecord[],
-  additional: readonly ResourceRecord[],
-): LookupResult {
-  return Object.freeze({
-    kind,
-    rcode,
-    aa,
-    answer: Object.freeze(answer),
-    authority: Object.freeze(authority),
-    additional: Object.freeze(additional),
   });
 }
 
@@ -250,23 +233,6 @@ function canonicalSet(rrs: readonly ResourceRecord[], type: number, oneTtl: bool
     out.push(oneTtl && rr.ttl !== ttl ? { ...rr, ttl } : rr);
   }
   return out;
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const d = a[i]! - b[i]!;
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
-}
-
-/** SOA SERIAL: after MNAME and RNAME (RFC 1035 §3.3.13). */
-function soaSerial(rdata: Uint8Array): number {
-  const afterMname = rdataName(rdata, 0).next;
-  const o = rdataName(rdata, afterMname).next;
-  if (o + 4 > rdata.length) throw new RangeError('SOA RDATA too short');
-  return ((rdata[o]! << 24) | (rdata[o + 1]! << 16) | (rdata[o + 2]! << 8) | rdata[o + 3]!) >>> 0;
 }
 
 /** Parse a master file (plain or .gz) and build it: what the CLI commands and tests start from. */

@@ -12,6 +12,7 @@ import type { ResourceRecord } from '../dns/record.js';
 import { DNSSEC_TYPES, RRType } from '../dns/types.js';
 import { rdataName, type Zone } from './zone.js';
 import { OperatorError } from '../errors.js';
+import { readUint32 } from '../bytes.js';
 
 export class TinydnsExportError extends OperatorError {
   override readonly name = 'TinydnsExportError';
@@ -46,10 +47,6 @@ export function tinydnsName(name: Name): string {
     .join('.');
 }
 
-function u32(b: Uint8Array, o: number): number {
-  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-}
-
 export function tinydnsLine(rr: ResourceRecord): string {
   const owner = tinydnsName(rr.name);
   switch (rr.type) {
@@ -57,7 +54,7 @@ export function tinydnsLine(rr: ResourceRecord): string {
       const m = rdataName(rr.rdata, 0);
       const r = rdataName(rr.rdata, m.next);
       const o = r.next;
-      const [ser, ref, ret, exp, min] = [0, 4, 8, 12, 16].map((k) => u32(rr.rdata, o + k));
+      const [ser, ref, ret, exp, min] = [0, 4, 8, 12, 16].map((k) => readUint32(rr.rdata, o + k));
       return `Z${owner}:${tinydnsName(m.name)}:${tinydnsName(r.name)}:${ser}:${ref}:${ret}:${exp}:${min}:${rr.ttl}`;
     }
     case RRType.NS:

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Name } from '../dns/name.js';
-import { ParseError, parseZoneText } from './parser.js';
+import { ParseError } from './parse-error.js';
+import { parseZoneText } from './parser.js';
 
 const base = readFileSync(join(import.meta.dirname, '../../test/fixtures/signed/small.zone'), 'latin1');
 

@@ -9,10 +9,8 @@
 // and more may come, `next()` returns NEED_MORE and rewinds to the start of the
 // entry, so the sync and the streaming parser share this one code path.
 
-import type { TextToken } from '../dns/rdata.js';
+import type { TextToken } from '../dns/rdata/text-token.js';
 import { ParseError } from './parse-error.js';
-
-export type { TextToken };
 
 export interface Entry {
   readonly tokens: TextToken[];

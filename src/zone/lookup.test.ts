@@ -12,7 +12,8 @@ import { canonicalSortKey, compareCanonical, Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { RRType, Rcode, typeFromString } from '../dns/types.js';
 import { buildZone } from './build.js';
-import { answerKey, lookup, type LookupResult } from './lookup.js';
+import { answerKey, lookup } from './lookup.js';
+import type { LookupResult } from './result.js';
 import type { DnssecMode, Zone } from './zone.js';
 
 const FIX = new URL('../../test/fixtures/', import.meta.url);

@@ -19,21 +19,8 @@
 import { canonicalSortKey, type Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { RRType, Rcode } from '../dns/types.js';
-import { result } from './build.js';
+import { result, type LookupResult } from './result.js';
 import { rdataName, suffixStarts, type RRsetData, type Zone, type ZoneNode } from './zone.js';
-
-export type LookupKind = 'answer' | 'referral' | 'nodata' | 'nxdomain' | 'refused';
-
-export interface LookupResult {
-  readonly kind: LookupKind;
-  readonly rcode: number;
-  /** Authoritative Answer: clear on referrals and REFUSED. */
-  readonly aa: boolean;
-  /** Records keep the zone's case; the server writes the question's case itself if it wants to. */
-  readonly answer: readonly ResourceRecord[];
-  readonly authority: readonly ResourceRecord[];
-  readonly additional: readonly ResourceRecord[];
-}
 
 export interface LookupOptions {
   /** The query's EDNS DO bit (RFC 3225). Only matters in `keep` mode. */

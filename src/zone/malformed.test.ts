@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Name } from '../dns/name.js';
 import { findZoneProblems, type ZoneProblemCode } from './checks.js';
-import { ParseError, parseZoneFile, type ParsedRecord } from './parser.js';
+import { ParseError } from './parse-error.js';
+import { parseZoneFile } from './parser.js';
+import type { ParsedRecord } from './parse-options.js';
 
 const dir = join(import.meta.dirname, '../../test/fixtures/malformed');
 

@@ -9,7 +9,10 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Name } from '../dns/name.js';
 import { RRClass } from '../dns/types.js';
-import { ParseError, parseTtl, parseZone, parseZoneFile, parseZoneText, readZoneBytes, type ParseOptions, type ParsedRecord } from './parser.js';
+import { ParseError } from './parse-error.js';
+import { parseTtl } from './ttl.js';
+import { parseZone, parseZoneFile, parseZoneText, readZoneBytes } from './parser.js';
+import type { ParseOptions, ParsedRecord } from './parse-options.js';
 
 const root = Name.root;
 const ex = Name.fromText('example.');

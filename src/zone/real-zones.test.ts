@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { Name } from '../dns/name.js';
 import { typeToString } from '../dns/types.js';
 import { findZoneProblems } from './checks.js';
-import { parseZone, parseZoneFile, parseZoneText, type ParsedRecord } from './parser.js';
+import { parseZone, parseZoneFile, parseZoneText } from './parser.js';
+import type { ParsedRecord } from './parse-options.js';
 
 const fixtures = join(import.meta.dirname, '../../test/fixtures');
 

@@ -7,7 +7,8 @@
 
 import { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
-import type { LookupResult } from './lookup.js';
+import { skipName } from '../dns/rdata/wire-layout.js';
+import type { LookupResult } from './result.js';
 
 /** `strip`: DNSSEC records removed before building (classic recipe); `keep`: served, following DO. */
 export type DnssecMode = 'strip' | 'keep';
@@ -87,13 +88,7 @@ export function suffixStarts(key: string): number[] {
  * zone came through the parser, so that would be a bug, not bad input.
  */
 export function rdataName(rdata: Uint8Array, offset: number): { name: Name; next: number } {
-  let o = offset;
-  for (;;) {
-    if (o >= rdata.length) throw new RangeError('domain name runs past the end of RDATA');
-    const len = rdata[o]!;
-    if (len === 0) break;
-    if (len > 63) throw new RangeError('compressed or invalid label in RDATA');
-    o += len + 1;
-  }
-  return { name: Name.fromUncompressedWire(rdata.subarray(offset, o + 1)), next: o + 1 };
+  const next = skipName(rdata, offset);
+  if (next < 0) throw new RangeError('domain name in RDATA runs past its end or has a compressed or invalid label');
+  return { name: Name.fromUncompressedWire(rdata.subarray(offset, next)), next };
 }

@@ -5,7 +5,8 @@
 // speed; show() prints RDATA in presentation form.
 
 import { readMessage } from './message-reader.js';
-import { canonicalRdata, rdataToText } from '../../src/dns/rdata.js';
+import { canonicalRdata } from '../../src/dns/canonical.js';
+import { rdataToText } from '../../src/dns/rdata.js';
 import type { ResourceRecord } from '../../src/dns/record.js';
 import { RRType, classToString, typeToString } from '../../src/dns/types.js';
 

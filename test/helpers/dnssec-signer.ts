@@ -5,9 +5,11 @@
 // ldns-verify-zone so it is not just agreeing with itself.
 
 import { createHash, createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { canonicalRdataSet, canonicalRecordWire, compareRdata } from '../../src/dns/canonical.js';
+import { canonicalRdata, canonicalRdataSet, canonicalRecordWire } from '../../src/dns/canonical.js';
+import { compareBytes, concatBytes } from '../../src/bytes.js';
 import { compareCanonical, Name } from '../../src/dns/name.js';
-import { canonicalRdata, concat, dnskeyKeyTag, rdataToText } from '../../src/dns/rdata.js';
+import { dnskeyKeyTag } from '../../src/dns/rdata/dnssec-records.js';
+import { rdataToText } from '../../src/dns/rdata.js';
 import type { ResourceRecord } from '../../src/dns/record.js';
 import { RRClass, RRType, typeToString } from '../../src/dns/types.js';
 
@@ -25,20 +27,20 @@ const HASH: Record<number, string | null> = { 5: 'sha1', 7: 'sha1', 8: 'sha256',
 const fromB64u = (s: string): Buffer => Buffer.from(s, 'base64url');
 
 function dnskeyRdata(flags: number, algorithm: number, publicKey: Uint8Array): Uint8Array {
-  return concat([Uint8Array.of(flags >> 8, flags & 0xff, 3, algorithm), publicKey]);
+  return concatBytes([Uint8Array.of(flags >> 8, flags & 0xff, 3, algorithm), publicKey]);
 }
 
 /** RFC 3110 §2 public key field from n and e. */
 function rsaPublicField(n: Buffer, e: Buffer): Uint8Array {
   const head = e.length < 256 ? Uint8Array.of(e.length) : Uint8Array.of(0, e.length >> 8, e.length & 0xff);
-  return concat([head, e, n]);
+  return concatBytes([head, e, n]);
 }
 
 function withKey(algorithm: number, flags: number, privateKey: KeyObject): TestKey {
   const jwk = privateKey.export({ format: 'jwk' });
   let pub: Uint8Array;
   if (jwk.kty === 'RSA') pub = rsaPublicField(fromB64u(jwk.n!), fromB64u(jwk.e!));
-  else if (jwk.kty === 'EC') pub = concat([fromB64u(jwk.x!), fromB64u(jwk.y!)]);
+  else if (jwk.kty === 'EC') pub = concatBytes([fromB64u(jwk.x!), fromB64u(jwk.y!)]);
   else pub = fromB64u(jwk.x!);
   const rdata = dnskeyRdata(flags, algorithm, pub);
   return { algorithm, flags, privateKey, rdata, tag: dnskeyKeyTag(rdata) };
@@ -123,15 +125,15 @@ export function signRRset(rrset: readonly ResourceRecord[], k: TestKey, o: SignO
   dv.setUint32(8, Math.floor(o.expiration.getTime() / 1000) >>> 0);
   dv.setUint32(12, Math.floor(o.inception.getTime() / 1000) >>> 0);
   dv.setUint16(16, k.tag);
-  const rrsigHead = concat([head, signer.wire]);
+  const rrsigHead = concatBytes([head, signer.wire]);
   const parts: Uint8Array[] = [canonicalRdata(RRType.RRSIG, rrsigHead)];
   for (const rd of canonicalRdataSet(first.type, rrset.map((r) => r.rdata))) parts.push(canonicalRecordWire(owner, first.type, first.class, first.ttl, rd));
-  const data = concat(parts);
+  const data = concatBytes(parts);
   const hash = HASH[k.algorithm];
   if (hash === undefined) throw new Error(`test signer: no algorithm ${k.algorithm}`);
   const keyArg = k.algorithm === 13 || k.algorithm === 14 ? { key: k.privateKey, dsaEncoding: 'ieee-p1363' as const } : k.privateKey;
   const signature = sign(hash, data, keyArg);
-  return { name: owner, type: RRType.RRSIG, class: first.class, ttl: first.ttl, rdata: concat([rrsigHead, signature]) };
+  return { name: owner, type: RRType.RRSIG, class: first.class, ttl: first.ttl, rdata: concatBytes([rrsigHead, signature]) };
 }
 
 function typeBitmap(types: readonly number[]): Uint8Array {
@@ -156,9 +158,9 @@ export function zonemdSimpleSha384(records: readonly ResourceRecord[], origin: N
   const h = createHash('sha384');
   for (const set of sets) {
     // Each RR with its own TTL: RRSIGs at one owner share an RRset but not a TTL.
-    const rrs = set.map((r) => ({ r, rd: canonicalRdata(r.type, r.rdata) })).sort((a, b) => compareRdata(a.rd, b.rd));
+    const rrs = set.map((r) => ({ r, rd: canonicalRdata(r.type, r.rdata) })).sort((a, b) => compareBytes(a.rd, b.rd));
     rrs.forEach(({ r, rd }, i) => {
-      if (i > 0 && compareRdata(rrs[i - 1]!.rd, rd) === 0) return; // duplicates count once
+      if (i > 0 && compareBytes(rrs[i - 1]!.rd, rd) === 0) return; // duplicates count once
       h.update(canonicalRecordWire(r.name, r.type, r.class, r.ttl, rd));
     });
   }
@@ -206,7 +208,7 @@ export function signZone(input: readonly ResourceRecord[], origin: Name, ksk: Te
   owners.forEach((name, i) => {
     const next = owners[(i + 1) % owners.length]!;
     const types = records.filter((r) => r.name.equals(name)).map((r) => r.type);
-    withNsec.push({ name, type: RRType.NSEC, class: RRClass.IN, ttl: minimum, rdata: concat([next.wire, typeBitmap([...types, RRType.RRSIG, RRType.NSEC])]) });
+    withNsec.push({ name, type: RRType.NSEC, class: RRClass.IN, ttl: minimum, rdata: concatBytes([next.wire, typeBitmap([...types, RRType.RRSIG, RRType.NSEC])]) });
   });
   const signed: ResourceRecord[] = withNsec.filter((r) => r.type !== RRType.ZONEMD);
   for (const set of groupRRsets(withNsec)) {
@@ -221,7 +223,7 @@ export function signZone(input: readonly ResourceRecord[], origin: Name, ksk: Te
     new DataView(head.buffer).setUint32(0, serialOf);
     head[4] = 1; // SIMPLE
     head[5] = 1; // SHA-384
-    const zonemd: ResourceRecord = { name: origin, type: RRType.ZONEMD, class: RRClass.IN, ttl: soa.ttl, rdata: concat([head, digest]) };
+    const zonemd: ResourceRecord = { name: origin, type: RRType.ZONEMD, class: RRClass.IN, ttl: soa.ttl, rdata: concatBytes([head, digest]) };
     signed.push(zonemd, signRRset([zonemd], zsk, { ...o, signer: origin }));
   }
   return signed;

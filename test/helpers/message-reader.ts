@@ -10,7 +10,8 @@
 
 import { Name, NameError } from '../../src/dns/name.js';
 import type { ResourceRecord } from '../../src/dns/record.js';
-import { RdataError, rdataFromMessage } from '../../src/dns/rdata.js';
+import { RdataError } from '../../src/dns/rdata/rdata-error.js';
+import { rdataFromMessage } from '../../src/dns/rdata/from-message.js';
 import { RRType } from '../../src/dns/types.js';
 
 export class MessageError extends Error {

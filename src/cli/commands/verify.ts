@@ -8,7 +8,7 @@ import { RRType } from '../../dns/types.js';
 import type { Layer } from '../../refresh/data-dir.js';
 import { loadVerifiers } from '../../refresh/verifier.js';
 import type { VerifyInput } from '../../refresh/zone-pipeline.js';
-import type { AllSignaturesReport } from '../../verify/dnssec.js';
+import type { AllSignaturesReport } from '../../verify/dnssec-all-signatures.js';
 import type { Verdict } from '../../verify/verdict.js';
 import { findZoneProblems } from '../../zone/checks.js';
 import { parseZoneText, readZoneBytes } from '../../zone/parser.js';

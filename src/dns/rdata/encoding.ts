@@ -4,6 +4,14 @@ export function bytesToHex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex').toUpperCase();
 }
 
+/** Value of each ASCII hex digit, -1 for every other character below 128. */
+export const HEX_VALUE: Int8Array = (() => {
+  const v = new Int8Array(128).fill(-1);
+  for (let k = 0; k < 10; k++) v[48 + k] = k;
+  for (let k = 0; k < 6; k++) v[65 + k] = v[97 + k] = 10 + k;
+  return v;
+})();
+
 /** 1 for base64 alphabet octets (RFC 4648 §4), 0 otherwise. */
 const B64: Uint8Array = (() => {
   const t = new Uint8Array(128);

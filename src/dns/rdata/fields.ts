@@ -1,5 +1,7 @@
-// The one description of each known RDATA layout. Everything else in rdata.ts
-// (text parser, printer, message reader, canonical form) is driven by it.
+// The one description of each known RDATA layout. The text parser and printer
+// (field-from-text.ts, field-to-text.ts), the message reader (from-message.ts),
+// the field walk behind canonical form and compression (wire-layout.ts) are all
+// driven by it.
 
 import { RRType } from '../types.js';
 

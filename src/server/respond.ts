@@ -273,18 +273,17 @@ function writeBody(out: Uint8Array, o: number, body: Body, shift: number): void 
 }
 
 function writeHeader(out: Uint8Array, id: number, f: number, qd: number, an: number, ns: number, ar: number): void {
-  out[0] = id >>> 8;
-  out[1] = id & 0xff;
-  out[2] = f >>> 8;
-  out[3] = f & 0xff;
-  out[4] = qd >>> 8;
-  out[5] = qd & 0xff;
-  out[6] = an >>> 8;
-  out[7] = an & 0xff;
-  out[8] = ns >>> 8;
-  out[9] = ns & 0xff;
-  out[10] = ar >>> 8;
-  out[11] = ar & 0xff;
+  put16(out, 0, id);
+  put16(out, 2, f);
+  put16(out, 4, qd);
+  put16(out, 6, an);
+  put16(out, 8, ns);
+  put16(out, 10, ar);
+}
+
+function put16(out: Uint8Array, at: number, v: number): void {
+  out[at] = v >>> 8;
+  out[at + 1] = v & 0xff;
 }
 
 /** RFC 6891 §6.1.2 OPT: our payload size, the upper rcode bits, version 0, DO echoed. */

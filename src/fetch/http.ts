@@ -152,7 +152,8 @@ async function open(url: string, headers: Record<string, string>, opts: HttpOpti
     let res: Dispatcher.ResponseData;
     try {
       const { request } = await undici();
-      res = await request(current, { method: 'GET', headers, dispatcher, signal });
+      const { target, authorization } = splitCredentials(current);
+      res = await request(target, { method: 'GET', headers: authorization === undefined ? headers : { ...headers, authorization }, dispatcher, signal });
     } catch (err) {
       throw classify(err, current, 'connecting');
     }
@@ -178,6 +179,21 @@ async function open(url: string, headers: Record<string, string>, opts: HttpOpti
     }
     current = next;
   }
+}
+
+/**
+ * `https://user:secret@host/x` → the URL without them and `Basic` credentials
+ * (RFC 7617; undici sends nothing for userinfo). A relative redirect keeps the
+ * userinfo (new URL(location, current)), one to another origin has none: the
+ * password never leaves the origin it was given for.
+ */
+function splitCredentials(url: string): { target: string; authorization: string | undefined } {
+  const u = new URL(url);
+  if (u.username === '' && u.password === '') return { target: url, authorization: undefined };
+  const userPass = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+  u.username = '';
+  u.password = '';
+  return { target: u.toString(), authorization: `Basic ${Buffer.from(userPass, 'utf8').toString('base64')}` };
 }
 
 /**

@@ -315,11 +315,11 @@ describe('Refresher', () => {
   it('a password in the source URL is not written to the data dir; the same source still gets conditional requests, also after a restart', async () => {
     const bytes = zoneText(2026110100, { filler: 200 });
     const sig = await sign(key, bytes);
-    const seen: Array<{ path: string; ifNoneMatch: string | undefined; ifModifiedSince: string | undefined }> = [];
+    const seen: Array<{ path: string; authorization: string | undefined; ifNoneMatch: string | undefined; ifModifiedSince: string | undefined }> = [];
     const lastModified = 'Sun, 01 Nov 2026 00:00:00 GMT';
     for (const [path, body] of [['/root.zone', bytes], ['/root.zone.sig', sig]] as const) {
       srv.routes.set(path, (req, res) => {
-        seen.push({ path, ifNoneMatch: req.headers['if-none-match'], ifModifiedSince: req.headers['if-modified-since'] });
+        seen.push({ path, authorization: req.headers.authorization, ifNoneMatch: req.headers['if-none-match'], ifModifiedSince: req.headers['if-modified-since'] });
         if (req.headers['if-none-match'] === '"v1"') {
           res.writeHead(304, { etag: '"v1"' });
           res.end();
@@ -349,6 +349,7 @@ describe('Refresher', () => {
     expect(ev.outcome).toBe('unchanged');
     expect(ev.attempts[0]!.reason).toMatch(/HTTP 304/);
     expect(seen[0]).toMatchObject({ path: '/root.zone', ifNoneMatch: '"v1"', ifModifiedSince: lastModified });
+    expect(seen[0]!.authorization).toBe(`Basic ${Buffer.from('user:secret').toString('base64')}`);
     // Confirming rewrote meta.json: still no password.
     expect(await readFile(join(dir, 'current', 'meta.json'), 'utf8')).not.toContain('secret');
 

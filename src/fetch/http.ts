@@ -23,6 +23,7 @@ import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import type { Agent, Dispatcher } from 'undici';
+import { splitCredentials } from './basic-auth.js';
 import { FetchError, FetchErrorCode } from './errors.js';
 
 export const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
@@ -179,21 +180,6 @@ async function open(url: string, headers: Record<string, string>, opts: HttpOpti
     }
     current = next;
   }
-}
-
-/**
- * `https://user:secret@host/x` → the URL without them and `Basic` credentials
- * (RFC 7617; undici sends nothing for userinfo). A relative redirect keeps the
- * userinfo (new URL(location, current)), one to another origin has none: the
- * password never leaves the origin it was given for.
- */
-function splitCredentials(url: string): { target: string; authorization: string | undefined } {
-  const u = new URL(url);
-  if (u.username === '' && u.password === '') return { target: url, authorization: undefined };
-  const userPass = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
-  u.username = '';
-  u.password = '';
-  return { target: u.toString(), authorization: `Basic ${Buffer.from(userPass, 'utf8').toString('base64')}` };
 }
 
 /**

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { resolverConfig } from '../src/cli/resolver-config.js';
+import { ExitCode } from '../src/errors.js';
 import { findProgram } from './helpers/processes.js';
 
 const DEPLOY = fileURLToPath(new URL('../deploy/', import.meta.url));
@@ -81,6 +82,15 @@ describe.skipIf(systemdAnalyze === undefined)('deploy/rootmirror.service', () =>
     expect(set('StateDirectory')).toEqual(['rootmirror']);
     expect(set('KillSignal')).toEqual(['SIGTERM']);
     expect(set('ExecStart')[0]).toMatch(/ serve$/);
+  });
+});
+
+describe('deploy/rootmirror.service restart policy', () => {
+  it('restarts on failure but not on a configuration error (exit 78): restarting cannot fix a missing key file', () => {
+    const unit = readFileSync(UNIT, 'utf8');
+    const set = (k: string) => [...unit.matchAll(new RegExp(`^${k}=(.*)$`, 'gm'))].map((m) => m[1]);
+    expect(set('Restart')).toEqual(['on-failure']);
+    expect(set('RestartPreventExitStatus')).toEqual([String(ExitCode.config)]);
   });
 });
 

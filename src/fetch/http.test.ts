@@ -90,6 +90,37 @@ describe('download', () => {
     await expectFetchError(download(`${base}/root.zone`, { dir }), 'status', new RegExp(`HTTP ${status}`));
   });
 
+  it('user:password in the URL is sent as Basic authorization, on same-origin redirects too, never to another origin', async () => {
+    const other = createServer((req, res) => {
+      otherSaw.push(req.headers.authorization);
+      res.end(ZONE);
+    });
+    const otherSaw: (string | undefined)[] = [];
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.2', resolve));
+    const otherBase = `http://127.0.0.2:${(other.address() as AddressInfo).port}`;
+    try {
+      const saw: { url: string | undefined; authorization: string | undefined }[] = [];
+      handler = (req, res) => {
+        saw.push({ url: req.url, authorization: req.headers.authorization });
+        if (req.url === '/a') res.writeHead(302, { location: '/b' }).end();
+        else if (req.url === '/b') res.writeHead(302, { location: `${otherBase}/c` }).end();
+        else res.end(ZONE);
+      };
+      const withSecret = `${base.replace('http://', 'http://us%40er:p%3Ass@')}/a`;
+      const r = await download(withSecret, { dir });
+      expect(r.kind === 'downloaded' && r.url).toBe(`${otherBase}/c`);
+      const basic = `Basic ${Buffer.from('us@er:p:ss').toString('base64')}`;
+      expect(saw).toEqual([
+        { url: '/a', authorization: basic },
+        { url: '/b', authorization: basic },
+      ]);
+      expect(otherSaw).toEqual([undefined]);
+    } finally {
+      other.closeAllConnections();
+      await new Promise((resolve) => other.close(resolve));
+    }
+  });
+
   it('follows up to 5 redirects', async () => {
     handler = (req, res) => {
       const n = Number(req.url!.slice(1));

@@ -23,6 +23,7 @@ import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import type { Agent, Dispatcher } from 'undici';
+import { splitCredentials } from './basic-auth.js';
 import { FetchError, FetchErrorCode } from './errors.js';
 
 export const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
@@ -152,7 +153,8 @@ async function open(url: string, headers: Record<string, string>, opts: HttpOpti
     let res: Dispatcher.ResponseData;
     try {
       const { request } = await undici();
-      res = await request(current, { method: 'GET', headers, dispatcher, signal });
+      const { target, authorization } = splitCredentials(current);
+      res = await request(target, { method: 'GET', headers: authorization === undefined ? headers : { ...headers, authorization }, dispatcher, signal });
     } catch (err) {
       throw classify(err, current, 'connecting');
     }

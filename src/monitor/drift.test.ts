@@ -9,9 +9,46 @@ const N = 2026082200;
 function answers(serials: readonly (number | undefined)[]): ProbeResult[] {
   return serials.map((s, i) => {
     const t = { server: `${'abcdefghijklm'[i]}.root-servers.net.`, address: `127.0.1.${i + 1}`, port: 53 };
-    return s === undefined ? { ...t, ok: false, error: 'timeout after 2000 ms (udp)' } : { ...t, ok: true, serial: s, transport: 'udp', rttMs: 1 };
+    return s === undefined ? { ...t, ok: false, error: 'timeout after 2000 ms (udp)', intercepted: false } : { ...t, ok: true, serial: s, transport: 'udp', rttMs: 1 };
   });
 }
+
+/** `n` roots whose answers look intercepted (a captive network), the rest from `serials`. */
+function interceptedAnswers(intercepted: number, serials: readonly (number | undefined)[]): ProbeResult[] {
+  return answers([...Array(intercepted).fill(0), ...serials]).map((a, i) =>
+    i < intercepted ? { server: a.server, address: a.address, port: a.port, ok: false, intercepted: true, error: 'looks intercepted: NXDOMAIN without AA' } : a,
+  );
+}
+
+describe('computeDrift: answers that look intercepted', () => {
+  const ours = { serial: N, confirmedAt: T0 - 720_000, expiresAt: T0 + 7 * 24 * H };
+  it('all 13 intercepted: UNKNOWN, the reason says so, the instances are listed', () => {
+    const r = computeDrift({ now: T0, ours, answers: interceptedAnswers(13, []) });
+    expect(r.state).toBe('UNKNOWN');
+    expect(r.reason).toMatch(/^answers from the roots look intercepted \(13\/13 roots: NXDOMAIN without AA\)/);
+    expect(r.looksIntercepted).toBe(true);
+    expect(r.intercepted).toHaveLength(13);
+    expect(r.intercepted[0]).toEqual({ server: 'a.root-servers.net.', address: '127.0.1.1', error: 'looks intercepted: NXDOMAIN without AA' });
+  });
+  it('every root that answered looks intercepted, the others are silent: UNKNOWN, intercepted', () => {
+    const r = computeDrift({ now: T0, ours, answers: interceptedAnswers(3, Array(10).fill(undefined)) });
+    expect(r).toMatchObject({ state: 'UNKNOWN', looksIntercepted: true });
+    expect(r.reason).toMatch(/^answers from the roots look intercepted \(3\/13 roots/);
+  });
+  it('a majority intercepted outweighs a minority that answered properly', () => {
+    const r = computeDrift({ now: T0, ours, answers: interceptedAnswers(7, Array(6).fill(N)) });
+    expect(r).toMatchObject({ state: 'UNKNOWN', looksIntercepted: true });
+  });
+  it('a minority intercepted: the drift check stands, the instances are still listed', () => {
+    const r = computeDrift({ now: T0, ours, answers: interceptedAnswers(2, Array(11).fill(N)) });
+    expect(r).toMatchObject({ state: 'OK', looksIntercepted: false, reason: `serial ${N} matches 11/13 roots` });
+    expect(r.intercepted).toHaveLength(2);
+  });
+  it('timeouts alone are "no root answered", not interception', () => {
+    const r = computeDrift({ now: T0, ours, answers: answers(Array(13).fill(undefined)) });
+    expect(r).toMatchObject({ state: 'UNKNOWN', looksIntercepted: false, reason: 'no root answered (0/13)', intercepted: [] });
+  });
+});
 
 describe('liveSerial', () => {
   it.each([

@@ -9,6 +9,12 @@
 // So 7 of 13 at N+1 and 6 at N gives N+1; 6 at N+1 and 7 at N gives N (the new
 // zone has not reached a majority yet); one root announcing a huge serial never
 // moves it.
+//
+// Answers that look intercepted (soa-probe.ts: NXDOMAIN or REFUSED for `. SOA`,
+// or no AA) are not votes and not silence: when they come from a majority of
+// the root servers, or from every server that answered at all, the network
+// between us and the roots answers for them (a captive portal, a port-53
+// redirect) and no drift can be measured: UNKNOWN, and the reason says so.
 
 import { serialCompare } from '../dns/serial.js';
 import type { ProbeResult } from './soa-probe.js';
@@ -90,7 +96,15 @@ export interface DriftReport {
   disagreeing: { server: string; address: string; serial: number }[];
   /** Instances that did not give a usable answer. */
   silent: { server: string; address: string; error: string }[];
+  /** Instances whose answer no root server would give (a subset of `silent`). */
+  intercepted: { server: string; address: string; error: string }[];
+  /** A majority of the servers, or all that answered, look intercepted: the reason says so. */
+  looksIntercepted: boolean;
 }
+
+const INTERCEPTED_PREFIX = 'looks intercepted: ';
+/** How the reason starts when the answers look intercepted. */
+export const INTERCEPTED_REASON = 'answers from the roots look intercepted';
 
 /** Highest serial s among `serials` with support(s) > n/2 (see the header). */
 export function liveSerial(serials: readonly number[]): number | undefined {
@@ -121,6 +135,7 @@ export function computeDrift(input: DriftInput): DriftReport {
 
   const byServer = new Map<string, RootSerial>();
   const silent: DriftReport['silent'] = [];
+  const intercepted: DriftReport['intercepted'] = [];
   for (const a of input.answers) {
     let r = byServer.get(a.server);
     if (r === undefined) byServer.set(a.server, (r = { server: a.server, serial: undefined, addresses: [] }));
@@ -130,10 +145,13 @@ export function computeDrift(input: DriftInput): DriftReport {
     } else {
       r.addresses.push({ address: a.address, error: a.error });
       silent.push({ server: a.server, address: a.address, error: a.error });
+      if (a.intercepted) intercepted.push({ server: a.server, address: a.address, error: a.error });
     }
   }
   const roots = [...byServer.values()];
   const answered = roots.filter((r) => r.serial !== undefined);
+  const interceptedServers = roots.filter((r) => r.serial === undefined && intercepted.some((i) => i.server === r.server)).length;
+  const looksIntercepted = interceptedServers * 2 > roots.length || (answered.length === 0 && interceptedServers > 0);
   const live = liveSerial(answered.map((r) => r.serial!));
   const disagreeing: DriftReport['disagreeing'] = [];
   for (const a of input.answers) if (a.ok && a.serial !== live) disagreeing.push({ server: a.server, address: a.address, serial: a.serial });
@@ -171,6 +189,12 @@ export function computeDrift(input: DriftInput): DriftReport {
   } else if ((ours.failedVerifications ?? 0) >= 3) {
     state = 'CRITICAL';
     reason = `last ${ours.failedVerifications} refreshes failed verification`;
+  } else if (looksIntercepted) {
+    state = 'UNKNOWN';
+    const what = intercepted[0]!.error.replace(INTERCEPTED_PREFIX, '');
+    reason =
+      `${INTERCEPTED_REASON} (${interceptedServers}/${roots.length} roots: ${what}): ` +
+      'something between this host and the roots answers DNS for them (a captive portal, a port-53 redirect); drift cannot be checked until the real roots are reachable';
   } else if (live === undefined) {
     state = 'UNKNOWN';
     reason = answered.length === 0 ? `no root answered (0/${roots.length})` : 'roots disagree with no majority';
@@ -212,5 +236,7 @@ export function computeDrift(input: DriftInput): DriftReport {
     roots,
     disagreeing,
     silent,
+    intercepted,
+    looksIntercepted,
   };
 }

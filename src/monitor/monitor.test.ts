@@ -52,6 +52,28 @@ describe('DriftMonitor', () => {
     expect(changes).toEqual(['->OK', 'OK>WARNING']);
   });
 
+  it('logs interception once per change, also when another state (CRITICAL expired) hides it in the reason', async () => {
+    const clock = new ManualClock(10 * 3600_000);
+    let captive = false;
+    const probe = async (t: ProbeTarget): Promise<ProbeResult> =>
+      captive ? { ...t, ok: false, intercepted: true, error: 'looks intercepted: NXDOMAIN without AA for `.`' } : { ...t, ok: true, serial: 5, transport: 'udp', rttMs: 0 };
+    const lines: string[] = [];
+    const log = { debug() {}, info: (m: string) => lines.push(`info ${m}`), warn: (m: string) => lines.push(`warn ${m}`), error: (m: string) => lines.push(`error ${m}`), child: () => log };
+    const m = new DriftMonitor({ targets, ours: () => ({ serial: 5, expiresAt: 0 }), clock, probeFn: probe, log });
+    await m.runOnce();
+    expect(lines).toEqual([expect.stringMatching(/^error monitor start -> CRITICAL: served zone 5 expired/)]);
+    captive = true;
+    await m.runOnce();
+    await m.runOnce();
+    captive = false;
+    await m.runOnce();
+    await m.runOnce();
+    expect(lines.slice(1)).toEqual([
+      'warn answers from the roots look intercepted: 3 address(es), e.g. 192.0.2.1: looks intercepted: NXDOMAIN without AA for `.`',
+      'info answers from the roots no longer look intercepted',
+    ]);
+  });
+
   it('node-cron drives it: a report arrives from the schedule alone', async () => {
     serial = 5;
     const m = new DriftMonitor({ targets, ours: () => ({ serial: 5 }), probeFn, intervalMs: 1000, jitterMs: 0 });

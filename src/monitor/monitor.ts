@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import cron, { type ScheduledTask } from 'node-cron';
 import { systemClock, type Clock } from '../clock.js';
 import { nullLogger, type Logger } from '../log.js';
-import { computeDrift, type DriftReport, type MonitorState, type OurZone, type Thresholds, DEFAULT_MONITOR_INTERVAL_MS, DEFAULT_THRESHOLDS } from './drift.js';
+import { computeDrift, INTERCEPTED_REASON, type DriftReport, type MonitorState, type OurZone, type Thresholds, DEFAULT_MONITOR_INTERVAL_MS, DEFAULT_THRESHOLDS } from './drift.js';
 import { probeSoa, type ProbeOptions, type ProbeResult, type ProbeTarget } from './soa-probe.js';
 
 export interface MonitorEvents {
@@ -90,6 +90,13 @@ export class DriftMonitor extends EventEmitter<MonitorEvents> {
       else if (report.state === 'OK') this.log.info(msg, fields);
       else this.log.warn(msg, fields);
       this.emit('change', report, previous?.state);
+    }
+    // Once per change, not per run; not twice when the state line just said it (its reason is the interception, or was).
+    const flipped = report.looksIntercepted !== (previous?.looksIntercepted ?? false);
+    const stateLineSaidIt = report.state !== previous?.state && (report.looksIntercepted ? report.reason : (previous?.reason ?? '')).startsWith(INTERCEPTED_REASON);
+    if (flipped && !stateLineSaidIt) {
+      if (report.looksIntercepted) this.log.warn(`answers from the roots look intercepted: ${report.intercepted.length} address(es), e.g. ${report.intercepted[0]!.address}: ${report.intercepted[0]!.error}`, { state: report.state });
+      else this.log.info('answers from the roots no longer look intercepted', { state: report.state });
     }
     for (const d of report.disagreeing)
       if (previous?.disagreeing.every((p) => p.address !== d.address || p.serial !== d.serial) ?? true)

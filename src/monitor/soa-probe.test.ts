@@ -54,6 +54,27 @@ describe('probeSoa against a fake root', () => {
     expect(await probeSoa(target(), fast)).toMatchObject({ ok: false, error: 'rcode 2' });
   });
 
+  it('classifies what a captive network sends as intercepted, once, without retrying: NXDOMAIN without AA, REFUSED, a non-AA SOA', async () => {
+    for (const [mode, error] of [
+      ['captive-nxdomain', /^looks intercepted: NXDOMAIN without AA/],
+      ['refused', /^looks intercepted: REFUSED/],
+      ['captive-soa', /^looks intercepted: .*AA bit clear/],
+      ['no-aa', /^looks intercepted: .*AA bit clear/],
+    ] as const) {
+      root.config = { serial: 7, mode };
+      root.queries = 0;
+      expect(await probeSoa(target(), fast), mode).toMatchObject({ ok: false, intercepted: true, error });
+      expect(root.queries, mode).toBe(1);
+    }
+  });
+
+  it('silence and SERVFAIL are not interception', async () => {
+    root.config = { serial: 7, mode: 'silent' };
+    expect(await probeSoa(target(), { ...fast, retries: 0 })).toMatchObject({ ok: false, intercepted: false });
+    root.config = { serial: 7, mode: 'servfail' };
+    expect(await probeSoa(target(), fast)).toMatchObject({ ok: false, intercepted: false });
+  });
+
 });
 
 describe('canonicalAddress', () => {

@@ -4,6 +4,13 @@
 // answer is truncated (RFC 7766 §5), at most one retry after a pause: a monitor
 // asking thirteen roots every few minutes must never turn into a retry storm.
 //
+// A root server never says `.` does not exist, never refuses, and always
+// answers `. SOA` with AA (it is authoritative for the root). A response that
+// matches our query (address, port, ID, question) but does any of that came
+// from something in between: a captive portal or a middlebox answering port 53
+// itself. Such a probe fails as `intercepted`, which the drift monitor tells
+// apart from silence (drift.ts).
+//
 // The query carries EDNS0 with DO (RFC 3225) so a signed server also returns the
 // RRSIG over the SOA: its inception time says when that zone was signed, which
 // lets `check` estimate how long a newer zone has existed without any history.
@@ -44,10 +51,20 @@ export interface SoaAnswer {
 
 export type ProbeResult =
   | (ProbeTarget & SoaAnswer & { readonly ok: true; readonly transport: 'udp' | 'tcp'; readonly rttMs: number })
-  | (ProbeTarget & { readonly ok: false; readonly error: string });
+  | (ProbeTarget & {
+      readonly ok: false;
+      readonly error: string;
+      /** The response came, but not from a root server (NXDOMAIN or REFUSED for `. SOA`, or no AA): see the header. */
+      readonly intercepted: boolean;
+    });
 
 export class ProbeError extends Error {
-  override readonly name = 'ProbeError';
+  override readonly name: string = 'ProbeError';
+}
+
+/** A response to our query that no root server would send. */
+export class InterceptedError extends ProbeError {
+  override readonly name: string = 'InterceptedError';
 }
 
 /** `. IN SOA` query, RD clear (we ask authoritatives), EDNS0 1232 bytes (DNS flag day 2020). */
@@ -103,8 +120,11 @@ export function parseSoaResponse(msg: Uint8Array, id: number, nowMs: number = Da
     throw new ProbeError('question in the response is not `. IN SOA`');
   o += 4;
   if (flags & 0x0200) return 'truncated';
+  const aa = (flags & 0x0400) !== 0;
+  if (rcode === Rcode.NXDOMAIN) throw new InterceptedError(`looks intercepted: NXDOMAIN ${aa ? 'with' : 'without'} AA for \`.\``);
+  if (rcode === Rcode.REFUSED) throw new InterceptedError('looks intercepted: REFUSED');
   if (rcode !== Rcode.NOERROR) throw new ProbeError(`rcode ${rcode}`);
-  if ((flags & 0x0400) === 0) throw new ProbeError('AA bit clear: not an authoritative answer for the root');
+  if (!aa) throw new InterceptedError(`looks intercepted: NOERROR with the AA bit clear${an > 0 ? '' : ' and no answer'}`);
   let serial: number | undefined;
   let sigInception: number | undefined;
   let sigExpiration: number | undefined;
@@ -157,6 +177,7 @@ export async function probeSoa(t: ProbeTarget, opts: ProbeOptions = {}): Promise
   const retries = Math.min(Math.max(opts.retries ?? 1, 0), 1);
   const retryDelayMs = opts.retryDelayMs ?? 500;
   let lastError = 'no attempt';
+  let intercepted = false;
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, retryDelayMs));
     const id = opts.id ?? randomInt(0, 0x10000);
@@ -173,9 +194,10 @@ export async function probeSoa(t: ProbeTarget, opts: ProbeOptions = {}): Promise
       return { ...t, ...r, ok: true, transport, rttMs: Math.round(performance.now() - start) };
     } catch (e) {
       lastError = e instanceof Error ? e.message : String(e);
+      intercepted = e instanceof InterceptedError;
       // Only silence is worth a retry; a wrong answer will be wrong again.
       if (!lastError.startsWith('timeout')) break;
     }
   }
-  return { ...t, ok: false, error: lastError };
+  return { ...t, ok: false, error: lastError, intercepted };
 }

@@ -208,6 +208,7 @@ export function statusDocument(s: OpsSnapshot): Record<string, unknown> {
           roots: m.roots,
           disagreeing: m.disagreeing,
           silent: m.silent,
+          intercepted: m.intercepted,
         }
       : null,
     alarm: s.alarm ? { at: iso(s.alarm.at), kind: s.alarm.kind, serial: s.alarm.serial, source: redactUrl(s.alarm.source), message: redactUrlsIn(s.alarm.message) } : null,

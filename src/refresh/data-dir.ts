@@ -18,6 +18,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { join } from 'node:path';
 import type { Layer, Verdict } from '../verify/verdict.js';
 import { OperatorError, ExitCode } from '../errors.js';
+import { storableSource } from './same-source.js';
 
 export const ZONE_FILE = 'root.zone';
 export const SIG_FILE = 'root.zone.sig';
@@ -34,6 +35,7 @@ export type LayerVerdicts = Partial<Record<Layer, LayerVerdict>>;
 export interface CopyMeta {
   readonly version: 1;
   readonly serial: number;
+  /** Where the copy came from; written with any password redacted (same-source.ts). */
   readonly source: string;
   readonly fetchedAt: string;
   /** Last time a source confirmed this copy is current (new download, 304, same bytes). */
@@ -98,6 +100,11 @@ export async function writeFileAtomic(dir: string, name: string, data: Uint8Arra
   }
   await rename(tmp, join(dir, name));
   await fsyncPath(dir);
+}
+
+/** meta.json's text: no password of a source URL reaches the disk. */
+function metaFileText(meta: CopyMeta): string {
+  return JSON.stringify({ ...meta, source: storableSource(meta.source) }, null, 2) + '\n';
 }
 
 function isMeta(x: unknown): x is CopyMeta {
@@ -282,7 +289,7 @@ export class DataDir {
     await fsyncPath(zonePath, 'r+');
     await rename(zonePath, join(staging, ZONE_FILE));
     if (signature !== undefined) await writeFileAtomic(staging, SIG_FILE, signature);
-    await writeFileAtomic(staging, META_FILE, JSON.stringify(meta, null, 2) + '\n');
+    await writeFileAtomic(staging, META_FILE, metaFileText(meta));
     await fsyncPath(staging);
     await fsyncPath(this.root);
 
@@ -304,7 +311,7 @@ export class DataDir {
 
   /** Rewrite meta.json of a slot (confirmedAt, validators) durably. */
   async updateMeta(slot: Slot, meta: CopyMeta): Promise<void> {
-    await writeFileAtomic(this.slotDir(slot), META_FILE, JSON.stringify(meta, null, 2) + '\n');
+    await writeFileAtomic(this.slotDir(slot), META_FILE, metaFileText(meta));
   }
 }
 

@@ -312,6 +312,54 @@ describe('Refresher', () => {
     expect(new Uint8Array(await readFile(join(dir, 'current', 'root.zone')))).toEqual(zoneText(2026110100, { filler: 200 }));
   });
 
+  it('a password in the source URL is not written to the data dir; the same source still gets conditional requests, also after a restart', async () => {
+    const bytes = zoneText(2026110100, { filler: 200 });
+    const sig = await sign(key, bytes);
+    const seen: Array<{ path: string; authorization: string | undefined; ifNoneMatch: string | undefined; ifModifiedSince: string | undefined }> = [];
+    const lastModified = 'Sun, 01 Nov 2026 00:00:00 GMT';
+    for (const [path, body] of [['/root.zone', bytes], ['/root.zone.sig', sig]] as const) {
+      srv.routes.set(path, (req, res) => {
+        seen.push({ path, authorization: req.headers.authorization, ifNoneMatch: req.headers['if-none-match'], ifModifiedSince: req.headers['if-modified-since'] });
+        if (req.headers['if-none-match'] === '"v1"') {
+          res.writeHead(304, { etag: '"v1"' });
+          res.end();
+          return;
+        }
+        res.writeHead(200, { 'content-length': body.length, etag: '"v1"', 'last-modified': lastModified });
+        res.end(body);
+      });
+    }
+    const source = srv.base.replace('http://', 'http://user:secret@') + '/root.zone';
+    expect((await refresher([source]).refresh()).outcome).toBe('updated');
+    const written: string[] = [];
+    for (const slot of ['current', 'previous']) {
+      for (const f of await readdir(join(dir, slot)).catch(() => [])) written.push((await readFile(join(dir, slot, f))).toString('latin1'));
+    }
+    expect(written.length).toBeGreaterThan(0);
+    for (const text of written) expect(text).not.toContain('secret');
+    expect((await meta()).source).toBe(srv.base.replace('http://', 'http://user:***@') + '/root.zone');
+
+    // A restarted daemon reads meta.json back: the configured source is still "the same source".
+    store = new ZoneStore('servfail');
+    const restarted = refresher([source]);
+    await restarted.load();
+    seen.length = 0;
+    clock.advance(60_000);
+    const ev = await restarted.refresh();
+    expect(ev.outcome).toBe('unchanged');
+    expect(ev.attempts[0]!.reason).toMatch(/HTTP 304/);
+    expect(seen[0]).toMatchObject({ path: '/root.zone', ifNoneMatch: '"v1"', ifModifiedSince: lastModified });
+    expect(seen[0]!.authorization).toBe(`Basic ${Buffer.from('user:secret').toString('base64')}`);
+    // Confirming rewrote meta.json: still no password.
+    expect(await readFile(join(dir, 'current', 'meta.json'), 'utf8')).not.toContain('secret');
+
+    // Another source gets no validators meant for this one.
+    srv.routes.set('/elsewhere/root.zone', srv.routes.get('/root.zone')!);
+    seen.length = 0;
+    await refresher([`${srv.base}/elsewhere/root.zone`]).refresh();
+    expect(seen[0]).toMatchObject({ ifNoneMatch: undefined, ifModifiedSince: undefined });
+  });
+
   it('tries the next source when one fails', async () => {
     await publish(2026110100, { path: '/b/root.zone' });
     const r = refresher([`${srv.base}/a/root.zone`, `${srv.base}/b/root.zone`]);

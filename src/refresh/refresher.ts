@@ -22,6 +22,7 @@ import { ExpiryWatch } from './expiry.js';
 import { createLogger, type Logger } from '../log.js';
 import type { Transport, ZonePipeline } from './pipeline.js';
 import { decodeSoa } from '../dns/rdata/soa.js';
+import { sameSource } from './same-source.js';
 
 export type RefreshOutcome = 'updated' | 'unchanged' | 'failed';
 
@@ -308,7 +309,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     const meta: CopyMeta = {
       ...h.meta,
       confirmedAt: new Date(this.clock.now()).toISOString(),
-      ...(validators !== undefined && h.meta.source === source ? { etag: validators.etag ?? h.meta.etag, lastModified: validators.lastModified ?? h.meta.lastModified } : {}),
+      ...(validators !== undefined && sameSource(h.meta.source, source) ? { etag: validators.etag ?? h.meta.etag, lastModified: validators.lastModified ?? h.meta.lastModified } : {}),
     };
     await this.opts.dataDir.updateMeta(h.slot, meta);
     this.hold({ ...h, meta });
@@ -320,7 +321,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     const held = this.heldCopy;
     if (url.protocol === 'axfr:') {
       const target = parseAxfrUrl(source);
-      if (held !== undefined && held.meta.source === source) {
+      if (held !== undefined && sameSource(held.meta.source, source)) {
         // A secondary's refresh check: same serial from the same server, no transfer.
         const serial = await querySoaSerial(target, this.opts.axfr);
         if (serial === held.meta.serial) return { kind: 'not-modified', reason: `SOA serial ${serial} unchanged at ${source}` };
@@ -329,7 +330,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
       const file = await writeZoneText(r.records, this.opts.dataDir.root);
       return { kind: 'file', url: source, path: file.path, sha256: file.sha256, bytes: file.bytes, etag: undefined, lastModified: undefined, transport: 'axfr' };
     }
-    const conditional = held !== undefined && held.meta.source === source ? { etag: held.meta.etag, lastModified: held.meta.lastModified } : undefined;
+    const conditional = held !== undefined && sameSource(held.meta.source, source) ? { etag: held.meta.etag, lastModified: held.meta.lastModified } : undefined;
     const dl = await download(source, {
       ...http,
       dir: this.opts.dataDir.root,

@@ -1,12 +1,26 @@
 // A tiny SOA-only authoritative server for tests and drills: answers `. SOA`
 // with a chosen serial over UDP and TCP on one address and port, or misbehaves
-// on request (silent, truncating, wrong ID, no AA). Not used by the daemon.
+// on request (silent, truncating, wrong ID, no AA), or like a captive network
+// answering for the roots itself (NXDOMAIN without AA, its own SOA without
+// AA, REFUSED). Not used by the daemon.
 
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { once } from 'node:events';
 
-export type FakeRootMode = 'answer' | 'silent' | 'truncate' | 'bad-id' | 'no-aa' | 'servfail';
+export type FakeRootMode =
+  | 'answer'
+  | 'silent'
+  | 'truncate'
+  | 'bad-id'
+  | 'no-aa'
+  | 'servfail'
+  /** A captive portal's resolver: NXDOMAIN, AA clear, nothing in the answer. */
+  | 'captive-nxdomain'
+  /** A captive portal's resolver: an SOA of its own (serial 1, portal names), AA clear. */
+  | 'captive-soa'
+  /** A middlebox that refuses: REFUSED, AA clear. */
+  | 'refused';
 
 export interface FakeRootConfig {
   serial: number;
@@ -84,15 +98,19 @@ export class FakeRoot {
     // Question: assume `. SOA IN` (root name = one zero byte) as the probe sends.
     const question = q.subarray(12, 17);
     const truncate = mode === 'truncate' && transport === 'udp';
-    let flags = 0x8000 | (mode === 'no-aa' ? 0 : 0x0400);
+    const captive = mode === 'captive-nxdomain' || mode === 'captive-soa' || mode === 'refused';
+    let flags = 0x8000 | (mode === 'no-aa' || captive ? 0 : 0x0400);
     if (truncate) flags |= 0x0200;
     if (mode === 'servfail') flags |= 2;
+    if (mode === 'captive-nxdomain') flags |= 3;
+    if (mode === 'refused') flags |= 5;
     const answers: Buffer[] = [];
-    if (!truncate && mode !== 'servfail') {
-      const mname = encodeName('a.root-servers.net.');
-      const rname = encodeName('nstld.verisign-grs.com.');
+    if (!truncate && mode !== 'servfail' && mode !== 'captive-nxdomain' && mode !== 'refused') {
+      const portal = mode === 'captive-soa';
+      const mname = encodeName(portal ? 'portal.hotel.example.' : 'a.root-servers.net.');
+      const rname = encodeName(portal ? 'admin.hotel.example.' : 'nstld.verisign-grs.com.');
       const fixed = Buffer.alloc(20);
-      fixed.writeUInt32BE(this.config.serial >>> 0, 0);
+      fixed.writeUInt32BE(portal ? 1 : this.config.serial >>> 0, 0);
       fixed.writeUInt32BE(1800, 4);
       fixed.writeUInt32BE(900, 8);
       fixed.writeUInt32BE(604800, 12);

@@ -39,7 +39,7 @@ const { Refresher } = await mod('refresh/refresher.js');
 const { DataDir } = await mod('refresh/data-dir.js');
 const { MemoryLog } = await mod('log.js');
 const { createZonePipeline } = await mod('refresh/zone-pipeline.js');
-const { loadVerifiers } = await mod('refresh/verifier.js');
+const { loadVerifiers } = await mod('verify/layer-verifiers.js');
 const { ZoneStore } = await mod('server/zone-store.js');
 
 const work = await mkdtemp(join(tmpdir(), 'rootmirror-bench-'));

@@ -112,14 +112,6 @@ export type DownloadResult =
       readonly lastModified: string | undefined;
     };
 
-/** Where the detached signature of a zone URL lives. `X.gz` → `X.sig` (the signature covers the uncompressed file). */
-export function signatureUrl(url: string): string {
-  const u = new URL(url);
-  if (u.pathname.endsWith('.gz')) u.pathname = u.pathname.slice(0, -3);
-  u.pathname += '.sig';
-  return u.toString();
-}
-
 // undici (~18 MB resident once loaded) is loaded on the first download, not
 // with this module: `serve --zone-file` never downloads and never pays for it.
 let undiciModule: Promise<typeof import('undici')> | undefined;

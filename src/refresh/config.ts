@@ -4,9 +4,9 @@
 
 import { fileURLToPath } from 'node:url';
 import type { AxfrOptions } from '../fetch/axfr.js';
+import { parseSource, type Source } from '../fetch/source.js';
+import type { Layer } from '../verify/verdict.js';
 import type { OnExpired } from '../zone/store.js';
-import type { Layer } from './data-dir.js';
-import { checkSourcesAgainstLayers } from './pipeline.js';
 
 /** Files shipped in the package's keys/ (src/refresh → ../../keys, also from dist/refresh). */
 export const PACKAGE_KEYS_DIR = fileURLToPath(new URL('../../keys/', import.meta.url));
@@ -46,6 +46,20 @@ export function axfrOptions(config: MirrorConfig): AxfrOptions {
     ...(config.maxRecords !== undefined ? { maxRecords: config.maxRecords } : {}),
     ...(config.fetchTimeoutMs !== undefined ? { totalTimeoutMs: config.fetchTimeoutMs } : {}),
   };
+}
+
+/**
+ * Parse the sources and check them against `--verify` before anything runs: an
+ * axfr:// source has no PGP signature, so ZONEMD and DNSSEC are both mandatory for it.
+ */
+export function checkSourcesAgainstLayers(sources: readonly string[], layers: readonly Layer[]): Source[] {
+  return sources.map((text) => {
+    const s = parseSource(text);
+    if (s.kind === 'axfr' && (!layers.includes('zonemd') || !layers.includes('dnssec'))) {
+      throw new RangeError(`--source ${s.display}: AXFR copies have no PGP signature, so --verify must include both zonemd and dnssec for them`);
+    }
+    return s;
+  });
 }
 
 /** Validate a configuration (RangeError with a one-line reason). */

@@ -4,10 +4,6 @@
 // marked unavailable (fallback or SERVFAIL per --on-expired); a fresh verified
 // copy swapped in ends that by itself.
 
-import type { Name } from '../dns/name.js';
-import type { ResourceRecord } from '../dns/record.js';
-import { rrsigTimeToMs } from '../dns/serial.js';
-import { RRType } from '../dns/types.js';
 import type { Clock } from '../clock.js';
 import type { ZoneStore } from '../zone/store.js';
 
@@ -24,23 +20,6 @@ export function soaTimers(rdata: Uint8Array): SoaTimers {
   if (rdata.length < 22) throw new RangeError(`SOA RDATA too short (${rdata.length} octets)`);
   const v = new DataView(rdata.buffer, rdata.byteOffset + rdata.length - 20, 20);
   return { serial: v.getUint32(0), refresh: v.getUint32(4), retry: v.getUint32(8), expire: v.getUint32(12), minimum: v.getUint32(16) };
-}
-
-/**
- * Earliest expiration (ms) of the RRSIGs at the apex covering SOA or ZONEMD,
- * or undefined when there are none (an unsigned zone; DNSSEC then decides).
- */
-export function apexSignatureExpiry(records: Iterable<ResourceRecord>, origin: Name, nowMs: number): number | undefined {
-  let earliest: number | undefined;
-  for (const r of records) {
-    if (r.type !== RRType.RRSIG || r.name.key !== origin.key || r.rdata.length < 18) continue;
-    const v = new DataView(r.rdata.buffer, r.rdata.byteOffset, r.rdata.length);
-    const covered = v.getUint16(0);
-    if (covered !== RRType.SOA && covered !== RRType.ZONEMD) continue;
-    const exp = rrsigTimeToMs(v.getUint32(8), nowMs);
-    if (earliest === undefined || exp < earliest) earliest = exp;
-  }
-  return earliest;
 }
 
 export interface ExpiryInput {

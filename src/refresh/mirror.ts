@@ -16,10 +16,11 @@ import type { DnssecMode } from '../zone/zone.js';
 import { axfrOptions, validateMirrorConfig, type MirrorConfig } from './config.js';
 import { DataDir } from './data-dir.js';
 import { createLogger, type Logger } from '../log.js';
-import type { ZonePipeline } from './pipeline.js';
-import { Refresher, type LoadEvent, type RefreshEvent } from './refresher.js';
+import type { LoadEvent, RefreshEvent } from './events.js';
+import { Refresher } from './refresher.js';
 import { RefreshScheduler, cronTicker, type Ticker } from './scheduler.js';
-import { createZonePipeline, type LayerVerifiers } from './zone-pipeline.js';
+import type { LayerVerifiers } from '../verify/layer-verifiers.js';
+import { createZonePipeline, type ZonePipeline } from './zone-pipeline.js';
 
 export interface MirrorOptions {
   readonly config: MirrorConfig;

@@ -8,7 +8,8 @@ import { ZoneStore } from '../zone/store.js';
 import { FixtureServer, makeKey, pgpPipeline, sign, zoneText, type TestKey } from '../../test/refresh-kit.js';
 import { DataDir, type CopyMeta } from './data-dir.js';
 import { MemoryLog } from '../log.js';
-import { Refresher, type AlarmEvent, type RefreshEvent } from './refresher.js';
+import type { AlarmEvent, RefreshEvent } from './events.js';
+import { Refresher } from './refresher.js';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 let key: TestKey;

@@ -5,7 +5,8 @@
 // tests call `tick()` themselves with a ManualClock.
 
 import { schedule, type ScheduledTask } from 'node-cron';
-import type { RefreshEvent, Refresher } from './refresher.js';
+import type { RefreshEvent } from './events.js';
+import type { Refresher } from './refresher.js';
 import type { Logger } from '../log.js';
 
 import { DEFAULT_JITTER_MS, DEFAULT_REFRESH_MS, DEFAULT_RETRY_MS } from './config.js';

@@ -7,10 +7,10 @@
 
 import { axfrOptions } from '../../refresh/config.js';
 import { DataDir, DataDirError } from '../../refresh/data-dir.js';
-import type { Layer } from '../../refresh/data-dir.js';
 import { createLogger, nullLogger, type Logger } from '../../log.js';
 import { Refresher } from '../../refresh/refresher.js';
-import { loadVerifiers } from '../../refresh/verifier.js';
+import { loadVerifiers } from '../../verify/layer-verifiers.js';
+import type { Layer } from '../../verify/verdict.js';
 import { createZonePipeline } from '../../refresh/zone-pipeline.js';
 import { ZoneStore } from '../../zone/store.js';
 import { MIRROR_OPTIONS, mirrorConfigFromArgs, verifierOptions } from '../mirror-options.js';

@@ -15,23 +15,15 @@ import type { HttpOptions } from '../fetch/http.js';
 import { parseSource, type Source } from '../fetch/source.js';
 import { createLogger, type Logger } from '../log.js';
 import type { ZoneStore } from '../zone/store.js';
-import type { Zone } from '../zone/zone.js';
 import { Acquisition } from './acquire.js';
 import { confirmedMeta, newCopyMeta } from './commit.js';
 import { DEFAULT_FETCH_TIMEOUT_MS } from './config.js';
-import { DataDir, DataDirError, SLOTS, type CopyMeta, type Slot } from './data-dir.js';
+import type { DataDir } from './data-dir.js';
 import type { AttemptTimings, LoadEvent, RefreshEvent, RefresherEvents, SourceAttempt } from './events.js';
 import { ExpiryWatch, soaTimers } from './expiry.js';
+import { findStoredCopy, type HeldCopy } from './held-copy.js';
 import { judgeSerial } from './policy.js';
 import type { ZonePipeline } from './zone-pipeline.js';
-
-/** The copy we hold (verified, stored in the data dir). */
-export interface HeldCopy {
-  readonly slot: Slot;
-  readonly meta: CopyMeta;
-  readonly zone: Zone;
-  readonly soaExpire: number;
-}
 
 export interface RefresherOptions {
   readonly dataDir: DataDir;
@@ -88,38 +80,16 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     const removedLeftovers = await dd.prepare();
     this.prepared = true;
     if (removedLeftovers.length > 0) this.log.info('data dir: removed leftovers of an interrupted refresh', { removed: removedLeftovers });
-    const problems: string[] = [];
-    this.currentIsBad = false;
-    for (const slot of SLOTS) {
-      let copy;
-      try {
-        copy = await dd.read(slot);
-      } catch (err) {
-        const missing = err instanceof DataDirError && err.kind === 'missing';
-        if (!missing) {
-          problems.push(`${slot}: ${(err as Error).message}`);
-          this.log.error(`data dir: ${slot} copy ignored`, { error: err });
-        }
-        if (slot === 'current') this.currentIsBad = !missing;
-        continue;
-      }
-      try {
-        const pgpApplies = parseSource(copy.meta.source).kind === 'http';
-        const checked = await this.opts.pipeline.check({ bytes: copy.zone, signature: copy.signature, source: copy.meta.source, pgpApplies }, this.clock.now());
-        if (checked.serial !== copy.meta.serial) throw new Error(`zone serial ${checked.serial} differs from meta.json serial ${copy.meta.serial}`);
-        this.hold({ slot, meta: copy.meta, zone: checked.zone, soaExpire: soaTimers(checked.zone.soa.rdata).expire });
-        this.serveHeldIfValid();
-        const ev: LoadEvent = { slot, serial: copy.meta.serial, problems, removedLeftovers };
-        this.log.info(`data dir: loaded ${slot} copy, serial ${copy.meta.serial}`, { source: copy.meta.source, layers: checked.layers });
-        this.emit('load', ev);
-        return ev;
-      } catch (err) {
-        problems.push(`${slot}: does not re-verify: ${(err as Error).message}`);
-        this.log.error(`data dir: ${slot} copy does not re-verify; ignored, not served`, { error: err });
-        if (slot === 'current') this.currentIsBad = true;
-      }
+    const { found, problems, currentIsBad } = await findStoredCopy(dd, this.opts.pipeline, this.clock.now(), this.log);
+    this.currentIsBad = currentIsBad;
+    let ev: LoadEvent = { slot: undefined, serial: undefined, problems, removedLeftovers };
+    if (found !== undefined) {
+      const { meta, slot } = found.held;
+      this.hold(found.held);
+      this.serveHeldIfValid();
+      ev = { slot, serial: meta.serial, problems, removedLeftovers };
+      this.log.info(`data dir: loaded ${slot} copy, serial ${meta.serial}`, { source: meta.source, layers: found.layers });
     }
-    const ev: LoadEvent = { slot: undefined, serial: undefined, problems, removedLeftovers };
     this.emit('load', ev);
     return ev;
   }

@@ -6,7 +6,9 @@
 
 import type { Writable } from 'node:stream';
 import { axfr, querySoaSerial, type AxfrOptions } from '../fetch/axfr.js';
-import { download, fetchSmall, startDeadline, type HttpOptions } from '../fetch/http.js';
+import { startDeadline } from '../fetch/deadline.js';
+import { download, fetchSmall } from '../fetch/http.js';
+import type { HttpOptions } from '../fetch/http-request.js';
 import { signatureUrl, type Source } from '../fetch/source.js';
 import { writeZoneText } from '../fetch/zone-text.js';
 import type { CopyMeta } from './data-dir.js';

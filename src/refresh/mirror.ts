@@ -10,7 +10,7 @@
 
 import type { Writable } from 'node:stream';
 import { systemClock, type Clock } from '../clock.js';
-import type { HttpOptions } from '../fetch/http.js';
+import type { HttpOptions } from '../fetch/http-request.js';
 import type { ZoneStore } from '../zone/store.js';
 import type { DnssecMode } from '../zone/zone.js';
 import { axfrOptions, validateMirrorConfig, type MirrorConfig } from './config.js';

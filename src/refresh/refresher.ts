@@ -11,7 +11,7 @@ import type { Writable } from 'node:stream';
 import { systemClock, type Clock } from '../clock.js';
 import type { AxfrOptions } from '../fetch/axfr.js';
 import { FetchError } from '../fetch/errors.js';
-import type { HttpOptions } from '../fetch/http.js';
+import type { HttpOptions } from '../fetch/http-request.js';
 import { parseSource, type Source } from '../fetch/source.js';
 import { createLogger, type Logger } from '../log.js';
 import type { ZoneStore } from '../zone/store.js';

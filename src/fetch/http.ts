@@ -43,21 +43,22 @@ export interface DownloadOptions extends HttpOptions {
   readonly progress?: Writable & { isTTY?: boolean };
 }
 
+/** A copy fetched into a temp file in the data dir; the caller renames or removes it. */
+export interface FetchedFile {
+  /** Final URL after redirects (or the axfr:// source). */
+  readonly url: string;
+  /** Temp file holding the (inflated) body. */
+  readonly path: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  /** HTTP validators, sent on the next refresh so an unchanged zone costs a 304. */
+  readonly etag: string | undefined;
+  readonly lastModified: string | undefined;
+}
+
 export type DownloadResult =
   | { readonly kind: 'not-modified'; readonly url: string }
-  | {
-      readonly kind: 'downloaded';
-      /** Final URL after redirects. */
-      readonly url: string;
-      /** Temp file holding the (inflated) body; the caller renames or removes it. */
-      readonly path: string;
-      readonly bytes: number;
-      readonly wireBytes: number;
-      readonly sha256: string;
-      readonly gzip: boolean;
-      readonly etag: string | undefined;
-      readonly lastModified: string | undefined;
-    };
+  | (FetchedFile & { readonly kind: 'downloaded'; readonly wireBytes: number; readonly gzip: boolean });
 
 function tempName(dir: string): string {
   return join(dir, `.tmp-${randomBytes(8).toString('hex')}`);

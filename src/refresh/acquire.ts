@@ -7,7 +7,7 @@
 import type { Writable } from 'node:stream';
 import { axfr, querySoaSerial, type AxfrOptions } from '../fetch/axfr.js';
 import { startDeadline } from '../fetch/deadline.js';
-import { download, fetchSmall } from '../fetch/http.js';
+import { download, fetchSmall, type FetchedFile } from '../fetch/http.js';
 import type { HttpOptions } from '../fetch/http-request.js';
 import { signatureUrl, type Source } from '../fetch/source.js';
 import { writeZoneText } from '../fetch/zone-text.js';
@@ -23,18 +23,7 @@ export interface AcquireOptions {
   readonly progress?: Writable & { isTTY?: boolean };
 }
 
-export type Acquired =
-  | { readonly kind: 'not-modified'; readonly reason: string }
-  | {
-      readonly kind: 'file';
-      /** The final URL (after redirects) or the axfr:// source. */
-      readonly url: string;
-      readonly path: string;
-      readonly sha256: string;
-      readonly bytes: number;
-      readonly etag: string | undefined;
-      readonly lastModified: string | undefined;
-    };
+export type Acquired = { readonly kind: 'not-modified'; readonly reason: string } | (FetchedFile & { readonly kind: 'file' });
 
 export type SignatureResult = { readonly ok: true; readonly signature: Uint8Array } | { readonly ok: false; readonly reason: string; readonly error: Error };
 

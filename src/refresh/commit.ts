@@ -3,11 +3,11 @@
 // previous/), and for a held copy a source confirmed current.
 
 import type { CheckedZone } from '../verify/candidate.js';
-import type { Acquired } from './acquire.js';
+import type { FetchedFile } from '../fetch/http.js';
 import type { CopyMeta } from './data-dir.js';
 
 /** meta.json of a new copy from `source`, verified at `now`. */
-export function newCopyMeta(source: string, file: Extract<Acquired, { kind: 'file' }>, signature: Uint8Array | undefined, checked: CheckedZone, now: number): CopyMeta {
+export function newCopyMeta(source: string, file: FetchedFile, signature: Uint8Array | undefined, checked: CheckedZone, now: number): CopyMeta {
   const iso = new Date(now).toISOString();
   return {
     version: 1,

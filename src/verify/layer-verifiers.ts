@@ -25,12 +25,12 @@ export interface LayerVerifiers {
   dnssec(input: VerifyInput, at: number): Promise<Verdict>;
 }
 
-/** The files the layers need (--pgp-key, --trust-anchors) and which layers are asked for (--verify). */
-export interface VerifierFiles {
-  readonly pgpKeys: readonly string[];
-  readonly trustAnchors: readonly string[];
-  readonly layers: readonly Layer[];
-}
+/**
+ * Which layers are asked for (--verify; only their files are read) and the
+ * files they need: OpenPGP public keys (--pgp-key), DS/DNSKEY master files or
+ * root-anchors.xml (--trust-anchors, read again at each check).
+ */
+export type VerifierFiles = { readonly layers: readonly Layer[] } & Readonly<Record<'pgpKeys' | 'trustAnchors', readonly string[]>>;
 
 export interface VerifierOptions {
   /** `--verify-all-signatures`: the DNSSEC layer also checks every RRSIG in the zone. */

@@ -12,6 +12,7 @@ import { DataDir } from '../src/refresh/data-dir.js';
 import type { Layer } from '../src/verify/verdict.js';
 import { MemoryLog } from '../src/log.js';
 import { Refresher } from '../src/refresh/refresher.js';
+import { DEFAULT_FETCH_TIMEOUT_MS } from '../src/refresh/config.js';
 import { loadVerifiers } from '../src/verify/layer-verifiers.js';
 import { createZonePipeline } from '../src/refresh/zone-pipeline.js';
 import { ZoneStore } from '../src/zone/store.js';
@@ -62,7 +63,7 @@ async function publish(b: Uint8Array): Promise<void> {
 async function refresher(anchors = ANCHOR): Promise<Refresher> {
   const verifiers = await loadVerifiers({ pgpKeys: [keyFile], trustAnchors: [anchors], layers: ALL });
   const pipeline = createZonePipeline({ layers: ALL, dnssec: 'keep', verifiers });
-  return new Refresher({ dataDir: new DataDir(join(dir, 'data')), store, pipeline, sources: [`${srv.base}/root.zone`], clock, log });
+  return new Refresher({ dataDir: new DataDir(join(dir, 'data')), store, pipeline, sources: [`${srv.base}/root.zone`], clock, log, fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS });
 }
 
 describe('refresh with src/verify (pgp, zonemd, dnssec)', () => {

@@ -70,7 +70,7 @@ export function prepareMirror(opts: MirrorOptions): PreparedMirror {
   let pipeline = opts.pipeline;
   if (pipeline === undefined) {
     if (opts.verifiers === undefined) throw new RangeError('startMirror: verifiers (src/verify) or a pipeline are needed');
-    pipeline = createZonePipeline({ layers: config.layers, dnssec: opts.dnssec, verifiers: opts.verifiers, ...(config.maxRecords !== undefined ? { maxRecords: config.maxRecords } : {}) });
+    pipeline = createZonePipeline({ layers: config.layers, dnssec: opts.dnssec, verifiers: opts.verifiers, maxRecords: config.maxRecords });
   }
   const refresher = new Refresher({
     dataDir: opts.dataDir ?? new DataDir(config.dataDir),
@@ -80,7 +80,7 @@ export function prepareMirror(opts: MirrorOptions): PreparedMirror {
     clock,
     log,
     http: { ...opts.http, maxBytes: config.maxBytes },
-    ...(config.fetchTimeoutMs !== undefined ? { fetchTimeoutMs: config.fetchTimeoutMs } : {}),
+    fetchTimeoutMs: config.fetchTimeoutMs,
     axfr: axfrOptions(config),
     ...(opts.progress !== undefined ? { progress: opts.progress } : {}),
   });

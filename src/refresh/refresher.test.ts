@@ -10,6 +10,7 @@ import { DataDir, type CopyMeta } from './data-dir.js';
 import { MemoryLog } from '../log.js';
 import type { AlarmEvent, RefreshEvent } from './events.js';
 import { Refresher } from './refresher.js';
+import { DEFAULT_FETCH_TIMEOUT_MS } from './config.js';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 let key: TestKey;
@@ -48,6 +49,7 @@ function refresher(sources = [`${srv.base}/root.zone`], maxBytes?: number): Refr
     clock,
     log,
     http: { timeouts: { bodyMs: 300 }, ...(maxBytes !== undefined ? { maxBytes } : {}) },
+    fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS,
   });
 }
 

@@ -17,7 +17,6 @@ import { createLogger, type Logger } from '../log.js';
 import type { ZoneStore } from '../zone/store.js';
 import { Acquisition } from './acquire.js';
 import { confirmedMeta, newCopyMeta } from './commit.js';
-import { DEFAULT_FETCH_TIMEOUT_MS } from './config.js';
 import type { DataDir } from './data-dir.js';
 import type { AttemptTimings, LoadEvent, RefreshEvent, RefresherEvents, SourceAttempt } from './events.js';
 import { ExpiryWatch, soaTimers } from './expiry.js';
@@ -33,7 +32,7 @@ export interface RefresherOptions {
   readonly clock?: Clock;
   readonly http?: HttpOptions;
   /** Overall time for one source over HTTP, zone and .sig together (--fetch-timeout); then the next source is tried. */
-  readonly fetchTimeoutMs?: number;
+  readonly fetchTimeoutMs: number;
   readonly axfr?: AxfrOptions;
   readonly progress?: Writable & { isTTY?: boolean };
   readonly log?: Logger;
@@ -200,7 +199,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     const timings: AttemptTimings = {};
     const acquisition = new Acquisition(parsed, {
       dir: this.opts.dataDir.root,
-      fetchTimeoutMs: this.opts.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
+      fetchTimeoutMs: this.opts.fetchTimeoutMs,
       ...(this.opts.http !== undefined ? { http: this.opts.http } : {}),
       ...(this.opts.axfr !== undefined ? { axfr: this.opts.axfr } : {}),
       ...(this.opts.progress !== undefined ? { progress: this.opts.progress } : {}),

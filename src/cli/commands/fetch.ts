@@ -42,7 +42,7 @@ export const command: Command = {
     const verbose = bool(args, 'verbose');
     const log = quietLog(verbose);
     const verifiers = await loadVerifiers(config, verifierOptions(args));
-    const pipeline = createZonePipeline({ layers: config.layers, dnssec: (str(args, 'dnssec') ?? 'keep') as 'keep' | 'strip', verifiers, ...(config.maxRecords !== undefined ? { maxRecords: config.maxRecords } : {}) });
+    const pipeline = createZonePipeline({ layers: config.layers, dnssec: (str(args, 'dnssec') ?? 'keep') as 'keep' | 'strip', verifiers, maxRecords: config.maxRecords });
     const refresher = new Refresher({
       dataDir: new DataDir(config.dataDir),
       store: new ZoneStore(config.onExpired),
@@ -50,7 +50,7 @@ export const command: Command = {
       sources: config.sources,
       log,
       http: { maxBytes: config.maxBytes },
-      ...(config.fetchTimeoutMs !== undefined ? { fetchTimeoutMs: config.fetchTimeoutMs } : {}),
+      fetchTimeoutMs: config.fetchTimeoutMs,
       axfr: axfrOptions(config),
       progress: process.stderr,
     });

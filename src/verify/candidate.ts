@@ -12,7 +12,8 @@
 //
 // `stopAtFirstFailure: false` (rootmirror verify) runs every requested layer
 // even after one failed and reports each verdict, so the operator sees the
-// whole picture; it checks the zone instead of building it (no zone to serve).
+// whole picture; it checks the zone instead of building it (no zone to serve),
+// and runs PGP after parse and checks (nothing is saved by refusing early).
 
 import { Name } from '../dns/name.js';
 import { RRType } from '../dns/types.js';
@@ -139,10 +140,12 @@ export async function verifyCandidate(
   };
 
   const unparsed: VerifyInput = { bytes: c.bytes, signature: c.signature, records: [], origin: opts.origin ?? Name.root };
-  if (layers.includes('pgp')) {
+  const pgp = async (): Promise<void> => {
+    if (!layers.includes('pgp')) return;
     if (c.signature === undefined) settle('pgp', { ok: false, detail: c.noSignature ?? 'no signature for this copy (fail closed)', ms: 0 });
     else await run('pgp', () => opts.verifiers.pgp(unparsed, at));
-  }
+  };
+  if (stop) await pgp();
   // Only worth it when a missing ZONEMD stops the check: a report parses anyway and lets the layer say so.
   if (stop && layers.includes('zonemd') && !mayHoldZonemd(c.bytes)) settle('zonemd', { ok: false, detail: NO_ZONEMD, ms: 0 });
 
@@ -161,6 +164,8 @@ export async function verifyCandidate(
     const problems = findZoneProblems(records, origin);
     const detail = problems.length === 0 ? 'zone checks pass' : `${problems.length} problem(s): ${problems.slice(0, 3).map((p) => p.message).join('; ')}`;
     settle('checks', { ok: problems.length === 0, detail, ms: performance.now() - t0 });
+    // A report reads as the operator asks: is it a zone, then is it signed (nothing to save by refusing early).
+    await pgp();
   }
   const input: VerifyInput = { ...unparsed, records, origin };
   if (layers.includes('zonemd')) await run('zonemd', () => opts.verifiers.zonemd(input));

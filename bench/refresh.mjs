@@ -41,7 +41,7 @@ const { DataDir } = await mod('refresh/data-dir.js');
 const { MemoryLog } = await mod('log.js');
 const { createZonePipeline } = await mod('refresh/zone-pipeline.js');
 const { loadVerifiers } = await mod('verify/layer-verifiers.js');
-const { ZoneStore } = await mod('server/zone-store.js');
+const { ZoneStore } = await mod('zone/store.js');
 
 const work = await mkdtemp(join(tmpdir(), 'rootmirror-bench-'));
 const zone = await readFile(zoneFile);

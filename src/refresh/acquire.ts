@@ -17,7 +17,7 @@ export interface AcquireOptions {
   /** The data dir's root: temp files go there so the later rename is atomic. */
   readonly dir: string;
   readonly http?: HttpOptions;
-  /** Overall time for one source (--fetch-timeout). */
+  /** Overall time for one source, zone and .sig together (--fetch-timeout); then the next source is tried. */
   readonly fetchTimeoutMs: number;
   readonly axfr?: AxfrOptions;
   readonly progress?: Writable & { isTTY?: boolean };

@@ -7,15 +7,12 @@
 
 import { EventEmitter } from 'node:events';
 import { readFile, rm } from 'node:fs/promises';
-import type { Writable } from 'node:stream';
 import { systemClock, type Clock } from '../clock.js';
-import type { AxfrOptions } from '../fetch/axfr.js';
 import { FetchError } from '../fetch/errors.js';
-import type { HttpOptions } from '../fetch/http-request.js';
 import { parseSource, type Source } from '../fetch/source.js';
 import { createLogger, type Logger } from '../log.js';
 import type { ZoneStore } from '../zone/store.js';
-import { Acquisition } from './acquire.js';
+import { Acquisition, type AcquireOptions } from './acquire.js';
 import { confirmedMeta, newCopyMeta } from './commit.js';
 import type { DataDir } from './data-dir.js';
 import type { AttemptTimings, LoadEvent, RefreshEvent, RefresherEvents, SourceAttempt } from './events.js';
@@ -24,17 +21,13 @@ import { findStoredCopy, type HeldCopy } from './held-copy.js';
 import { judgeSerial } from './policy.js';
 import type { ZonePipeline } from './zone-pipeline.js';
 
-export interface RefresherOptions {
+/** What the refresher needs, and how each source is fetched (--fetch-timeout, caps; acquire.ts). */
+export interface RefresherOptions extends Omit<AcquireOptions, 'dir'> {
   readonly dataDir: DataDir;
   readonly store: ZoneStore;
   readonly pipeline: ZonePipeline;
   readonly sources: readonly string[];
   readonly clock?: Clock;
-  readonly http?: HttpOptions;
-  /** Overall time for one source over HTTP, zone and .sig together (--fetch-timeout); then the next source is tried. */
-  readonly fetchTimeoutMs: number;
-  readonly axfr?: AxfrOptions;
-  readonly progress?: Writable & { isTTY?: boolean };
   readonly log?: Logger;
 }
 
@@ -197,13 +190,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     const held = this.heldCopy;
     let tempPath: string | undefined;
     const timings: AttemptTimings = {};
-    const acquisition = new Acquisition(parsed, {
-      dir: this.opts.dataDir.root,
-      fetchTimeoutMs: this.opts.fetchTimeoutMs,
-      ...(this.opts.http !== undefined ? { http: this.opts.http } : {}),
-      ...(this.opts.axfr !== undefined ? { axfr: this.opts.axfr } : {}),
-      ...(this.opts.progress !== undefined ? { progress: this.opts.progress } : {}),
-    });
+    const acquisition = new Acquisition(parsed, { ...this.opts, dir: this.opts.dataDir.root });
     try {
       let t = performance.now();
       const lap = (): number => {

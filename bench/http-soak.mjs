@@ -38,7 +38,7 @@ const { Refresher } = await mod('refresh/refresher.js');
 const { DataDir } = await mod('refresh/data-dir.js');
 const { MemoryLog } = await mod('log.js');
 const { createZonePipeline } = await mod('refresh/zone-pipeline.js');
-const { ZoneStore } = await mod('server/zone-store.js');
+const { ZoneStore } = await mod('zone/store.js');
 const { startServer } = await mod('server/server.js');
 
 let crashes = 0;

@@ -36,11 +36,12 @@ for (let i = 0; i < args.length; i++) {
 }
 const mod = (p) => import(pathToFileURL(join(dist, p)).href);
 const { Refresher } = await mod('refresh/refresher.js');
+const { DEFAULT_FETCH_TIMEOUT_MS } = await mod('refresh/config.js');
 const { DataDir } = await mod('refresh/data-dir.js');
 const { MemoryLog } = await mod('log.js');
 const { createZonePipeline } = await mod('refresh/zone-pipeline.js');
-const { loadVerifiers } = await mod('refresh/verifier.js');
-const { ZoneStore } = await mod('server/zone-store.js');
+const { loadVerifiers } = await mod('verify/layer-verifiers.js');
+const { ZoneStore } = await mod('zone/store.js');
 
 const work = await mkdtemp(join(tmpdir(), 'rootmirror-bench-'));
 const zone = await readFile(zoneFile);
@@ -70,7 +71,7 @@ const rows = [];
 for (let i = 0; i < runs + 1; i++) {
   const dir = await mkdtemp(join(work, 'data-'));
   const store = new ZoneStore('servfail');
-  const refresher = new Refresher({ dataDir: new DataDir(dir), store, pipeline, sources: [`${base}/root.zone`], log: new MemoryLog() });
+  const refresher = new Refresher({ dataDir: new DataDir(dir), store, pipeline, sources: [`${base}/root.zone`], log: new MemoryLog(), fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const ev = await refresher.refresh();

@@ -10,7 +10,7 @@ import { ConfigError, ExitCode, OperatorError } from './errors.js';
 import { FetchError } from './fetch/errors.js';
 import { RootHintsError } from './monitor/root-hints.js';
 import { DataDirError } from './refresh/data-dir.js';
-import { CheckError } from './refresh/pipeline.js';
+import { CheckError } from './verify/candidate.js';
 import { BindError, explainBindError } from './server/bind-error.js';
 import { DnssecError } from './verify/dnssec-error.js';
 import { SignatureError } from './verify/pgp.js';

@@ -9,6 +9,7 @@ import { ZoneStore } from '../src/zone/store.js';
 import { DataDir } from '../src/refresh/data-dir.js';
 import { MemoryLog } from '../src/log.js';
 import { Refresher } from '../src/refresh/refresher.js';
+import { DEFAULT_FETCH_TIMEOUT_MS } from '../src/refresh/config.js';
 import { pgpPipeline } from './refresh-kit.js';
 
 const [dataDir, source, keyFile] = process.argv.slice(2) as [string, string, string];
@@ -19,6 +20,7 @@ const refresher = new Refresher({
   pipeline: pgpPipeline([{ publicKey }]),
   sources: [source],
   log: new MemoryLog(),
+  fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS,
 });
 const loaded = await refresher.load();
 process.stdout.write(`loaded ${loaded.slot ?? '-'} ${loaded.serial ?? '-'}\n`);

@@ -13,6 +13,7 @@ import { FRAMINGS, MISBEHAVING, RawHttpServer } from '../bench/http-sources.mjs'
 import { DataDir } from '../src/refresh/data-dir.js';
 import { MemoryLog } from '../src/log.js';
 import { Refresher } from '../src/refresh/refresher.js';
+import { DEFAULT_FETCH_TIMEOUT_MS } from '../src/refresh/config.js';
 import { createZonePipeline } from '../src/refresh/zone-pipeline.js';
 import { ZoneStore } from '../src/zone/store.js';
 import { encodeQuery, udpExchange } from './helpers/dns-client.js';
@@ -52,7 +53,7 @@ async function seededDataDir(name: string, serial: number): Promise<string> {
   srv.routes.set(path, FRAMINGS['close-with-length'](c.body));
   srv.routes.set(`${path}.sig`, FRAMINGS['close-with-length'](c.sig));
   const pipeline = createZonePipeline({ layers: ['pgp'], dnssec: 'keep', verifiers: pgpVerifiers([key]) });
-  const r = new Refresher({ dataDir: new DataDir(dir), store: new ZoneStore('servfail'), pipeline, sources: [srv.base + path], log: new MemoryLog() });
+  const r = new Refresher({ dataDir: new DataDir(dir), store: new ZoneStore('servfail'), pipeline, sources: [srv.base + path], log: new MemoryLog(), fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS });
   expect((await r.refresh()).outcome).toBe('updated');
   await r.close();
   const metaPath = join(dir, 'current', 'meta.json');

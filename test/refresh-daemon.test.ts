@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.js';
-import type { MirrorConfig } from '../src/refresh/config.js';
+import { DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_MAX_RECORDS, type MirrorConfig } from '../src/refresh/config.js';
 import { startMirror, type Mirror } from '../src/refresh/mirror.js';
 import { MemoryLog } from '../src/log.js';
 import type { Ticker } from '../src/refresh/scheduler.js';
@@ -66,6 +66,8 @@ function config(): MirrorConfig {
     retryMs: 15 * MIN,
     jitterMs: 0,
     maxBytes: 1 << 20,
+    fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS,
+    maxRecords: DEFAULT_MAX_RECORDS,
   };
 }
 

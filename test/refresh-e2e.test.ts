@@ -14,6 +14,7 @@ import { RRType } from '../src/dns/types.js';
 import { DataDir } from '../src/refresh/data-dir.js';
 import { MemoryLog } from '../src/log.js';
 import { Refresher } from '../src/refresh/refresher.js';
+import { DEFAULT_FETCH_TIMEOUT_MS } from '../src/refresh/config.js';
 import { createZonePipeline } from '../src/refresh/zone-pipeline.js';
 import { ZoneStore } from '../src/zone/store.js';
 import { lookup } from '../src/zone/lookup.js';
@@ -58,7 +59,7 @@ function bumped(): Uint8Array {
 
 function refresher(): Refresher {
   const pipeline = createZonePipeline({ layers: ['pgp'], dnssec: 'keep', verifiers: pgpVerifiers([key]) });
-  return new Refresher({ dataDir: new DataDir(dir), store, pipeline, sources: [`${srv.base}/root.zone`], clock, log });
+  return new Refresher({ dataDir: new DataDir(dir), store, pipeline, sources: [`${srv.base}/root.zone`], clock, log, fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS });
 }
 
 describe('refresh end to end (signed root-sized zone)', () => {
@@ -85,7 +86,7 @@ describe('refresh end to end (signed root-sized zone)', () => {
     expect(meta.signaturesExpireAt).toBe('2036-01-01T00:00:00.000Z');
     // A restart loads, re-verifies and serves the stored copy.
     const store2 = new ZoneStore('servfail');
-    const r2 = new Refresher({ dataDir: new DataDir(dir), store: store2, pipeline: createZonePipeline({ layers: ['pgp'], dnssec: 'keep', verifiers: pgpVerifiers([key]) }), sources: [`${srv.base}/root.zone`], clock, log });
+    const r2 = new Refresher({ dataDir: new DataDir(dir), store: store2, pipeline: createZonePipeline({ layers: ['pgp'], dnssec: 'keep', verifiers: pgpVerifiers([key]) }), sources: [`${srv.base}/root.zone`], clock, log, fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS });
     expect((await r2.load()).slot).toBe('current');
     expect(store2.zone?.serial).toBe(2026082200);
   }, 60_000);

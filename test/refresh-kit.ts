@@ -11,10 +11,10 @@ import * as openpgp from 'openpgp';
 import { Name } from '../src/dns/name.js';
 import type { ResourceRecord } from '../src/dns/record.js';
 import { buildZone } from '../src/zone/build.js';
-import type { Layer, LayerVerdicts } from '../src/refresh/data-dir.js';
-import { CheckError, type Candidate, type CheckedZone, type ZonePipeline } from '../src/refresh/pipeline.js';
-import type { LayerVerifiers, VerifyInput } from '../src/refresh/zone-pipeline.js';
-import type { LayerVerdict } from '../src/refresh/data-dir.js';
+import type { ZonePipeline } from '../src/refresh/zone-pipeline.js';
+import { CheckError, type Candidate, type CheckedZone } from '../src/verify/candidate.js';
+import type { LayerVerifiers, VerifyInput } from '../src/verify/layer-verifiers.js';
+import type { Layer, LayerVerdicts, Verdict as LayerVerdict } from '../src/verify/verdict.js';
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -129,7 +129,7 @@ export function pgpPipeline(keys: readonly { readonly publicKey: openpgp.PublicK
     async check(c: Candidate, _at: number): Promise<CheckedZone> {
       p.calls++;
       const verdicts: { -readonly [K in Layer]?: LayerVerdicts[K] } = {};
-      if (layers.includes('pgp') && c.transport === 'http') {
+      if (layers.includes('pgp') && c.pgpApplies) {
         const t0 = performance.now();
         if (c.signature === undefined) throw new CheckError('pgp: no signature (fail closed)', { pgp: { ok: false, detail: 'no signature', ms: 0 } });
         try {

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.js';
+import { DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_MAX_RECORDS } from '../src/refresh/config.js';
 import { startMirror, type Mirror } from '../src/refresh/mirror.js';
 import { MemoryLog } from '../src/log.js';
 import type { Ticker } from '../src/refresh/scheduler.js';
@@ -93,7 +94,7 @@ describe('serve (daemon mode) answers from the mirrored copy', () => {
     const clock = new ManualClock(Date.parse('2026-11-01T00:00:00Z'));
     const ticker: Ticker = { start: () => undefined, stop: () => undefined };
     mirror = await startMirror({
-      config: { dataDir: dir, sources: [`${srv.base}/root.zone`], pgpKeys: ['test'], trustAnchors: [], layers: ['pgp'], onExpired: 'servfail', refreshMs: 1800_000, retryMs: 900_000, jitterMs: 0, maxBytes: 16 << 20 },
+      config: { dataDir: dir, sources: [`${srv.base}/root.zone`], pgpKeys: ['test'], trustAnchors: [], layers: ['pgp'], onExpired: 'servfail', refreshMs: 1800_000, retryMs: 900_000, jitterMs: 0, maxBytes: 16 << 20, fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS, maxRecords: DEFAULT_MAX_RECORDS },
       store,
       dnssec: 'strip',
       pipeline: createZonePipeline({ layers: ['pgp'], dnssec: 'strip', verifiers: pgpVerifiers([key]) }),

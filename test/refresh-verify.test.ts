@@ -1,5 +1,5 @@
 // The refresh path with the real verification layers (src/verify through
-// src/refresh/verifier.ts): PGP, ZONEMD and DNSSEC on the signed root-sized
+// src/verify/layer-verifiers.ts): PGP, ZONEMD and DNSSEC on the signed root-sized
 // fixture, and each crafted failure refused with the served and stored copy
 // untouched.
 
@@ -9,10 +9,11 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.js';
 import { DataDir } from '../src/refresh/data-dir.js';
-import type { Layer } from '../src/refresh/data-dir.js';
+import type { Layer } from '../src/verify/verdict.js';
 import { MemoryLog } from '../src/log.js';
 import { Refresher } from '../src/refresh/refresher.js';
-import { loadVerifiers } from '../src/refresh/verifier.js';
+import { DEFAULT_FETCH_TIMEOUT_MS } from '../src/refresh/config.js';
+import { loadVerifiers } from '../src/verify/layer-verifiers.js';
 import { createZonePipeline } from '../src/refresh/zone-pipeline.js';
 import { ZoneStore } from '../src/zone/store.js';
 import { FixtureServer, makeKey, sign, type TestKey } from './refresh-kit.js';
@@ -62,7 +63,7 @@ async function publish(b: Uint8Array): Promise<void> {
 async function refresher(anchors = ANCHOR): Promise<Refresher> {
   const verifiers = await loadVerifiers({ pgpKeys: [keyFile], trustAnchors: [anchors], layers: ALL });
   const pipeline = createZonePipeline({ layers: ALL, dnssec: 'keep', verifiers });
-  return new Refresher({ dataDir: new DataDir(join(dir, 'data')), store, pipeline, sources: [`${srv.base}/root.zone`], clock, log });
+  return new Refresher({ dataDir: new DataDir(join(dir, 'data')), store, pipeline, sources: [`${srv.base}/root.zone`], clock, log, fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS });
 }
 
 describe('refresh with src/verify (pgp, zonemd, dnssec)', () => {

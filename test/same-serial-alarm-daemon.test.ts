@@ -20,6 +20,7 @@ import type { AlertPayload } from '../src/ops/webhook.js';
 import { DataDir } from '../src/refresh/data-dir.js';
 import { MemoryLog } from '../src/log.js';
 import { Refresher } from '../src/refresh/refresher.js';
+import { DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_MAX_RECORDS } from '../src/refresh/config.js';
 import { createZonePipeline } from '../src/refresh/zone-pipeline.js';
 import { ZoneStore } from '../src/zone/store.js';
 import { encodeQuery, udpExchange } from './helpers/dns-client.js';
@@ -80,8 +81,8 @@ async function seededDataDir(): Promise<string> {
   const dir = join(tmp, 'data');
   src.file('/seed/root.zone', HELD);
   src.file('/seed/root.zone.sig', await sign(key, HELD));
-  const pipeline = createZonePipeline({ layers: ['pgp'], dnssec: 'keep', verifiers: pgpVerifiers([key]) });
-  const r = new Refresher({ dataDir: new DataDir(dir), store: new ZoneStore('servfail'), pipeline, sources: [`${src.base}/seed/root.zone`], log: new MemoryLog() });
+  const pipeline = createZonePipeline({ layers: ['pgp'], dnssec: 'keep', verifiers: pgpVerifiers([key]), maxRecords: DEFAULT_MAX_RECORDS });
+  const r = new Refresher({ dataDir: new DataDir(dir), store: new ZoneStore('servfail'), pipeline, sources: [`${src.base}/seed/root.zone`], log: new MemoryLog(), fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS });
   expect((await r.refresh()).outcome).toBe('updated');
   await r.close();
   const metaPath = join(dir, 'current', 'meta.json');

@@ -5,9 +5,8 @@
 // that) does not load the refresh machinery.
 
 import { DEFAULT_DATA_DIR, DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_JITTER_MS, DEFAULT_MAX_RECORDS, DEFAULT_PGP_KEY, DEFAULT_REFRESH_MS, DEFAULT_RETRY_MS, DEFAULT_SOURCE, DEFAULT_TRUST_ANCHORS, validateMirrorConfig, type MirrorConfig } from '../refresh/config.js';
-import type { Layer } from '../refresh/data-dir.js';
-import { parseLayers } from '../refresh/pipeline.js';
-import type { VerifierOptions } from '../refresh/verifier.js';
+import type { VerifierOptions } from '../verify/layer-verifiers.js';
+import { ALL_LAYERS, type Layer } from '../verify/verdict.js';
 import type { OnExpired } from '../zone/store.js';
 import { UsageError, bool, defaultedNum, defaultedStr, list, type OptionSpec, type ParsedArgs } from './options.js';
 
@@ -41,6 +40,25 @@ export const MIRROR_OPTIONS: readonly OptionSpec[] = [
 /** `--verify-all-signatures` for loadVerifiers. */
 export function verifierOptions(args: ParsedArgs): VerifierOptions {
   return { allSignatures: bool(args, 'verify-all-signatures') };
+}
+
+/** Parse `--verify`: a comma list of pgp, zonemd, dnssec, or `none` (or `all`). RangeError on nonsense. */
+export function parseLayers(text: string): Layer[] {
+  const parts = text
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
+  if (parts.length === 1 && parts[0] === 'none') return [];
+  if (parts.length === 1 && parts[0] === 'all') return [...ALL_LAYERS];
+  const out: Layer[] = [];
+  for (const p of parts) {
+    if (p !== 'pgp' && p !== 'zonemd' && p !== 'dnssec') {
+      throw new RangeError(`--verify: unknown layer "${p}" (use a comma list of pgp, zonemd, dnssec, or none)`);
+    }
+    if (!out.includes(p)) out.push(p);
+  }
+  if (out.length === 0) throw new RangeError('--verify: empty list (use none to verify nothing)');
+  return out;
 }
 
 /** --verify as layers; UsageError (exit 2) on nonsense. */

@@ -20,38 +20,32 @@ import { monitoringConfig, startMonitoring, type Monitoring } from '../ops/monit
 import { readRootHints, rootTargets, type RootServer } from '../monitor/root-hints.js';
 import { prepareMirror, type Mirror, type PreparedMirror } from '../refresh/mirror.js';
 import { DataDir } from '../refresh/data-dir.js';
-import { loadVerifiers } from '../refresh/verifier.js';
-import { createZonePipeline } from '../refresh/zone-pipeline.js';
 import { Acl } from '../server/acl.js';
 import { RootFallback } from '../server/fallback.js';
 import { readiness } from '../server/readiness.js';
-import { apexSignatureExpiry, signatureDeadline } from '../refresh/expiry.js';
+import { signatureDeadline } from '../refresh/expiry.js';
+import { verifyCandidate } from '../verify/candidate.js';
+import { loadVerifiers } from '../verify/layer-verifiers.js';
+import { Name } from '../dns/name.js';
 import { parseListen, startServer, type RunningServer } from '../server/server.js';
 import { ZoneStore, type OnExpired } from '../zone/store.js';
-import { buildZone } from '../zone/build.js';
-import { parseZoneText, readZoneBytes } from '../zone/parser.js';
-import type { DnssecMode } from '../zone/zone.js';
+import { readZoneBytes } from '../zone/parser.js';
+import type { DnssecMode, Zone } from '../zone/zone.js';
 import { layersFromArgs, mirrorConfigFromArgs, verifierOptions } from './mirror-options.js';
 import { monitoringSettings } from './monitoring-options.js';
 import { defaultSignaturePath, readSignature } from './zone-input.js';
 import { UsageError, defaultedNum, defaultedStr, list, str, type ParsedArgs } from './options.js';
 
 /** Load, check, optionally verify and build the zone file; with when its apex RRSIGs expire (before --dnssec strip drops them). */
-async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs): Promise<{ zone: ReturnType<typeof buildZone>; signaturesExpireAt: number | undefined }> {
+async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs): Promise<{ zone: Zone; signaturesExpireAt: number | undefined }> {
   const layers = args.explicit.has('verify') ? layersFromArgs(args) : [];
   // Read as `verify` and `lookup` read it: size capped, .gz inflated (capped too).
   const bytes = await readZoneBytes(path);
-  if (layers.length > 0) {
-    const config = mirrorConfigFromArgs(args);
-    const verifiers = await loadVerifiers(config, verifierOptions(args));
-    const pipeline = createZonePipeline({ layers, dnssec, verifiers });
-    const signature = await readSignature(defaultSignaturePath(path), false);
-    const out = await pipeline.check({ bytes, signature, source: path, transport: 'http' }, Date.now());
-    return { zone: out.zone, signaturesExpireAt: out.signaturesExpireAt };
-  }
-  const records = parseZoneText(bytes, { file: path });
-  const zone = buildZone(records, { dnssec });
-  return { zone, signaturesExpireAt: apexSignatureExpiry(records, zone.origin, Date.now()) };
+  // Unverified, the origin is the file's SOA owner; verified, the root (as the refresher verifies).
+  const verified = layers.length > 0;
+  const verifiers = await loadVerifiers(verified ? mirrorConfigFromArgs(args) : { pgpKeys: [], trustAnchors: [], layers }, verifierOptions(args));
+  const signature = verified ? await readSignature(defaultSignaturePath(path), false) : undefined;
+  return verifyCandidate({ bytes, signature, source: path, pgpApplies: true }, Date.now(), { layers, dnssec, verifiers, ...(verified ? { origin: Name.root } : {}) });
 }
 
 /** A running `serve`: listeners, the mirror (fetching mode), monitoring. */

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Name } from '../dns/name.js';
 import { FetchError } from './errors.js';
-import { axfr, axfrQuery, parseAxfrUrl, querySoaSerial } from './axfr.js';
+import { axfr, axfrQuery, querySoaSerial } from './axfr.js';
+import { parseAxfrUrl } from './source.js';
 
 // A tiny AXFR server for tests: writes the messages a scenario gives it, with
 // compression pointers in owner names and NS/SOA RDATA.

@@ -46,17 +46,6 @@ export interface AxfrResult {
 
 const DEFAULTS = { maxBytes: 64 * 1024 * 1024, maxRecords: 2_000_000, connectTimeoutMs: 10_000, idleTimeoutMs: 30_000, totalTimeoutMs: 300_000 };
 
-/** `axfr://HOST[:PORT]` (IPv6 literal in brackets); default port 53. */
-export function parseAxfrUrl(source: string): AxfrTarget {
-  const u = new URL(source);
-  if (u.protocol !== 'axfr:') throw new RangeError(`${source}: not an axfr:// URL`);
-  if (u.hostname === '') throw new RangeError(`${source}: no host`);
-  if (u.pathname !== '' && u.pathname !== '/') throw new RangeError(`${source}: axfr:// takes no path (the zone is the root)`);
-  const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
-  const port = u.port === '' ? 53 : Number(u.port);
-  return { host, port };
-}
-
 /** The AXFR (or SOA) query: RD=0, one question (zone, qtype, IN), no EDNS. */
 export function axfrQuery(zone: Name, id: number, qtype: number = RRType.AXFR): Uint8Array {
   const q = new Uint8Array(12 + zone.wire.length + 4);

@@ -12,7 +12,8 @@ import { gzipSync } from 'node:zlib';
 import { Agent } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FetchError } from './errors.js';
-import { download, fetchSmall, signatureUrl } from './http.js';
+import { download, fetchSmall } from './http.js';
+import { signatureUrl } from './source.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 let handler: Handler = (_req, res) => res.end();

@@ -4,89 +4,35 @@
 // never written over the live copy; the caller renames it into place after
 // verification.
 //
-// Overall deadline: undici's body timeout only measures silence between two
-// chunks, so a source that drips one byte a second would hold a refresh
-// forever. A `Deadline` (one per source attempt, shared by the zone and its
-// .sig) aborts the request through its AbortSignal, which also destroys the
-// socket, and the error names the option that sets it.
+// Overall deadline: see deadline.ts. The request itself (redirects, timeouts,
+// status and web-page checks) is http-request.ts; the streams the body goes
+// through are http-body.ts; error wording is http-errors.ts.
 //
 // gzip: a `.gz` URL path or `content-encoding: gzip` inflates once. The
 // signature is always over the *uncompressed* zone (InterNIC signs root.zone,
 // not a compressed form), so for `X.gz` the signature is fetched from `X.sig`
-// (see `signatureUrl`).
+// (see `signatureUrl` in source.ts).
 
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type TransformCallback, type Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import type { Agent, Dispatcher } from 'undici';
-import { splitCredentials } from './basic-auth.js';
+import { deadlineError } from './deadline.js';
 import { FetchError, FetchErrorCode } from './errors.js';
+import { ByteCap, Hasher, HtmlSniffer, HTML_SNIFF_BYTES, HTML_START } from './http-body.js';
+import { classify, htmlError } from './http-errors.js';
+import { USER_AGENT, combinedSignal, discard, expectZoneBody, header, makeDispatcher, open, type HttpOptions } from './http-request.js';
 
 export const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
-export const DEFAULT_MAX_REDIRECTS = 5;
-export const DEFAULT_TIMEOUTS = { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 } as const;
 const SIGNATURE_MAX_BYTES = 64 * 1024;
-const USER_AGENT = 'rootmirror/0.1 (RFC 8806 root zone mirror)';
-
-export interface Timeouts {
-  readonly connectMs: number;
-  readonly headersMs: number;
-  /** Longest silence between two body chunks (a stalled body). */
-  readonly bodyMs: number;
-}
 
 /** Validators of the copy already held, sent so an unchanged zone costs a 304. */
 export interface Conditional {
   readonly etag?: string | undefined;
   readonly lastModified?: string | undefined;
-}
-
-/** An overall deadline for everything fetched from one source. */
-export interface Deadline {
-  readonly signal: AbortSignal;
-  readonly ms: number;
-  /** The option that sets it, named in the error (e.g. "--fetch-timeout"). */
-  readonly option: string;
-}
-
-/** A deadline `ms` from now. The timer is unref'd (AbortSignal.timeout): it never holds the process open. */
-export function startDeadline(ms: number, option = '--fetch-timeout'): Deadline {
-  return { signal: AbortSignal.timeout(ms), ms, option };
-}
-
-/** 180000 → "3m", 1500 → "1.5s": how a duration is written in messages. */
-export function formatDuration(ms: number): string {
-  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms >= 1000) return `${+(ms / 1000).toFixed(3)}s`;
-  return `${ms}ms`;
-}
-
-export interface HttpOptions {
-  /** Cap on bytes received and, separately, on inflated bytes. Default 16 MiB. */
-  readonly maxBytes?: number;
-  readonly timeouts?: Partial<Timeouts>;
-  readonly maxRedirects?: number;
-  /** Use this dispatcher instead of one built from `timeouts` (tests, proxies). */
-  readonly dispatcher?: Dispatcher;
-  readonly signal?: AbortSignal;
-  /** Overall deadline (see startDeadline); without one only the per-phase timeouts apply. */
-  readonly deadline?: Deadline;
-}
-
-/** The caller's signal and the deadline's, as one. */
-function combinedSignal(opts: HttpOptions): AbortSignal | undefined {
-  const signals = [opts.signal, opts.deadline?.signal].filter((s): s is AbortSignal => s !== undefined);
-  return signals.length <= 1 ? signals[0] : AbortSignal.any(signals);
-}
-
-function deadlineError(opts: HttpOptions, url: string, err: unknown): FetchError | undefined {
-  const d = opts.deadline;
-  if (d === undefined || !d.signal.aborted) return undefined;
-  return new FetchError(`${url}: did not finish within ${formatDuration(d.ms)} (${d.option})`, FetchErrorCode.timeout, url, { cause: err });
 }
 
 export interface DownloadOptions extends HttpOptions {
@@ -97,175 +43,22 @@ export interface DownloadOptions extends HttpOptions {
   readonly progress?: Writable & { isTTY?: boolean };
 }
 
+/** A copy fetched into a temp file in the data dir; the caller renames or removes it. */
+export interface FetchedFile {
+  /** Final URL after redirects (or the axfr:// source). */
+  readonly url: string;
+  /** Temp file holding the (inflated) body. */
+  readonly path: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  /** HTTP validators, sent on the next refresh so an unchanged zone costs a 304. */
+  readonly etag: string | undefined;
+  readonly lastModified: string | undefined;
+}
+
 export type DownloadResult =
   | { readonly kind: 'not-modified'; readonly url: string }
-  | {
-      readonly kind: 'downloaded';
-      /** Final URL after redirects. */
-      readonly url: string;
-      /** Temp file holding the (inflated) body; the caller renames or removes it. */
-      readonly path: string;
-      readonly bytes: number;
-      readonly wireBytes: number;
-      readonly sha256: string;
-      readonly gzip: boolean;
-      readonly etag: string | undefined;
-      readonly lastModified: string | undefined;
-    };
-
-/** Where the detached signature of a zone URL lives. `X.gz` → `X.sig` (the signature covers the uncompressed file). */
-export function signatureUrl(url: string): string {
-  const u = new URL(url);
-  if (u.pathname.endsWith('.gz')) u.pathname = u.pathname.slice(0, -3);
-  u.pathname += '.sig';
-  return u.toString();
-}
-
-// undici (~18 MB resident once loaded) is loaded on the first download, not
-// with this module: `serve --zone-file` never downloads and never pays for it.
-let undiciModule: Promise<typeof import('undici')> | undefined;
-const undici = (): Promise<typeof import('undici')> => (undiciModule ??= import('undici'));
-
-async function makeDispatcher(t: Partial<Timeouts> | undefined): Promise<Agent> {
-  const timeouts = { ...DEFAULT_TIMEOUTS, ...t };
-  const { Agent } = await undici();
-  return new Agent({
-    connect: { timeout: timeouts.connectMs },
-    headersTimeout: timeouts.headersMs,
-    bodyTimeout: timeouts.bodyMs,
-  });
-}
-
-interface Opened {
-  readonly url: string;
-  readonly res: Dispatcher.ResponseData;
-}
-
-const REDIRECT = new Set([301, 302, 303, 307, 308]);
-
-/** GET with manual, bounded redirects (loops detected, http(s) only, no https → http downgrade). */
-async function open(url: string, headers: Record<string, string>, opts: HttpOptions, dispatcher: Dispatcher, signal: AbortSignal | undefined): Promise<Opened> {
-  const maxRedirects = opts.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
-  const seen = new Set<string>();
-  let current = url;
-  for (let hop = 0; ; hop++) {
-    seen.add(current);
-    let res: Dispatcher.ResponseData;
-    try {
-      const { request } = await undici();
-      const { target, authorization } = splitCredentials(current);
-      res = await request(target, { method: 'GET', headers: authorization === undefined ? headers : { ...headers, authorization }, dispatcher, signal });
-    } catch (err) {
-      throw classify(err, current, 'connecting');
-    }
-    if (!REDIRECT.has(res.statusCode)) return { url: current, res };
-    await res.body.dump().catch(() => undefined);
-    const location = header(res.headers, 'location');
-    if (location === undefined) {
-      throw new FetchError(`${current}: HTTP ${res.statusCode} redirect without a Location header`, FetchErrorCode.redirect, current);
-    }
-    const next = new URL(location, current).toString();
-    if (seen.has(next)) {
-      throw new FetchError(`${current}: redirect loop back to ${next}; fix the source URL`, FetchErrorCode.redirect, url);
-    }
-    const scheme = new URL(next).protocol;
-    if (scheme !== 'http:' && scheme !== 'https:') {
-      throw new FetchError(`${current}: redirect to ${next}: the ${scheme} scheme is not supported (only http: and https:); fix the source URL`, FetchErrorCode.redirect, url);
-    }
-    if (new URL(current).protocol === 'https:' && scheme !== 'https:') {
-      throw new FetchError(`${current}: refusing redirect from https to ${next} (a downgrade); fix the source URL`, FetchErrorCode.redirect, url);
-    }
-    if (hop + 1 > maxRedirects) {
-      throw new FetchError(`${url}: more than ${maxRedirects} redirects (last to ${next})`, FetchErrorCode.redirect, url);
-    }
-    current = next;
-  }
-}
-
-/**
- * Drop a body we will not read. undici's body emits 'error' (AbortError) when
- * destroyed; with no listener that is an uncaught exception that kills the daemon.
- */
-function discard(body: Dispatcher.ResponseData['body']): void {
-  body.on('error', () => undefined);
-  body.destroy();
-}
-
-function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function statusError(url: string, status: number): FetchError {
-  const hint =
-    status === 404 ? 'check the --source URL' : status >= 500 ? 'the server failed; the next source or the retry will try again' : 'check the --source URL and access';
-  return new FetchError(`${url}: HTTP ${status}; ${hint}`, FetchErrorCode.status, url);
-}
-
-/** Counts bytes through the stream and fails once more than `max` have passed. */
-class ByteCap extends Transform {
-  count = 0;
-  constructor(
-    private readonly max: number,
-    private readonly onOver: (count: number) => Error,
-    private readonly onChunk?: (count: number) => void,
-  ) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.count += chunk.length;
-    if (this.count > this.max) {
-      done(this.onOver(this.count));
-      return;
-    }
-    this.onChunk?.(this.count);
-    done(null, chunk);
-  }
-}
-
-/** A 200 whose body is a web page (a login portal, a CDN or proxy error page), not a zone or signature. */
-function htmlError(url: string, why: string): FetchError {
-  return new FetchError(`${url}: got an HTML page (${why}), not a zone file or signature; check the --source URL`, FetchErrorCode.protocol, url);
-}
-
-function isHtmlContentType(headers: Dispatcher.ResponseData['headers']): boolean {
-  const type = header(headers, 'content-type')?.split(';')[0]?.trim().toLowerCase();
-  return type === 'text/html' || type === 'application/xhtml+xml';
-}
-
-const HTML_START = /^(?:\uFEFF)?\s*<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])/i;
-/** Enough of the start of a body to recognise an HTML page. */
-const HTML_SNIFF_BYTES = 512;
-
-/** Looks at the first bytes that pass and fails if they start an HTML document. A master file never starts with `<`. */
-class HtmlSniffer extends Transform {
-  private head = '';
-  private decided = false;
-  constructor(private readonly onHtml: () => Error) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    if (!this.decided) {
-      this.head += chunk.subarray(0, HTML_SNIFF_BYTES).toString('latin1');
-      if (HTML_START.test(this.head)) {
-        done(this.onHtml());
-        return;
-      }
-      // Decided once a non-space character other than `<` (or enough bytes) has been seen.
-      const first = /\S/.exec(this.head.replace(/^\uFEFF/, ''));
-      if ((first !== null && first[0] !== '<') || this.head.length >= HTML_SNIFF_BYTES) this.decided = true;
-    }
-    done(null, chunk);
-  }
-}
-
-class Hasher extends Transform {
-  readonly hash = createHash('sha256');
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.hash.update(chunk);
-    done(null, chunk);
-  }
-}
+  | (FetchedFile & { readonly kind: 'downloaded'; readonly wireBytes: number; readonly gzip: boolean });
 
 function tempName(dir: string): string {
   return join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
@@ -297,14 +90,7 @@ export async function download(url: string, opts: DownloadOptions): Promise<Down
       }
       return { kind: 'not-modified', url: finalUrl };
     }
-    if (res.statusCode !== 200) {
-      await res.body.dump().catch(() => undefined);
-      throw statusError(finalUrl, res.statusCode);
-    }
-    if (isHtmlContentType(res.headers)) {
-      discard(res.body);
-      throw htmlError(finalUrl, `Content-Type ${header(res.headers, 'content-type')}`);
-    }
+    await expectZoneBody(finalUrl, res);
     const lengthHeader = header(res.headers, 'content-length');
     const expected = lengthHeader === undefined ? undefined : Number(lengthHeader);
     if (expected !== undefined && expected > maxBytes) {
@@ -343,7 +129,7 @@ export async function download(url: string, opts: DownloadOptions): Promise<Down
       if (gzip) await pipeline(res.body, wire, createGunzip(), inflated, sniffer, hasher, out, streamOpts);
       else await pipeline(res.body, wire, sniffer, hasher, out, streamOpts);
     } catch (err) {
-      throw deadlineError(opts, finalUrl, err) ?? classify(err, finalUrl, 'reading the body');
+      throw deadlineError(opts.deadline, finalUrl, err) ?? classify(err, finalUrl, 'reading the body');
     } finally {
       if (progress !== undefined) progress.write('\n');
     }
@@ -363,7 +149,7 @@ export async function download(url: string, opts: DownloadOptions): Promise<Down
     };
   } catch (err) {
     await rm(path, { force: true }).catch(() => undefined);
-    throw deadlineError(opts, url, err) ?? (err instanceof FetchError ? err : classify(err, url, 'downloading'));
+    throw deadlineError(opts.deadline, url, err) ?? (err instanceof FetchError ? err : classify(err, url, 'downloading'));
   } finally {
     if (own !== undefined) await own.close().catch(() => undefined);
   }
@@ -377,14 +163,7 @@ export async function fetchSmall(url: string, opts: HttpOptions = {}): Promise<U
   const signal = combinedSignal(opts);
   try {
     const { url: finalUrl, res } = await open(url, { 'user-agent': USER_AGENT }, opts, dispatcher, signal);
-    if (res.statusCode !== 200) {
-      await res.body.dump().catch(() => undefined);
-      throw statusError(finalUrl, res.statusCode);
-    }
-    if (isHtmlContentType(res.headers)) {
-      discard(res.body);
-      throw htmlError(finalUrl, `Content-Type ${header(res.headers, 'content-type')}`);
-    }
+    await expectZoneBody(finalUrl, res);
     const chunks: Buffer[] = [];
     let n = 0;
     try {
@@ -398,7 +177,7 @@ export async function fetchSmall(url: string, opts: HttpOptions = {}): Promise<U
         chunks.push(b);
       }
     } catch (err) {
-      throw deadlineError(opts, finalUrl, err) ?? classify(err, finalUrl, 'reading the body');
+      throw deadlineError(opts.deadline, finalUrl, err) ?? classify(err, finalUrl, 'reading the body');
     }
     const lengthHeader = header(res.headers, 'content-length');
     if (lengthHeader !== undefined && Number(lengthHeader) !== n) {
@@ -419,71 +198,9 @@ export async function fetchSmall(url: string, opts: HttpOptions = {}): Promise<U
     if (HTML_START.test(body.subarray(0, HTML_SNIFF_BYTES).toString('latin1'))) throw htmlError(finalUrl, 'the body starts like an HTML document');
     return new Uint8Array(body);
   } catch (err) {
-    throw deadlineError(opts, url, err) ?? err;
+    throw deadlineError(opts.deadline, url, err) ?? err;
   } finally {
     if (own !== undefined) await own.close().catch(() => undefined);
   }
 }
 
-const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH)/;
-
-function errorCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
-
-/** Turn an undici/zlib/fs error into a FetchError that says what went wrong. */
-function classify(err: unknown, url: string, during: string): FetchError {
-  if (err instanceof FetchError) return err;
-  const code = errorCode(err);
-  const detail = err instanceof Error ? err.message : String(err);
-  const host = (() => {
-    try {
-      return new URL(url).host;
-    } catch {
-      return url;
-    }
-  })();
-  const mk = (msg: string, c: FetchErrorCode): FetchError => new FetchError(`${url}: ${msg}`, c, url, { cause: err });
-  switch (code) {
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EAI_NONAME':
-      return mk(`DNS lookup of ${host} failed (${code}); check the host name and the resolver this machine uses`, FetchErrorCode.dns);
-    case 'ECONNREFUSED':
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return mk(`cannot connect to ${host} (${code})`, FetchErrorCode.connect);
-    case 'UND_ERR_CONNECT_TIMEOUT':
-      return mk(`connect to ${host} timed out`, FetchErrorCode.timeout);
-    case 'UND_ERR_HEADERS_TIMEOUT':
-      return mk(`no response headers in time`, FetchErrorCode.timeout);
-    case 'UND_ERR_BODY_TIMEOUT':
-      return mk(`body stalled while ${during} (no data within the body timeout)`, FetchErrorCode.timeout);
-    case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
-    case 'UND_ERR_SOCKET':
-    case 'ECONNRESET':
-    case 'ERR_STREAM_PREMATURE_CLOSE':
-      return mk(`short body: the connection ended early while ${during} (${detail})`, FetchErrorCode.shortBody);
-    case 'Z_DATA_ERROR':
-    case 'Z_BUF_ERROR':
-    case 'ERR_PADDING_1':
-      return mk(`corrupt or truncated gzip data (${detail})`, FetchErrorCode.gzip);
-    case 'UND_ERR_ABORTED':
-    case 'ABORT_ERR':
-      return mk(`aborted while ${during}`, FetchErrorCode.aborted);
-    case 'EEXIST':
-    case 'ENOSPC':
-    case 'EACCES':
-    case 'EROFS':
-      return mk(`cannot write the temp file (${code}): check the data dir`, FetchErrorCode.io);
-  }
-  if (code !== undefined && TLS_CODES.test(code)) {
-    return mk(`TLS error talking to ${host} (${code}: ${detail}); check the system CA store and clock`, FetchErrorCode.tls);
-  }
-  if (err instanceof Error && err.name === 'AbortError') return mk(`aborted while ${during}`, FetchErrorCode.aborted);
-  return mk(`failed while ${during}: ${detail}${code ? ` (${code})` : ''}`, FetchErrorCode.protocol);
-}

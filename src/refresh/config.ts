@@ -4,9 +4,9 @@
 
 import { fileURLToPath } from 'node:url';
 import type { AxfrOptions } from '../fetch/axfr.js';
+import { parseSource, type Source } from '../fetch/source.js';
+import type { Layer } from '../verify/verdict.js';
 import type { OnExpired } from '../zone/store.js';
-import type { Layer } from './data-dir.js';
-import { checkSourcesAgainstLayers } from './pipeline.js';
 
 /** Files shipped in the package's keys/ (src/refresh → ../../keys, also from dist/refresh). */
 export const PACKAGE_KEYS_DIR = fileURLToPath(new URL('../../keys/', import.meta.url));
@@ -33,19 +33,33 @@ export interface MirrorConfig {
   readonly retryMs: number;
   readonly jitterMs: number;
   readonly maxBytes: number;
-  /** Overall time for one source (--fetch-timeout); default DEFAULT_FETCH_TIMEOUT_MS. */
-  readonly fetchTimeoutMs?: number;
-  /** Record-count cap while parsing (--max-records); default DEFAULT_MAX_RECORDS. */
-  readonly maxRecords?: number;
+  /** Overall time for one source (--fetch-timeout). */
+  readonly fetchTimeoutMs: number;
+  /** Record-count cap while parsing (--max-records). */
+  readonly maxRecords: number;
 }
 
 /** AXFR caps from the shared options: bytes (wire form is bigger than the text), records, overall time. */
 export function axfrOptions(config: MirrorConfig): AxfrOptions {
   return {
     maxBytes: config.maxBytes * 4,
-    ...(config.maxRecords !== undefined ? { maxRecords: config.maxRecords } : {}),
-    ...(config.fetchTimeoutMs !== undefined ? { totalTimeoutMs: config.fetchTimeoutMs } : {}),
+    maxRecords: config.maxRecords,
+    totalTimeoutMs: config.fetchTimeoutMs,
   };
+}
+
+/**
+ * Parse the sources and check them against `--verify` before anything runs: an
+ * axfr:// source has no PGP signature, so ZONEMD and DNSSEC are both mandatory for it.
+ */
+export function checkSourcesAgainstLayers(sources: readonly string[], layers: readonly Layer[]): Source[] {
+  return sources.map((text) => {
+    const s = parseSource(text);
+    if (s.kind === 'axfr' && (!layers.includes('zonemd') || !layers.includes('dnssec'))) {
+      throw new RangeError(`--source ${s.display}: AXFR copies have no PGP signature, so --verify must include both zonemd and dnssec for them`);
+    }
+    return s;
+  });
 }
 
 /** Validate a configuration (RangeError with a one-line reason). */
@@ -56,8 +70,8 @@ export function validateMirrorConfig(c: MirrorConfig): MirrorConfig {
   if (!(c.retryMs > 0)) throw new RangeError('--retry must be more than 0 seconds');
   if (!(c.jitterMs >= 0)) throw new RangeError('--refresh-jitter must not be negative');
   if (!Number.isSafeInteger(c.maxBytes) || c.maxBytes < 1024) throw new RangeError('--max-size must be an integer of at least 1024');
-  if (c.fetchTimeoutMs !== undefined && !(c.fetchTimeoutMs > 0)) throw new RangeError('--fetch-timeout must be more than 0 seconds');
-  if (c.maxRecords !== undefined && (!Number.isSafeInteger(c.maxRecords) || c.maxRecords < 1)) throw new RangeError('--max-records must be a positive integer');
+  if (!(c.fetchTimeoutMs > 0)) throw new RangeError('--fetch-timeout must be more than 0 seconds');
+  if (!Number.isSafeInteger(c.maxRecords) || c.maxRecords < 1) throw new RangeError('--max-records must be a positive integer');
   if (c.layers.includes('pgp') && c.pgpKeys.length === 0) throw new RangeError('--verify includes pgp but no --pgp-key is given');
   if (c.layers.includes('dnssec') && c.trustAnchors.length === 0) throw new RangeError('--verify includes dnssec but no --trust-anchors is given');
   return c;

@@ -16,7 +16,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Layer, Verdict } from '../verify/verdict.js';
+import type { LayerVerdicts } from '../verify/verdict.js';
 import { OperatorError, ExitCode } from '../errors.js';
 import { storableSource } from './same-source.js';
 
@@ -25,11 +25,6 @@ export const SIG_FILE = 'root.zone.sig';
 export const META_FILE = 'meta.json';
 export type Slot = 'current' | 'previous';
 export const SLOTS: readonly Slot[] = ['current', 'previous'];
-
-/** A layer's verdict as stored in meta.json (src/verify/verdict.ts). */
-export type LayerVerdict = Verdict;
-export type { Layer };
-export type LayerVerdicts = Partial<Record<Layer, LayerVerdict>>;
 
 /** meta.json: what we know about a stored copy. Times are ISO 8601 UTC. */
 export interface CopyMeta {

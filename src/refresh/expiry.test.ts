@@ -4,7 +4,8 @@ import { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { ZoneStore } from '../zone/store.js';
 import { rrsigTimeToMs } from '../dns/serial.js';
-import { apexSignatureExpiry, expiryDeadline, ExpiryWatch } from './expiry.js';
+import { apexSignatureExpiry } from '../verify/signature-expiry.js';
+import { expiryDeadline, ExpiryWatch } from './expiry.js';
 
 const at = (iso: string): number => Date.parse(iso);
 

@@ -10,16 +10,17 @@
 
 import type { Writable } from 'node:stream';
 import { systemClock, type Clock } from '../clock.js';
-import type { HttpOptions } from '../fetch/http.js';
+import type { HttpOptions } from '../fetch/http-request.js';
 import type { ZoneStore } from '../zone/store.js';
 import type { DnssecMode } from '../zone/zone.js';
 import { axfrOptions, validateMirrorConfig, type MirrorConfig } from './config.js';
 import { DataDir } from './data-dir.js';
 import { createLogger, type Logger } from '../log.js';
-import type { ZonePipeline } from './pipeline.js';
-import { Refresher, type LoadEvent, type RefreshEvent } from './refresher.js';
+import type { LoadEvent, RefreshEvent } from './events.js';
+import { Refresher } from './refresher.js';
 import { RefreshScheduler, cronTicker, type Ticker } from './scheduler.js';
-import { createZonePipeline, type LayerVerifiers } from './zone-pipeline.js';
+import type { LayerVerifiers } from '../verify/layer-verifiers.js';
+import { createZonePipeline, type ZonePipeline } from './zone-pipeline.js';
 
 export interface MirrorOptions {
   readonly config: MirrorConfig;
@@ -69,7 +70,7 @@ export function prepareMirror(opts: MirrorOptions): PreparedMirror {
   let pipeline = opts.pipeline;
   if (pipeline === undefined) {
     if (opts.verifiers === undefined) throw new RangeError('startMirror: verifiers (src/verify) or a pipeline are needed');
-    pipeline = createZonePipeline({ layers: config.layers, dnssec: opts.dnssec, verifiers: opts.verifiers, ...(config.maxRecords !== undefined ? { maxRecords: config.maxRecords } : {}) });
+    pipeline = createZonePipeline({ layers: config.layers, dnssec: opts.dnssec, verifiers: opts.verifiers, maxRecords: config.maxRecords });
   }
   const refresher = new Refresher({
     dataDir: opts.dataDir ?? new DataDir(config.dataDir),
@@ -79,7 +80,7 @@ export function prepareMirror(opts: MirrorOptions): PreparedMirror {
     clock,
     log,
     http: { ...opts.http, maxBytes: config.maxBytes },
-    ...(config.fetchTimeoutMs !== undefined ? { fetchTimeoutMs: config.fetchTimeoutMs } : {}),
+    fetchTimeoutMs: config.fetchTimeoutMs,
     axfr: axfrOptions(config),
     ...(opts.progress !== undefined ? { progress: opts.progress } : {}),
   });

@@ -8,7 +8,9 @@ import { ZoneStore } from '../zone/store.js';
 import { FixtureServer, makeKey, pgpPipeline, sign, zoneText, type TestKey } from '../../test/refresh-kit.js';
 import { DataDir, type CopyMeta } from './data-dir.js';
 import { MemoryLog } from '../log.js';
-import { Refresher, type AlarmEvent, type RefreshEvent } from './refresher.js';
+import type { AlarmEvent, RefreshEvent } from './events.js';
+import { Refresher } from './refresher.js';
+import { DEFAULT_FETCH_TIMEOUT_MS } from './config.js';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 let key: TestKey;
@@ -47,6 +49,7 @@ function refresher(sources = [`${srv.base}/root.zone`], maxBytes?: number): Refr
     clock,
     log,
     http: { timeouts: { bodyMs: 300 }, ...(maxBytes !== undefined ? { maxBytes } : {}) },
+    fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS,
   });
 }
 

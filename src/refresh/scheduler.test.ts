@@ -8,6 +8,7 @@ import { FixtureServer, makeKey, pgpPipeline, sign, zoneText, type TestKey } fro
 import { DataDir } from './data-dir.js';
 import { MemoryLog } from '../log.js';
 import { Refresher } from './refresher.js';
+import { DEFAULT_FETCH_TIMEOUT_MS } from './config.js';
 import { cronTicker, RefreshScheduler } from './scheduler.js';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
@@ -39,7 +40,7 @@ async function publish(path: string, serial: number): Promise<void> {
 }
 
 function setup(paths: string[]): { r: Refresher; s: RefreshScheduler } {
-  const r = new Refresher({ dataDir: new DataDir(dir), store, pipeline: pgpPipeline([key]), sources: paths.map((p) => srv.base + p), clock, log: new MemoryLog() });
+  const r = new Refresher({ dataDir: new DataDir(dir), store, pipeline: pgpPipeline([key]), sources: paths.map((p) => srv.base + p), clock, log: new MemoryLog(), fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS });
   const s = new RefreshScheduler(r, { refreshMs: 30 * MIN, retryMs: 15 * MIN, jitterMs: 5 * MIN, random: () => 0.5, log: new MemoryLog() });
   return { r, s };
 }
@@ -109,9 +110,9 @@ describe('RefreshScheduler', () => {
 
   it('jitter stays within [0, jitter)', async () => {
     await publish('/a', 2026110100);
-    const r = new Refresher({ dataDir: new DataDir(dir), store, pipeline: pgpPipeline([key]), sources: [srv.base + '/a'], clock, log: new MemoryLog() });
+    const r = new Refresher({ dataDir: new DataDir(dir), store, pipeline: pgpPipeline([key]), sources: [srv.base + '/a'], clock, log: new MemoryLog(), fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS });
     for (const x of [0, 0.999999]) {
-      const s = new RefreshScheduler(r, { refreshMs: 30 * MIN, jitterMs: 5 * MIN, random: () => x });
+      const s = new RefreshScheduler(r, { refreshMs: 30 * MIN, retryMs: 15 * MIN, jitterMs: 5 * MIN, random: () => x });
       await s.tick();
       const d = s.nextDueAt - clock.now();
       expect(d).toBeGreaterThanOrEqual(30 * MIN);

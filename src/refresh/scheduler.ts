@@ -5,19 +5,18 @@
 // tests call `tick()` themselves with a ManualClock.
 
 import { schedule, type ScheduledTask } from 'node-cron';
-import type { RefreshEvent, Refresher } from './refresher.js';
+import type { RefreshEvent } from './events.js';
+import type { Refresher } from './refresher.js';
 import type { Logger } from '../log.js';
 
-import { DEFAULT_JITTER_MS, DEFAULT_REFRESH_MS, DEFAULT_RETRY_MS } from './config.js';
-
-export { DEFAULT_JITTER_MS, DEFAULT_REFRESH_MS, DEFAULT_RETRY_MS };
 /** How often node-cron wakes the scheduler up; deadlines are in ms, this is the granularity. */
 export const CRON_EXPRESSION = '*/10 * * * * *';
 
 export interface SchedulerOptions {
-  readonly refreshMs?: number;
-  readonly retryMs?: number;
-  readonly jitterMs?: number;
+  /** --refresh, --retry, --refresh-jitter (their defaults are in the option table). */
+  readonly refreshMs: number;
+  readonly retryMs: number;
+  readonly jitterMs: number;
   /** Uniform in [0, 1); injectable for tests. */
   readonly random?: () => number;
   readonly log?: Logger;
@@ -57,11 +56,11 @@ export class RefreshScheduler {
 
   constructor(
     private readonly refresher: Refresher,
-    opts: SchedulerOptions = {},
+    opts: SchedulerOptions,
   ) {
-    this.refreshMs = opts.refreshMs ?? DEFAULT_REFRESH_MS;
-    this.retryMs = opts.retryMs ?? DEFAULT_RETRY_MS;
-    this.jitterMs = opts.jitterMs ?? DEFAULT_JITTER_MS;
+    this.refreshMs = opts.refreshMs;
+    this.retryMs = opts.retryMs;
+    this.jitterMs = opts.jitterMs;
     this.random = opts.random ?? Math.random;
     if (!(this.refreshMs > 0) || !(this.retryMs > 0) || !(this.jitterMs >= 0)) throw new RangeError('refresh and retry must be > 0, jitter >= 0');
     this.dueAt = refresher.clock.now(); // first cycle at the first tick

@@ -4,6 +4,9 @@
 
 export type Layer = 'pgp' | 'zonemd' | 'dnssec';
 
+/** Every layer, in the order a candidate goes through them. */
+export const ALL_LAYERS: readonly Layer[] = ['pgp', 'zonemd', 'dnssec'];
+
 export interface Verdict {
   readonly ok: boolean;
   /** One line for logs, /status and `rootmirror verify`. */
@@ -13,6 +16,9 @@ export interface Verdict {
   /** The layer passed but its cryptography is weak (the InterNIC DSA-1024/SHA-1 key). */
   readonly weak?: boolean;
 }
+
+/** The verdict of each layer that ran (kept in meta.json, shown in /status). */
+export type LayerVerdicts = Partial<Record<Layer, Verdict>>;
 
 /** A time in verdict details: ISO 8601 UTC, without milliseconds when they are 0. */
 export function isoTime(t: number | Date): string {

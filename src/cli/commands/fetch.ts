@@ -9,7 +9,8 @@ import { axfrOptions } from '../../refresh/config.js';
 import { DataDir, DataDirError } from '../../refresh/data-dir.js';
 import { createLogger, nullLogger, type Logger } from '../../log.js';
 import { Refresher } from '../../refresh/refresher.js';
-import { loadVerifiers } from '../../refresh/verifier.js';
+import { loadVerifiers } from '../../verify/layer-verifiers.js';
+import type { Layer } from '../../verify/verdict.js';
 import { createZonePipeline } from '../../refresh/zone-pipeline.js';
 import { ZoneStore } from '../../zone/store.js';
 import { MIRROR_OPTIONS, mirrorConfigFromArgs, verifierOptions } from '../mirror-options.js';
@@ -43,7 +44,7 @@ export const command: Command = {
     const verbose = bool(args, 'verbose');
     const log = quietLog(verbose);
     const verifiers = await loadVerifiers(config, verifierOptions(args));
-    const pipeline = createZonePipeline({ layers: config.layers, dnssec: defaultedStr(args, 'dnssec') as 'keep' | 'strip', verifiers, ...(config.maxRecords !== undefined ? { maxRecords: config.maxRecords } : {}) });
+    const pipeline = createZonePipeline({ layers: config.layers, dnssec: defaultedStr(args, 'dnssec') as 'keep' | 'strip', verifiers, maxRecords: config.maxRecords });
     const refresher = new Refresher({
       dataDir: new DataDir(config.dataDir),
       store: new ZoneStore(config.onExpired),
@@ -51,7 +52,7 @@ export const command: Command = {
       sources: config.sources,
       log,
       http: { maxBytes: config.maxBytes },
-      ...(config.fetchTimeoutMs !== undefined ? { fetchTimeoutMs: config.fetchTimeoutMs } : {}),
+      fetchTimeoutMs: config.fetchTimeoutMs,
       axfr: axfrOptions(config),
       progress: process.stderr,
     });

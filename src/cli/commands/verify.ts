@@ -1,17 +1,14 @@
 // `rootmirror verify FILE [--sig FILE] [--origin NAME] [--at TIME]`: the
-// verification a refresh does, offline, on any zone file, one line per step
-// with its timing. Every requested layer runs even after one fails, so the
-// operator sees the whole picture; exit 0 only if all of them pass.
+// verification a refresh does (verifyCandidate, src/verify/candidate.ts),
+// offline, on any zone file, one line per step with its timing. Every
+// requested layer runs even after one fails, so the operator sees the whole
+// picture; exit 0 only if all of them pass.
 
 import { Name } from '../../dns/name.js';
-import { RRType } from '../../dns/types.js';
-import type { Layer } from '../../refresh/data-dir.js';
-import { loadVerifiers } from '../../refresh/verifier.js';
-import type { VerifyInput } from '../../refresh/zone-pipeline.js';
+import { verifyCandidate } from '../../verify/candidate.js';
 import type { AllSignaturesReport } from '../../verify/dnssec-all-signatures.js';
-import type { Verdict } from '../../verify/verdict.js';
-import { findZoneProblems } from '../../zone/checks.js';
-import { parseZoneText, readZoneBytes } from '../../zone/parser.js';
+import { loadVerifiers } from '../../verify/layer-verifiers.js';
+import { readZoneBytes } from '../../zone/parser.js';
 import { UsageError, list, str, type Command, type OptionSpec } from '../options.js';
 import { MIRROR_OPTIONS, layersFromArgs, verifierOptions } from '../mirror-options.js';
 import { defaultSignaturePath, readSignature } from '../zone-input.js';
@@ -52,38 +49,21 @@ export const command: Command = {
 
     const named = given ?? soaOwner(bytes);
     const origin = named !== undefined ? Name.fromText(named.endsWith('.') ? named : `${named}.`) : undefined;
-    let t0 = performance.now();
-    const records = parseZoneText(bytes, { file, ...(origin !== undefined ? { origin } : {}) });
-    const soa = records.find((r) => r.type === RRType.SOA);
-    const zoneOrigin = origin ?? soa?.name ?? Name.root;
-    out('parse', true, `${records.length} records, origin ${zoneOrigin.toString()}${soa === undefined ? ', no SOA' : ''}`, performance.now() - t0);
-    t0 = performance.now();
-    const problems = findZoneProblems(records, zoneOrigin);
-    out('checks', problems.length === 0, problems.length === 0 ? 'zone checks pass' : `${problems.length} problem(s): ${problems.slice(0, 3).map((p) => p.message).join('; ')}`, performance.now() - t0);
-
-    const input: VerifyInput = { bytes, signature, records, origin: zoneOrigin };
-    const failed: string[] = problems.length > 0 ? ['checks'] : [];
-    const run = async (layer: Layer, f: () => Promise<Verdict>): Promise<void> => {
-      let v: Verdict;
-      try {
-        v = await f();
-      } catch (err) {
-        v = { ok: false, detail: (err as Error).message, ms: 0 };
-      }
-      out(layer, v.ok, v.detail + (v.weak ? ' [weak]' : ''), v.ms);
-      if (!v.ok) failed.push(layer);
-    };
-    if (layers.includes('pgp')) {
-      await run('pgp', () =>
-        signature === undefined
-          ? Promise.resolve({ ok: false, detail: `no signature: ${sigPath} not found (give --sig FILE, or leave pgp out of --verify)`, ms: 0 })
-          : // PGP signatures do not expire: they are checked as of now (a key re-signed
-            // since, like InterNIC's in 2022, is not valid "at" an older --at).
-            verifiers.pgp(input, Date.now()),
-      );
-    }
-    if (layers.includes('zonemd')) await run('zonemd', () => verifiers.zonemd(input));
-    if (layers.includes('dnssec')) await run('dnssec', () => verifiers.dnssec(input, at));
+    const report = await verifyCandidate(
+      { bytes, signature, source: file, pgpApplies: true, noSignature: `no signature: ${sigPath} not found (give --sig FILE, or leave pgp out of --verify)` },
+      at,
+      {
+        layers,
+        // PGP signatures do not expire: they are checked as of now (a key re-signed
+        // since, like InterNIC's in 2022, is not valid "at" an older --at).
+        verifiers: { ...verifiers, pgp: (input) => verifiers.pgp(input, Date.now()) },
+        dnssec: 'keep',
+        ...(origin !== undefined ? { origin } : {}),
+        stopAtFirstFailure: false,
+        onStep: (step, v) => out(step, v.ok, v.detail + (v.weak ? ' [weak]' : ''), v.ms),
+      },
+    );
+    const failed = [...report.failed];
     const all = allReport as AllSignaturesReport | undefined;
     if (all !== undefined) {
       out('all-sigs', all.failed === 0, `${all.verified} of ${all.count} RRSIGs verified, ${all.failed} failed, ${all.unusable} unsupported`, all.ms);

@@ -1,0 +1,76 @@
+// The acquire step of one attempt at one source: download (HTTP, conditional
+// on the held copy's validators) or transfer (AXFR, after a SOA serial check)
+// into a temp file in the data dir, and the detached signature of an HTTP
+// copy. One deadline (--fetch-timeout) covers everything fetched from the
+// source in this attempt, zone and .sig together.
+
+import type { Writable } from 'node:stream';
+import { axfr, querySoaSerial, type AxfrOptions } from '../fetch/axfr.js';
+import { startDeadline } from '../fetch/deadline.js';
+import { download, fetchSmall, type FetchedFile } from '../fetch/http.js';
+import type { HttpOptions } from '../fetch/http-request.js';
+import { signatureUrl, type Source } from '../fetch/source.js';
+import { writeZoneText } from '../fetch/zone-text.js';
+import type { CopyMeta } from './data-dir.js';
+import { sameSource } from './same-source.js';
+
+export interface AcquireOptions {
+  /** The data dir's root: temp files go there so the later rename is atomic. */
+  readonly dir: string;
+  readonly http?: HttpOptions;
+  /** Overall time for one source, zone and .sig together (--fetch-timeout); then the next source is tried. */
+  readonly fetchTimeoutMs: number;
+  readonly axfr?: AxfrOptions;
+  readonly progress?: Writable & { isTTY?: boolean };
+}
+
+export type Acquired = { readonly kind: 'not-modified'; readonly reason: string } | (FetchedFile & { readonly kind: 'file' });
+
+export type SignatureResult = { readonly ok: true; readonly signature: Uint8Array } | { readonly ok: false; readonly reason: string; readonly error: Error };
+
+/** One attempt at one source: its deadline starts now. */
+export class Acquisition {
+  private readonly http: HttpOptions;
+
+  constructor(
+    readonly source: Source,
+    private readonly opts: AcquireOptions,
+  ) {
+    this.http = { ...opts.http, deadline: startDeadline(opts.fetchTimeoutMs) };
+  }
+
+  /** The zone, unless the source says the held copy (`held`, when it came from this source) is current. */
+  async zone(held: CopyMeta | undefined): Promise<Acquired> {
+    const source = this.source;
+    const fromHere = held !== undefined && sameSource(held.source, source.url) ? held : undefined;
+    if (source.axfr !== undefined) {
+      if (fromHere !== undefined) {
+        // A secondary's refresh check: same serial from the same server, no transfer.
+        const serial = await querySoaSerial(source.axfr, this.opts.axfr);
+        if (serial === fromHere.serial) return { kind: 'not-modified', reason: `SOA serial ${serial} unchanged at ${source.url}` };
+      }
+      const r = await axfr(source.axfr, this.opts.axfr);
+      const file = await writeZoneText(r.records, this.opts.dir);
+      return { kind: 'file', url: source.url, path: file.path, sha256: file.sha256, bytes: file.bytes, etag: undefined, lastModified: undefined };
+    }
+    const conditional = fromHere !== undefined ? { etag: fromHere.etag, lastModified: fromHere.lastModified } : undefined;
+    const dl = await download(source.url, {
+      ...this.http,
+      dir: this.opts.dir,
+      ...(conditional !== undefined ? { conditional } : {}),
+      ...(this.opts.progress !== undefined ? { progress: this.opts.progress } : {}),
+    });
+    if (dl.kind === 'not-modified') return { kind: 'not-modified', reason: `HTTP 304: serial ${held?.serial} is current` };
+    return { kind: 'file', url: dl.url, path: dl.path, sha256: dl.sha256, bytes: dl.bytes, etag: dl.etag, lastModified: dl.lastModified };
+  }
+
+  /** The detached signature beside the zone's final URL; a failure is a reason, PGP being required (fail closed). */
+  async signature(zoneUrl: string): Promise<SignatureResult> {
+    const sigUrl = signatureUrl(zoneUrl);
+    try {
+      return { ok: true, signature: await fetchSmall(sigUrl, this.http) };
+    } catch (err) {
+      return { ok: false, reason: `no signature from ${sigUrl} (${(err as Error).message}); PGP is required (fail closed) unless removed with --verify`, error: err as Error };
+    }
+  }
+}

@@ -20,25 +20,18 @@ export interface ParseErrorDetails {
 
 const MAX_SHOWN = 80;
 
+/** The details' fields, readable on the error (`err.line`, `err.token`, …). */
+export interface ParseError extends Readonly<Omit<ParseErrorDetails, 'cause'>> {}
+
 export class ParseError extends OperatorError {
   override readonly name = 'ParseError';
-  readonly file: string;
-  readonly line: number;
-  readonly col: number;
-  readonly token: string;
-  readonly expected: string;
-  readonly problem: string;
 
   constructor(d: ParseErrorDetails) {
     super(`${d.file}:${d.line}:${d.col}: ${d.problem}: got ${show(d.token)}, expected ${d.expected}`, {
       cause: d.cause,
     });
-    this.file = d.file;
-    this.line = d.line;
-    this.col = d.col;
-    this.token = d.token;
-    this.expected = d.expected;
-    this.problem = d.problem;
+    const { cause: _cause, ...fields } = d;
+    Object.assign(this, fields);
   }
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -5,6 +6,9 @@ import { Name } from '../dns/name.js';
 import { FetchError } from './errors.js';
 import { axfr, axfrQuery, querySoaSerial } from './axfr.js';
 import { parseAxfrUrl } from './source.js';
+import { systemClock } from '../clock.js';
+import { TsigStreamSigner, verifyRequest } from '../dns/tsig.js';
+import { TsigKeyring, algorithmByName, type TsigKey } from '../dns/tsig-keys.js';
 
 // A tiny AXFR server for tests: writes the messages a scenario gives it, with
 // compression pointers in owner names and NS/SOA RDATA.
@@ -44,14 +48,14 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function serve(respond: (id: number, sock: Socket) => void): Promise<number> {
+async function serve(respond: (id: number, sock: Socket, query: Uint8Array) => void): Promise<number> {
   server = createServer((sock) => {
     let buf = Buffer.alloc(0);
     sock.on('data', (d) => {
       buf = Buffer.concat([buf, d]);
       if (buf.length < 2 || buf.length < 2 + buf.readUInt16BE(0)) return;
       const q = buf.subarray(2, 2 + buf.readUInt16BE(0));
-      respond(q.readUInt16BE(0), sock);
+      respond(q.readUInt16BE(0), sock, new Uint8Array(q));
     });
     sock.on('error', () => undefined);
   });
@@ -140,5 +144,35 @@ describe('axfr', () => {
     await new Promise((r) => server!.close(r));
     port = await serve((id, s) => send(s, message(id, [soa(1)])));
     await expect(axfr({ host: '127.0.0.1', port }, { idleTimeoutMs: 200 })).rejects.toThrow(/stalled transfer/);
+  });
+
+  describe('with a TSIG key: the stream as a whole (RFC 8945 §5.3.1)', () => {
+    const key: TsigKey = { name: Name.fromText('xfr-key.'), algorithm: algorithmByName('hmac-sha256')!, secret: new Uint8Array(randomBytes(32)), line: 0 };
+    const opts = { clock: systemClock };
+
+    /** Verifies our signed query, then writes each message signed ('s') or passed unsigned ('u'). */
+    function signedServer(plan: readonly ('s' | 'u')[], messages: (id: number) => Uint8Array[]): (id: number, s: Socket, q: Uint8Array) => void {
+      return (id, sock, query) => {
+        const request = verifyRequest(query, new TsigKeyring([key]), opts);
+        if (request.status !== 'verified') return void sock.destroy();
+        const signer = new TsigStreamSigner(request, opts);
+        send(sock, ...messages(id).map((m, i) => (plan[i] === 's' ? signer.sign(m) : signer.pass(m))));
+      };
+    }
+    const three = (id: number): Uint8Array[] => [message(id, [soa(7)]), message(id, [{ owner: wire('x.'), type: 1, ttl: 1, rdata: [192, 0, 2, 1] }], { question: false }), message(id, [soa(7)], { question: false })];
+
+    it('unsigned messages between signed ones are accepted once the next MAC covers them', async () => {
+      const port = await serve(signedServer(['s', 'u', 's'], three));
+      const r = await axfr({ host: '127.0.0.1', port }, { tsig: key });
+      expect(r.records.map((x) => `${x.name} ${x.type}`)).toEqual(['. 6', 'x. 1']);
+      expect(r.tsig).toEqual({ key: key.name, signedMessages: 2 });
+    });
+
+    it('a last message left unsigned fails closed, though the records are all there', async () => {
+      const port = await serve(signedServer(['s', 'u', 'u'], three));
+      const err = await axfr({ host: '127.0.0.1', port }, { tsig: key }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(FetchError);
+      expect((err as Error).message).toMatch(/our TSIG check failed: UNSIGNED: the last 2 message\(s\) of the response are unsigned/);
+    });
   });
 });

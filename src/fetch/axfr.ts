@@ -8,15 +8,23 @@
 // and the transfer ends at the next SOA of the zone, which must equal the first
 // (§2.2, §3.3 in effect: a changed serial mid-transfer is an error); anything
 // after it is an error; total bytes, records, wall time and idle time are capped.
+//
+// With a TSIG key (RFC 8945) the query is signed (§5.1) and every message is
+// verified before it is read, as one stream (§5.3.1: the first and the last
+// message signed, at most 99 unsigned in a row); an unsigned answer to a signed
+// query, a server's TSIG error and a MAC that does not verify all fail closed.
 
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
-import { RRClass, RRType, rcodeToString } from '../dns/types.js';
+import { RRClass, RRType, Rcode, rcodeToString } from '../dns/types.js';
 import { FetchError, FetchErrorCode } from './errors.js';
 import { bytesEqual } from '../bytes.js';
 import { decodeSoa } from '../dns/rdata/soa.js';
+import { systemClock, type Clock } from '../clock.js';
+import { TsigStreamVerifier, signRequest, verifyResponse, type TsigOptions, type TsigRejected } from '../dns/tsig.js';
+import type { TsigKey } from '../dns/tsig-keys.js';
 
 export interface AxfrTarget {
   readonly host: string;
@@ -35,6 +43,10 @@ export interface AxfrOptions {
   /** Whole transfer. */
   readonly totalTimeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** Sign the query with this key and accept only an answer signed with it (RFC 8945). */
+  readonly tsig?: TsigKey;
+  /** TSIG's time (Time Signed, the fudge check); default the system clock. */
+  readonly clock?: Clock;
 }
 
 export interface AxfrResult {
@@ -42,6 +54,8 @@ export interface AxfrResult {
   readonly serial: number;
   readonly messages: number;
   readonly bytes: number;
+  /** Present when the transfer was TSIG-verified: the key, and how many messages carried a MAC. */
+  readonly tsig?: { readonly key: Name; readonly signedMessages: number };
 }
 
 const DEFAULTS = { maxBytes: 64 * 1024 * 1024, maxRecords: 2_000_000, connectTimeoutMs: 10_000, idleTimeoutMs: 30_000, totalTimeoutMs: 300_000 };
@@ -109,6 +123,29 @@ interface Parsed {
   readonly authoritative: boolean;
 }
 
+interface SignedQuery {
+  readonly message: Uint8Array;
+  readonly key: TsigKey;
+  /** The answer's first MAC digests it (RFC 8945 §4.3.1). */
+  readonly mac: Uint8Array;
+  readonly opts: TsigOptions;
+}
+
+/** `query` signed with `key` (RFC 8945 §5.1), with what it takes to verify the answer. */
+function signQuery(query: Uint8Array, key: TsigKey, clock: Clock): SignedQuery {
+  const opts = { clock };
+  const { message, mac } = signRequest(query, key, opts);
+  return { message, key, mac, opts };
+}
+
+/** One line for a TSIG failure: the server's refusal (its TSIG error) or ours. */
+function tsigFailure(v: TsigRejected, key: TsigKey, msg: Uint8Array): string {
+  if (v.by === 'peer') return `TSIG key ${key.name} ${key.algorithm.name}: ${v.detail}`;
+  const rcode = msg.length >= 4 ? msg[3]! & 0xf : 0;
+  const answered = rcode === 0 ? '' : ` (the server answered ${rcodeToString(rcode)})`;
+  return `our TSIG check failed: ${v.error}: ${v.detail}${answered}`;
+}
+
 /** Check one response message and return its answer records. */
 export function parseAxfrMessage(msg: Uint8Array, id: number, zone: Name, first: boolean, qtype: number = RRType.AXFR): Parsed {
   if (msg.length < 12) throw new WireError(`message of ${msg.length} octets is shorter than a header`);
@@ -155,6 +192,10 @@ export async function axfr(target: AxfrTarget, opts: AxfrOptions = {}): Promise<
   const zone = opts.zone ?? Name.root;
   const label = `axfr://${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
   const id = randomBytes(2).readUInt16BE(0);
+  const plain = axfrQuery(zone, id);
+  const signed = opts.tsig === undefined ? undefined : signQuery(plain, opts.tsig, opts.clock ?? systemClock);
+  const stream = signed === undefined ? undefined : new TsigStreamVerifier(signed.key, signed.mac, signed.opts);
+  let signedMessages = 0;
   const records: ResourceRecord[] = [];
   let firstSoa: ResourceRecord | undefined;
   let done = false;
@@ -188,7 +229,7 @@ export async function axfr(target: AxfrTarget, opts: AxfrOptions = {}): Promise<
     sock.setTimeout(o.idleTimeoutMs, () => fail(`no data for ${o.idleTimeoutMs} ms (stalled transfer)`, FetchErrorCode.timeout));
     sock.once('connect', () => {
       clearTimeout(connectTimer);
-      const q = axfrQuery(zone, id);
+      const q = signed?.message ?? plain;
       const framed = Buffer.alloc(2 + q.length);
       framed.writeUInt16BE(q.length, 0);
       framed.set(q, 2);
@@ -205,11 +246,20 @@ export async function axfr(target: AxfrTarget, opts: AxfrOptions = {}): Promise<
         const msg = new Uint8Array(buf.subarray(2, 2 + len));
         buf = buf.subarray(2 + len);
         if (done) return fail('data after the closing SOA', FetchErrorCode.protocol);
+        if (signed !== undefined && stream !== undefined) {
+          // Authenticate before reading: a tampered message never reaches the parser's verdicts.
+          const v = stream.add(msg);
+          if (v.status === 'rejected') return fail(tsigFailure(v, signed.key, msg), FetchErrorCode.protocol);
+          if (v.status === 'verified') signedMessages++;
+        }
         let parsed: Parsed;
         try {
           parsed = parseAxfrMessage(msg, id, zone, messages === 0);
         } catch (err) {
-          return fail(`message ${messages + 1}: ${(err as Error).message}`, FetchErrorCode.protocol, err);
+          // REFUSED or NOTAUTH to an unsigned query: the server's ACL may want a key (NSD: provide-xfr ADDR KEYNAME).
+          const rcode = (msg[3] ?? 0) & 0xf;
+          const refused = signed === undefined && (rcode === Rcode.REFUSED || rcode === Rcode.NOTAUTH);
+          return fail(`message ${messages + 1}: ${(err as Error).message}${refused ? ' (the query was not TSIG-signed: if the server requires a key, give one)' : ''}`, FetchErrorCode.protocol, err);
         }
         messages++;
         for (const rr of parsed.answers) {
@@ -232,11 +282,14 @@ export async function axfr(target: AxfrTarget, opts: AxfrOptions = {}): Promise<
           if (records.length > o.maxRecords) return fail(`more than ${o.maxRecords} records (--max-records)`, FetchErrorCode.tooLarge);
         }
         if (done && buf.length === 0) {
+          const verdict = stream?.finish();
+          if (signed !== undefined && verdict?.status === 'rejected') return fail(tsigFailure(verdict, signed.key, msg), FetchErrorCode.protocol);
           settled = true;
           clearTimeout(total);
           sock.end();
           sock.destroy();
-          resolve({ records, serial: decodeSoa(firstSoa!.rdata).serial, messages, bytes });
+          const tsig = signed === undefined ? {} : { tsig: { key: signed.key.name, signedMessages } };
+          resolve({ records, serial: decodeSoa(firstSoa!.rdata).serial, messages, bytes, ...tsig });
           return;
         }
       }
@@ -248,12 +301,14 @@ export async function axfr(target: AxfrTarget, opts: AxfrOptions = {}): Promise<
  * The zone's SOA serial from the same server, over TCP: a secondary's refresh
  * check (RFC 1034 §4.3.5) before paying for a full transfer.
  */
-export async function querySoaSerial(target: AxfrTarget, opts: Pick<AxfrOptions, 'zone' | 'connectTimeoutMs' | 'idleTimeoutMs' | 'signal'> = {}): Promise<number> {
+export async function querySoaSerial(target: AxfrTarget, opts: Pick<AxfrOptions, 'zone' | 'connectTimeoutMs' | 'idleTimeoutMs' | 'signal' | 'tsig' | 'clock'> = {}): Promise<number> {
   const zone = opts.zone ?? Name.root;
   const label = `axfr://${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
   const id = randomBytes(2).readUInt16BE(0);
   const connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
   const idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs;
+  const plain = axfrQuery(zone, id, RRType.SOA);
+  const signed = opts.tsig === undefined ? undefined : signQuery(plain, opts.tsig, opts.clock ?? systemClock);
   return await new Promise<number>((resolve, reject) => {
     let settled = false;
     let buf: Buffer = Buffer.alloc(0);
@@ -276,7 +331,7 @@ export async function querySoaSerial(target: AxfrTarget, opts: Pick<AxfrOptions,
     });
     sock.once('connect', () => {
       clearTimeout(connectTimer);
-      const q = axfrQuery(zone, id, RRType.SOA);
+      const q = signed?.message ?? plain;
       sock.write(Buffer.concat([Buffer.from([q.length >> 8, q.length & 0xff]), q]));
     });
     sock.on('data', (chunk: Buffer) => {
@@ -284,6 +339,10 @@ export async function querySoaSerial(target: AxfrTarget, opts: Pick<AxfrOptions,
       if (buf.length > 65537) return fail('answer larger than a DNS message', FetchErrorCode.protocol);
       if (buf.length < 2 || buf.length < 2 + buf.readUInt16BE(0)) return;
       const msg = new Uint8Array(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+      if (signed !== undefined) {
+        const v = verifyResponse(msg, signed.key, signed.mac, signed.opts);
+        if (v.status === 'rejected') return fail(tsigFailure(v, signed.key, msg), FetchErrorCode.protocol);
+      }
       let parsed: Parsed;
       try {
         parsed = parseAxfrMessage(msg, id, zone, true, RRType.SOA);

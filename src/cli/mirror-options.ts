@@ -17,7 +17,13 @@ export const MIRROR_OPTIONS: readonly OptionSpec[] = [
     type: 'list',
     metavar: 'URL',
     default: [DEFAULT_SOURCE],
-    help: 'where to get the root zone, tried in order: http(s)://… (signature at URL.sig; for X.gz at X.sig, over the uncompressed file) or axfr://HOST[:PORT]',
+    help: 'where to get the root zone, tried in order: http(s)://… (signature at URL.sig; for X.gz at X.sig, over the uncompressed file) or axfr://HOST[:PORT][?tsig=KEYNAME]',
+  },
+  {
+    name: 'tsig-key',
+    type: 'list',
+    metavar: 'FILE',
+    help: 'TSIG key file(s), BIND style as tsig-keygen writes them (several keys per file allowed); axfr://HOST?tsig=KEYNAME signs its transfer with that key (RFC 8945)',
   },
   { name: 'pgp-key', type: 'list', metavar: 'FILE', default: [DEFAULT_PGP_KEY], help: 'OpenPGP public key(s) the zone signature must verify with' },
   { name: 'trust-anchors', type: 'list', metavar: 'FILE', default: [DEFAULT_TRUST_ANCHORS], help: 'DNSSEC trust anchors: DS/DNSKEY master file or IANA root-anchors.xml' },
@@ -87,6 +93,7 @@ export function mirrorConfigFromArgs(args: ParsedArgs): MirrorConfig {
       maxBytes: defaultedNum(args, 'max-size'),
       fetchTimeoutMs: defaultedNum(args, 'fetch-timeout') * 1000,
       maxRecords: defaultedNum(args, 'max-records'),
+      tsigKeyFiles: list(args, 'tsig-key'),
     });
   } catch (err) {
     throw new UsageError((err as Error).message);

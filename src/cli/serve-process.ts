@@ -4,7 +4,7 @@
 // healthy to systemd or Kubernetes forever. So, in this order:
 //   1. check every option that can be checked without touching anything;
 //   2. read every file the configuration names (root hints, keys, trust
-//      anchors, the zone file);
+//      anchors, TSIG keys, the zone file);
 //   3. open and lock the data dir;
 //   4. bind every socket: DNS UDP+TCP, the ops endpoint;
 //   5. only then load and serve, start the drift monitor, log "ready".
@@ -20,6 +20,8 @@ import { monitoringConfig, startMonitoring, type Monitoring } from '../ops/monit
 import { readRootHints, rootTargets, type RootServer } from '../monitor/root-hints.js';
 import { prepareMirror, type Mirror, type PreparedMirror } from '../refresh/mirror.js';
 import { DataDir } from '../refresh/data-dir.js';
+import { checkSourcesAgainstLayers } from '../refresh/config.js';
+import { readTsigKeyFiles } from '../refresh/tsig-key-files.js';
 import { Acl } from '../server/acl.js';
 import { RootFallback } from '../server/fallback.js';
 import { readiness } from '../server/readiness.js';
@@ -112,6 +114,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
   // The zone file is only looked at here (parsing it takes a while, and is step 5).
   if (zoneFile !== undefined) await checkReadable(zoneFile, '--zone-file');
   const verifiers = mirrorConfig !== undefined ? await loadVerifiers(mirrorConfig, verifierOptions(args)) : undefined;
+  const tsigKeys = mirrorConfig !== undefined ? await readTsigKeyFiles(mirrorConfig.tsigKeyFiles ?? [], checkSourcesAgainstLayers(mirrorConfig.sources, mirrorConfig.layers)) : undefined;
 
   // From here on every step opens something: undo them in reverse on failure.
   const undo: (() => Promise<unknown>)[] = [];
@@ -128,7 +131,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
       const dataDir = new DataDir(mirrorConfig.dataDir);
       await dataDir.open();
       undo.push(() => dataDir.unlock());
-      prepared = prepareMirror({ config: mirrorConfig, store, dnssec, verifiers: verifiers!, log, dataDir });
+      prepared = prepareMirror({ config: mirrorConfig, store, dnssec, verifiers: verifiers!, log, dataDir, ...(tsigKeys !== undefined ? { tsigKeys } : {}) });
       undo.push(() => prepared!.close());
     }
 

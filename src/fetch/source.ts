@@ -17,7 +17,7 @@ export interface Source {
   readonly display: string;
   /** Where to transfer from, for axfr:// sources. */
   readonly axfr: AxfrTarget | undefined;
-  /** `axfr://HOST?tsig=NAME`: the TSIG key (RFC 8945) to sign the transfer with; checked as a name, not used yet. */
+  /** `axfr://HOST?tsig=NAME`: the TSIG key (RFC 8945) to sign the transfer with; its secret comes from --tsig-key (src/refresh/tsig-key-files.ts). */
   readonly tsigKey: Name | undefined;
 }
 

@@ -6,7 +6,9 @@
 
 import type { Writable } from 'node:stream';
 import { axfr, querySoaSerial, type AxfrOptions } from '../fetch/axfr.js';
+import { ConfigError } from '../errors.js';
 import { startDeadline } from '../fetch/deadline.js';
+import type { TsigKeyring } from '../dns/tsig-keys.js';
 import { download, fetchSmall, type FetchedFile } from '../fetch/http.js';
 import type { HttpOptions } from '../fetch/http-request.js';
 import { signatureUrl, type Source } from '../fetch/source.js';
@@ -21,6 +23,8 @@ export interface AcquireOptions {
   /** Overall time for one source, zone and .sig together (--fetch-timeout); then the next source is tried. */
   readonly fetchTimeoutMs: number;
   readonly axfr?: AxfrOptions;
+  /** The --tsig-key keys; an `axfr://HOST?tsig=NAME` source signs its SOA check and transfer with NAME's (RFC 8945). */
+  readonly tsigKeys?: TsigKeyring;
   readonly progress?: Writable & { isTTY?: boolean };
 }
 
@@ -44,12 +48,13 @@ export class Acquisition {
     const source = this.source;
     const fromHere = held !== undefined && sameSource(held.source, source.url) ? held : undefined;
     if (source.axfr !== undefined) {
+      const opts = this.axfrOptions();
       if (fromHere !== undefined) {
         // A secondary's refresh check: same serial from the same server, no transfer.
-        const serial = await querySoaSerial(source.axfr, this.opts.axfr);
+        const serial = await querySoaSerial(source.axfr, opts);
         if (serial === fromHere.serial) return { kind: 'not-modified', reason: `SOA serial ${serial} unchanged at ${source.url}` };
       }
-      const r = await axfr(source.axfr, this.opts.axfr);
+      const r = await axfr(source.axfr, opts);
       const file = await writeZoneText(r.records, this.opts.dir);
       return { kind: 'file', url: source.url, path: file.path, sha256: file.sha256, bytes: file.bytes, etag: undefined, lastModified: undefined };
     }
@@ -62,6 +67,16 @@ export class Acquisition {
     });
     if (dl.kind === 'not-modified') return { kind: 'not-modified', reason: `HTTP 304: serial ${held?.serial} is current` };
     return { kind: 'file', url: dl.url, path: dl.path, sha256: dl.sha256, bytes: dl.bytes, etag: dl.etag, lastModified: dl.lastModified };
+  }
+
+  /** AXFR options with the source's TSIG key, when it names one. */
+  private axfrOptions(): AxfrOptions {
+    const name = this.source.tsigKey;
+    if (name === undefined) return this.opts.axfr ?? {};
+    const key = this.opts.tsigKeys?.get(name);
+    // Checked at start-up (readTsigKeyFiles); failing closed here keeps a library caller from transferring unsigned.
+    if (key === undefined) throw new ConfigError(`--source ${this.source.display}: tsig=${name.toString()}: no such key loaded; add it with --tsig-key FILE`);
+    return { ...this.opts.axfr, tsig: key };
   }
 
   /** The detached signature beside the zone's final URL; a failure is a reason, PGP being required (fail closed). */

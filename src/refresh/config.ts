@@ -37,6 +37,8 @@ export interface MirrorConfig {
   readonly fetchTimeoutMs: number;
   /** Record-count cap while parsing (--max-records). */
   readonly maxRecords: number;
+  /** --tsig-key files: the keys `axfr://HOST?tsig=NAME` sources name (read by refresh/tsig-key-files.ts). */
+  readonly tsigKeyFiles?: readonly string[];
 }
 
 /** AXFR caps from the shared options: bytes (wire form is bigger than the text), records, overall time. */

@@ -10,6 +10,7 @@
 
 import type { Writable } from 'node:stream';
 import { systemClock, type Clock } from '../clock.js';
+import type { TsigKeyring } from '../dns/tsig-keys.js';
 import type { HttpOptions } from '../fetch/http-request.js';
 import type { ZoneStore } from '../zone/store.js';
 import type { DnssecMode } from '../zone/zone.js';
@@ -41,6 +42,8 @@ export interface MirrorOptions {
   readonly progress?: Writable & { isTTY?: boolean };
   /** The data dir, already opened (locked) by the caller; default: config.dataDir, opened by start(). */
   readonly dataDir?: DataDir;
+  /** The keys of config.tsigKeyFiles, read by the caller before the data dir is opened (readTsigKeyFiles). */
+  readonly tsigKeys?: TsigKeyring;
 }
 
 export interface Mirror {
@@ -82,6 +85,7 @@ export function prepareMirror(opts: MirrorOptions): PreparedMirror {
     http: { ...opts.http, maxBytes: config.maxBytes },
     fetchTimeoutMs: config.fetchTimeoutMs,
     axfr: axfrOptions(config),
+    ...(opts.tsigKeys !== undefined ? { tsigKeys: opts.tsigKeys } : {}),
     ...(opts.progress !== undefined ? { progress: opts.progress } : {}),
   });
   const random = opts.random ?? Math.random;

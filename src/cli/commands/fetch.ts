@@ -5,7 +5,8 @@
 // Its options (MIRROR_OPTIONS, src/cli/mirror-options.ts) are shared with
 // `serve` (daemon mode) and `verify`.
 
-import { axfrOptions } from '../../refresh/config.js';
+import { axfrOptions, checkSourcesAgainstLayers } from '../../refresh/config.js';
+import { readTsigKeyFiles } from '../../refresh/tsig-key-files.js';
 import { DataDir, DataDirError } from '../../refresh/data-dir.js';
 import { createLogger, nullLogger, type Logger } from '../../log.js';
 import { Refresher } from '../../refresh/refresher.js';
@@ -44,6 +45,7 @@ export const command: Command = {
     const verbose = bool(args, 'verbose');
     const log = quietLog(verbose);
     const verifiers = await loadVerifiers(config, verifierOptions(args));
+    const tsigKeys = await readTsigKeyFiles(config.tsigKeyFiles ?? [], checkSourcesAgainstLayers(config.sources, config.layers));
     const pipeline = createZonePipeline({ layers: config.layers, dnssec: defaultedStr(args, 'dnssec') as 'keep' | 'strip', verifiers, maxRecords: config.maxRecords });
     const refresher = new Refresher({
       dataDir: new DataDir(config.dataDir),
@@ -54,6 +56,7 @@ export const command: Command = {
       http: { maxBytes: config.maxBytes },
       fetchTimeoutMs: config.fetchTimeoutMs,
       axfr: axfrOptions(config),
+      tsigKeys,
       progress: process.stderr,
     });
     let ev;

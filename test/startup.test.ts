@@ -119,6 +119,17 @@ describe('serve: a configuration error exits 78 at once, having bound nothing', 
     expectStartFailure(r, 78, /--zone-file .*no-such\.zone: cannot read it \(ENOENT\)/);
   });
 
+  it('a missing --tsig-key file, and a ?tsig= name no key file holds', async () => {
+    const m = await mirrorArgs('127.0.44.21', 'tsig');
+    const axfr = (name: string): string[] => [...m.args, '--source', `axfr://127.0.44.21:9?tsig=${name}`, '--verify', 'zonemd,dnssec'];
+    expectStartFailure(await run([...axfr('xfr-key'), '--tsig-key', join(tmp, 'no-such-tsig.key')]), 78, /--tsig-key .*no-such-tsig\.key: cannot read it \(ENOENT\)/);
+    await expectReleased('127.0.44.21', m.port);
+    const keyFile = join(tmp, 'xfr.key');
+    writeFileSync(keyFile, 'key "xfr-key." { algorithm hmac-sha256; secret "NHC1SvqwNisA9kmmMLSsmvxeaiqZFWO0FEcxcT2/KfU="; };\n');
+    expectStartFailure(await run([...axfr('other-key'), '--tsig-key', keyFile]), 78, /tsig=other-key\.: no such key in --tsig-key .*xfr\.key \(it holds xfr-key\.\)/);
+    await expectReleased('127.0.44.21', m.port);
+  });
+
   it('a --data-dir that is a file', async () => {
     const m = await mirrorArgs('127.0.44.4', 'a-file');
     writeFileSync(m.dataDir, 'not a directory\n');

@@ -21,6 +21,7 @@ import { TsigStreamVerifier, signRequest, signResponse, tsigErrorResponse, verif
 import { parseTsigKeys, type TsigKey, type TsigKeyring } from '../src/dns/tsig-keys.js';
 import { locateTsig } from '../src/dns/tsig-record.js';
 import { dig, findProgram, freePort, startDaemon, waitTcp, type Daemon } from './helpers/processes.js';
+import { nsdServerConf } from './helpers/nsd-conf.js';
 
 const NSD = findProgram('nsd');
 const DIG = findProgram('dig');
@@ -175,19 +176,7 @@ describe.skipIf(!NSD || !KEYGEN)('NSD provide-xfr with a TSIG key', () => {
     port = await freePort('127.0.0.1');
     writeFileSync(
       join(dir, 'nsd.conf'),
-      `server:
-  ip-address: 127.0.0.1@${port}
-  username: ""
-  chroot: ""
-  zonesdir: "${dir}"
-  pidfile: "${dir}/nsd.pid"
-  database: ""
-  xfrdfile: "${dir}/xfrd.state"
-  zonelistfile: "${dir}/zone.list"
-  logfile: "${dir}/nsd.log"
-remote-control:
-  control-enable: no
-key:
+      `${nsdServerConf(dir, port)}key:
   name: "xfr-key."
   algorithm: hmac-sha512
   secret: "${sha512.b64}"

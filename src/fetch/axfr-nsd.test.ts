@@ -12,6 +12,7 @@ import { typeToString } from '../dns/types.js';
 import { parseZoneText } from '../zone/parser.js';
 import { axfr, querySoaSerial } from './axfr.js';
 import { writeZoneText } from './zone-text.js';
+import { nsdServerConf } from '../../test/helpers/nsd-conf.js';
 
 const NSD = '/usr/sbin/nsd';
 const FIXTURE = resolve('test/fixtures/signed/root.zone.signed');
@@ -52,19 +53,7 @@ beforeAll(async () => {
   port = await freePort();
   await writeFile(
     join(dir, 'nsd.conf'),
-    `server:
-  ip-address: 127.0.0.1@${port}
-  username: ""
-  chroot: ""
-  zonesdir: "${dir}"
-  pidfile: "${dir}/nsd.pid"
-  database: ""
-  xfrdfile: "${dir}/xfrd.state"
-  zonelistfile: "${dir}/zone.list"
-  logfile: "${dir}/nsd.log"
-remote-control:
-  control-enable: no
-zone:
+    `${nsdServerConf(dir, port)}zone:
   name: "."
   zonefile: "root.zone"
   provide-xfr: 127.0.0.0/8 NOKEY

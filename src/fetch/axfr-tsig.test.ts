@@ -16,6 +16,7 @@ import { parseTsigKeys, type TsigKey } from '../dns/tsig-keys.js';
 import { findProgram, freePort, startDaemon, waitTcp, type Daemon } from '../../test/helpers/processes.js';
 import { FetchError } from './errors.js';
 import { axfr, querySoaSerial } from './axfr.js';
+import { nsdServerConf } from '../../test/helpers/nsd-conf.js';
 
 const NSD = findProgram('nsd');
 const KEYGEN = findProgram('tsig-keygen');
@@ -87,19 +88,7 @@ describe.skipIf(!NSD || !KEYGEN)('axfr with TSIG against NSD', () => {
     port = await freePort('127.0.0.1');
     writeFileSync(
       join(dir, 'nsd.conf'),
-      `server:
-  ip-address: 127.0.0.1@${port}
-  username: ""
-  chroot: ""
-  zonesdir: "${dir}"
-  pidfile: "${dir}/nsd.pid"
-  database: ""
-  xfrdfile: "${dir}/xfrd.state"
-  zonelistfile: "${dir}/zone.list"
-  logfile: "${dir}/nsd.log"
-remote-control:
-  control-enable: no
-key:
+      `${nsdServerConf(dir, port)}key:
   name: "xfr-key."
   algorithm: hmac-sha256
   secret: "${Buffer.from(key.secret).toString('base64')}"

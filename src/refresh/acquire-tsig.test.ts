@@ -14,6 +14,7 @@ import { findProgram, freePort, startDaemon, waitTcp, type Daemon } from '../../
 import { Acquisition, type AcquireOptions } from './acquire.js';
 import type { CopyMeta } from './data-dir.js';
 import { readTsigKeyFiles } from './tsig-key-files.js';
+import { nsdServerConf } from '../../test/helpers/nsd-conf.js';
 
 const NSD = findProgram('nsd');
 const KEYGEN = findProgram('tsig-keygen');
@@ -46,19 +47,7 @@ describe.skipIf(!NSD || !KEYGEN)('acquire from an AXFR source that requires a TS
     port = await freePort('127.0.0.1');
     writeFileSync(
       join(dir, 'nsd.conf'),
-      `server:
-  ip-address: 127.0.0.1@${port}
-  username: ""
-  chroot: ""
-  zonesdir: "${dir}"
-  pidfile: "${dir}/nsd.pid"
-  database: ""
-  xfrdfile: "${dir}/xfrd.state"
-  zonelistfile: "${dir}/zone.list"
-  logfile: "${dir}/nsd.log"
-remote-control:
-  control-enable: no
-key:
+      `${nsdServerConf(dir, port)}key:
   name: "xfr-key."
   algorithm: hmac-sha256
   secret: "${secret}"

@@ -20,8 +20,8 @@ import { Name } from '../src/dns/name.js';
 import { TsigStreamVerifier, signRequest, signResponse, tsigErrorResponse, verifyRequest, verifyResponse, type TsigRejected, type TsigUnsigned, type TsigVerified } from '../src/dns/tsig.js';
 import { parseTsigKeys, type TsigKey, type TsigKeyring } from '../src/dns/tsig-keys.js';
 import { locateTsig } from '../src/dns/tsig-record.js';
-import { dig, findProgram, freePort, startDaemon, waitTcp, type Daemon } from './helpers/processes.js';
-import { nsdServerConf } from './helpers/nsd-conf.js';
+import { dig, findProgram, freePort, type Daemon } from './helpers/processes.js';
+import { nsdKeyConf, startNsd } from './helpers/nsd.js';
 
 const NSD = findProgram('nsd');
 const DIG = findProgram('dig');
@@ -174,20 +174,12 @@ describe.skipIf(!NSD || !KEYGEN)('NSD provide-xfr with a TSIG key', () => {
     sha512 = keygen('xfr-key.', 'hmac-sha512');
     writeFileSync(join(dir, 'example.zone'), bigZone(4000));
     port = await freePort('127.0.0.1');
-    writeFileSync(
-      join(dir, 'nsd.conf'),
-      `${nsdServerConf(dir, port)}key:
-  name: "xfr-key."
-  algorithm: hmac-sha512
-  secret: "${sha512.b64}"
-zone:
+    nsd = await startNsd(NSD!, dir, port, nsdKeyConf('xfr-key.', 'hmac-sha512', sha512.b64) +
+      `zone:
   name: "example."
   zonefile: "example.zone"
   provide-xfr: 127.0.0.1 xfr-key.
-`,
-    );
-    nsd = startDaemon(NSD!, ['-d', '-c', join(dir, 'nsd.conf')]);
-    await waitTcp('127.0.0.1', port, 15_000, 'nsd');
+`);
   }, 30_000);
 
   afterAll(async () => {

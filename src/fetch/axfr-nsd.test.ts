@@ -12,7 +12,7 @@ import { typeToString } from '../dns/types.js';
 import { parseZoneText } from '../zone/parser.js';
 import { axfr, querySoaSerial } from './axfr.js';
 import { writeZoneText } from './zone-text.js';
-import { nsdServerConf } from '../../test/helpers/nsd-conf.js';
+import { nsdServerConf } from '../../test/helpers/nsd.js';
 
 const NSD = '/usr/sbin/nsd';
 const FIXTURE = resolve('test/fixtures/signed/root.zone.signed');

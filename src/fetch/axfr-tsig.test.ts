@@ -13,10 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deframer, frame } from '../../bench/dns-tcp.mjs';
 import { Name } from '../dns/name.js';
 import { parseTsigKeys, type TsigKey } from '../dns/tsig-keys.js';
-import { findProgram, freePort, startDaemon, waitTcp, type Daemon } from '../../test/helpers/processes.js';
+import { findProgram, freePort, type Daemon } from '../../test/helpers/processes.js';
 import { FetchError } from './errors.js';
 import { axfr, querySoaSerial } from './axfr.js';
-import { nsdServerConf } from '../../test/helpers/nsd-conf.js';
+import { nsdKeyConf, startNsd } from '../../test/helpers/nsd.js';
 
 const NSD = findProgram('nsd');
 const KEYGEN = findProgram('tsig-keygen');
@@ -86,13 +86,8 @@ describe.skipIf(!NSD || !KEYGEN)('axfr with TSIG against NSD', () => {
     writeFileSync(join(dir, 'open.zone'), bigZone('open.'));
     writeFileSync(join(dir, 'locked.zone'), bigZone('locked.'));
     port = await freePort('127.0.0.1');
-    writeFileSync(
-      join(dir, 'nsd.conf'),
-      `${nsdServerConf(dir, port)}key:
-  name: "xfr-key."
-  algorithm: hmac-sha256
-  secret: "${Buffer.from(key.secret).toString('base64')}"
-zone:
+    nsd = await startNsd(NSD!, dir, port, nsdKeyConf('xfr-key.', 'hmac-sha256', Buffer.from(key.secret).toString('base64')) +
+      `zone:
   name: "open."
   zonefile: "open.zone"
   provide-xfr: 127.0.0.1 NOKEY
@@ -101,10 +96,7 @@ zone:
   name: "locked."
   zonefile: "locked.zone"
   provide-xfr: 127.0.0.1 xfr-key.
-`,
-    );
-    nsd = startDaemon(NSD!, ['-d', '-c', join(dir, 'nsd.conf')]);
-    await waitTcp('127.0.0.1', port, 15_000, 'nsd');
+`);
   }, 30_000);
 
   afterAll(async () => {

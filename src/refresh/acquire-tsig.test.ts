@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Name } from '../dns/name.js';
 import { parseSource } from '../fetch/source.js';
-import { findProgram, freePort, startDaemon, waitTcp, type Daemon } from '../../test/helpers/processes.js';
+import { findProgram, freePort, type Daemon } from '../../test/helpers/processes.js';
 import { Acquisition, type AcquireOptions } from './acquire.js';
 import type { CopyMeta } from './data-dir.js';
 import { readTsigKeyFiles } from './tsig-key-files.js';
-import { nsdServerConf } from '../../test/helpers/nsd-conf.js';
+import { nsdKeyConf, startNsd } from '../../test/helpers/nsd.js';
 
 const NSD = findProgram('nsd');
 const KEYGEN = findProgram('tsig-keygen');
@@ -45,21 +45,13 @@ describe.skipIf(!NSD || !KEYGEN)('acquire from an AXFR source that requires a TS
       ['$ORIGIN locked.', '$TTL 3600', `@ SOA ns.locked. hostmaster.locked. ${SERIAL} 3600 900 604800 300`, '@ NS ns.locked.', 'ns A 192.0.2.1', 'www A 192.0.2.80', ''].join('\n'),
     );
     port = await freePort('127.0.0.1');
-    writeFileSync(
-      join(dir, 'nsd.conf'),
-      `${nsdServerConf(dir, port)}key:
-  name: "xfr-key."
-  algorithm: hmac-sha256
-  secret: "${secret}"
-zone:
+    nsd = await startNsd(NSD!, dir, port, nsdKeyConf('xfr-key.', 'hmac-sha256', secret) +
+      `zone:
   name: "locked."
   zonefile: "locked.zone"
   provide-xfr: 127.0.0.1 xfr-key.
   allow-query: 127.0.0.1 xfr-key.
-`,
-    );
-    nsd = startDaemon(NSD!, ['-d', '-c', join(dir, 'nsd.conf')]);
-    await waitTcp('127.0.0.1', port, 15_000, 'nsd');
+`);
   }, 30_000);
 
   afterAll(async () => {

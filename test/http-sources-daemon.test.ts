@@ -4,21 +4,15 @@
 // held serial while the bad sources are tried, then the new serial from the
 // good one. The same rows, repeated in process: test/http-matrix.test.ts.
 
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import packet from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRAMINGS, MISBEHAVING, RawHttpServer } from '../bench/http-sources.mjs';
-import { DataDir } from '../src/refresh/data-dir.js';
-import { MemoryLog } from '../src/log.js';
-import { Refresher } from '../src/refresh/refresher.js';
-import { DEFAULT_FETCH_TIMEOUT_MS } from '../src/refresh/config.js';
-import { createZonePipeline } from '../src/refresh/zone-pipeline.js';
-import { ZoneStore } from '../src/zone/store.js';
 import { encodeQuery, udpExchange } from './helpers/dns-client.js';
 import { assertBuilt, startRootmirror, type RootmirrorProcess } from './helpers/processes.js';
-import { makeKey, pgpVerifiers, sign, zoneText, type TestKey } from './refresh-kit.js';
+import { makeKey, sign, zoneText, type TestKey, seedDataDir } from './refresh-kit.js';
 
 let key: TestKey;
 let keyFile: string;
@@ -52,14 +46,7 @@ async function seededDataDir(name: string, serial: number): Promise<string> {
   const path = `/seed-${name}/root.zone`;
   srv.routes.set(path, FRAMINGS['close-with-length'](c.body));
   srv.routes.set(`${path}.sig`, FRAMINGS['close-with-length'](c.sig));
-  const pipeline = createZonePipeline({ layers: ['pgp'], dnssec: 'keep', verifiers: pgpVerifiers([key]) });
-  const r = new Refresher({ dataDir: new DataDir(dir), store: new ZoneStore('servfail'), pipeline, sources: [srv.base + path], log: new MemoryLog(), fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS });
-  expect((await r.refresh()).outcome).toBe('updated');
-  await r.close();
-  const metaPath = join(dir, 'current', 'meta.json');
-  const meta = JSON.parse(await readFile(metaPath, 'utf8')) as { confirmedAt: string };
-  meta.confirmedAt = new Date(Date.now() - 86_400_000).toISOString();
-  await writeFile(metaPath, JSON.stringify(meta));
+  await seedDataDir(dir, srv.base + path, key);
   return dir;
 }
 

@@ -7,7 +7,15 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as openpgp from 'openpgp';
+import { MemoryLog } from '../src/log.js';
+import { DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_MAX_RECORDS } from '../src/refresh/config.js';
+import { DataDir } from '../src/refresh/data-dir.js';
+import { Refresher } from '../src/refresh/refresher.js';
+import { createZonePipeline } from '../src/refresh/zone-pipeline.js';
+import { ZoneStore } from '../src/zone/store.js';
 import { Name } from '../src/dns/name.js';
 import type { ResourceRecord } from '../src/dns/record.js';
 import { buildZone } from '../src/zone/build.js';
@@ -178,4 +186,20 @@ export function pgpVerifiers(keys: readonly { readonly publicKey: openpgp.Public
     zonemd: () => Promise.reject(new Error('zonemd verifier not available in this test')),
     dnssec: () => Promise.reject(new Error('dnssec verifier not available in this test')),
   };
+}
+
+/**
+ * A data dir at `dir` holding the verified (PGP by `key`) copy served at
+ * `source`, confirmed a day ago, so a daemon started on it refreshes at once.
+ */
+export async function seedDataDir(dir: string, source: string, key: TestKey): Promise<void> {
+  const pipeline = createZonePipeline({ layers: ['pgp'], dnssec: 'keep', verifiers: pgpVerifiers([key]), maxRecords: DEFAULT_MAX_RECORDS });
+  const r = new Refresher({ dataDir: new DataDir(dir), store: new ZoneStore('servfail'), pipeline, sources: [source], log: new MemoryLog(), fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS });
+  const ev = await r.refresh();
+  await r.close();
+  if (ev.outcome !== 'updated') throw new Error(`seeding ${dir} from ${source}: ${ev.outcome}`);
+  const metaPath = join(dir, 'current', 'meta.json');
+  const meta = JSON.parse(await readFile(metaPath, 'utf8')) as { confirmedAt: string };
+  meta.confirmedAt = new Date(Date.now() - 86_400_000).toISOString();
+  await writeFile(metaPath, JSON.stringify(meta));
 }

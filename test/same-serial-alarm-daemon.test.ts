@@ -17,15 +17,9 @@ import packet from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeRoots } from './helpers/fake-root.js';
 import type { AlertPayload } from '../src/ops/webhook.js';
-import { DataDir } from '../src/refresh/data-dir.js';
-import { MemoryLog } from '../src/log.js';
-import { Refresher } from '../src/refresh/refresher.js';
-import { DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_MAX_RECORDS } from '../src/refresh/config.js';
-import { createZonePipeline } from '../src/refresh/zone-pipeline.js';
-import { ZoneStore } from '../src/zone/store.js';
 import { encodeQuery, udpExchange } from './helpers/dns-client.js';
 import { assertBuilt, metric, startRootmirror, type RootmirrorProcess } from './helpers/processes.js';
-import { FixtureServer, makeKey, pgpVerifiers, sign, zoneText, type TestKey } from './refresh-kit.js';
+import { FixtureServer, makeKey, sign, zoneText, type TestKey, seedDataDir } from './refresh-kit.js';
 
 const HINTS = fileURLToPath(new URL('./fixtures/monitor/fake-roots.hints', import.meta.url));
 const N = 2026110100;
@@ -81,14 +75,7 @@ async function seededDataDir(): Promise<string> {
   const dir = join(tmp, 'data');
   src.file('/seed/root.zone', HELD);
   src.file('/seed/root.zone.sig', await sign(key, HELD));
-  const pipeline = createZonePipeline({ layers: ['pgp'], dnssec: 'keep', verifiers: pgpVerifiers([key]), maxRecords: DEFAULT_MAX_RECORDS });
-  const r = new Refresher({ dataDir: new DataDir(dir), store: new ZoneStore('servfail'), pipeline, sources: [`${src.base}/seed/root.zone`], log: new MemoryLog(), fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS });
-  expect((await r.refresh()).outcome).toBe('updated');
-  await r.close();
-  const metaPath = join(dir, 'current', 'meta.json');
-  const meta = JSON.parse(await readFile(metaPath, 'utf8')) as { confirmedAt: string };
-  meta.confirmedAt = new Date(Date.now() - 86_400_000).toISOString();
-  await writeFile(metaPath, JSON.stringify(meta));
+  await seedDataDir(dir, `${src.base}/seed/root.zone`, key);
   return dir;
 }
 

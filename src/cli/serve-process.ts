@@ -24,7 +24,7 @@ import { checkSourcesAgainstLayers } from '../refresh/config.js';
 import { readTsigKeyFiles } from '../refresh/tsig-key-files.js';
 import { Acl } from '../server/acl.js';
 import { RootFallback } from '../server/fallback.js';
-import { readiness } from '../server/readiness.js';
+import { readiness } from '../zone/readiness.js';
 import { signatureDeadline } from '../refresh/expiry.js';
 import { verifyCandidate } from '../verify/candidate.js';
 import { loadVerifiers } from '../verify/layer-verifiers.js';
@@ -164,7 +164,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
     // 5. Serve.
     if (zoneFile !== undefined) {
       const loaded = await zoneFromFile(zoneFile, dnssec, args);
-      // Served as asked, but not "ready" once its signatures have expired (src/server/readiness.ts).
+      // Served as asked, but not "ready" once its signatures have expired (src/zone/readiness.ts).
       store.setDeadline(loaded.signaturesExpireAt === undefined ? undefined : signatureDeadline(loaded.signaturesExpireAt));
       store.swap(loaded.zone);
     }

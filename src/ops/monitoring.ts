@@ -4,7 +4,7 @@
 // small structural interfaces (no writes anywhere).
 
 import { systemClock, type Clock } from '../clock.js';
-import { readiness } from '../server/readiness.js';
+import { readiness } from '../zone/readiness.js';
 import type { ZoneStore } from '../zone/store.js';
 import type { Zone } from '../zone/zone.js';
 import { changeReport, logChangeReport } from '../monitor/change-report.js';

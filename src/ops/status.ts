@@ -11,7 +11,7 @@ import type { ChangeReport } from '../monitor/change-report.js';
 import type { DriftReport } from '../monitor/drift.js';
 import { redactUrl, redactUrlsIn } from '../redact-url.js';
 import type { ServerCounters } from '../server/counters.js';
-import { readiness, type Readiness } from '../server/readiness.js';
+import { readiness, type Readiness } from '../zone/readiness.js';
 import type { Layer, Verdict } from '../verify/verdict.js';
 
 /** The served zone as ops sees it. Times in ms since the epoch. */
@@ -57,7 +57,7 @@ export interface OpsSnapshot {
   readonly now: number;
   /** A verified zone is in the store and being answered from. */
   readonly serving: boolean;
-  /** Ready or not, and why (src/server/readiness.ts, the one definition). */
+  /** Ready or not, and why (src/zone/readiness.ts, the one definition). */
   readonly readiness: Readiness;
   readonly zone: ServedZone | undefined;
   readonly lastRefresh: (RefreshOutcomeLike & { readonly at: number }) | undefined;

@@ -50,7 +50,7 @@ export class ExpiryWatch {
   /** The copy being served changed or was re-confirmed. */
   update(input: ExpiryInput | undefined): void {
     this.input = input;
-    // The store's readiness (src/server/readiness.ts) reads the deadline at every ask,
+    // The store's readiness (src/zone/readiness.ts) reads the deadline at every ask,
     // so it is exact between the scheduler's checks.
     this.store.setDeadline(this.deadline);
   }

@@ -44,7 +44,7 @@ export class ZoneStore extends EventEmitter<StoreEvents> {
     return this.snapshot.kind === 'serving' ? this.snapshot.zone : undefined;
   }
 
-  /** When the served zone expires (src/server/readiness.ts reads it); undefined: never. */
+  /** When the served zone expires (src/zone/readiness.ts reads it); undefined: never. */
   get deadline(): StoreDeadline | undefined {
     return this.expiry;
   }

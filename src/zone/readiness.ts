@@ -3,17 +3,19 @@
 // /readyz) `rootmirror healthcheck` all ask this function, so they cannot
 // disagree; the reason says why in one line.
 
+import type { StoreDeadline } from './store.js';
+
 export interface Readiness {
   readonly ready: boolean;
   /** "serving serial N", or why not (the store's reason, the expiry, a failed layer). */
   readonly reason: string;
 }
 
-/** What readiness reads: a ZoneStore satisfies it. */
+/** What readiness reads of the store (a ZoneStore is one; OpsState builds one from its fields). */
 export interface ReadinessSource {
   readonly state: { readonly kind: 'serving'; readonly zone: { readonly serial: number } } | { readonly kind: 'unavailable'; readonly reason: string };
   /** When the served copy stops being usable, and why (RFC 8806 §3: SOA expire, or its apex RRSIGs). */
-  readonly deadline: { readonly at: number; readonly reason: string } | undefined;
+  readonly deadline: StoreDeadline | undefined;
 }
 
 /** Verdicts of the verification layers on the served copy, when known. */

@@ -1,107 +1,32 @@
 // locate() straight from a query's wire bytes, for the server's hot path: no
-// Name, no key string, no Location object, and few cache lines touched.
-//
-// Under load each query's zone data comes cold from memory (the kernel and
-// the young generation stream through the caches between two queries to the
-// same TLD), so the cost is the number of dependent loads, not instructions.
-// The nodes therefore go into one flat hash table keyed by (parent node,
-// label): a slot of 32 octets holds the hash, the parent, the node's number,
-// the delegation flag and the label's first 16 octets, lower-cased; one
-// cache line decides most probes. The walk goes from the origin down, one
-// label at a time, like locate() (lookup.ts), which stays the reference
-// (locate-wire.test.ts compares the two).
+// Name, no key string, no Location object, and few cache lines touched. The
+// walk goes from the origin down, one label at a time, through the zone's
+// wire index (wire-index.ts, stored in the zone image), like locate()
+// (lookup.ts), which stays the reference (locate-wire.test.ts compares the two).
 
 import { lower, wireSortKey } from '../dns/name.js';
-import { coveringIndex } from './lookup.js';
+import { imageOf } from './image.js';
+import { coveringIndexIn } from './lookup.js';
+import { DELEGATION, hashLabel, INLINE, SLOT, type WireIndex } from './wire-index.js';
 import type { Zone, ZoneNode } from './zone.js';
+
+export { hashLabel } from './wire-index.js';
 
 export const WireKind = { outside: 0, cut: 1, node: 2, nxdomain: 3 } as const;
 export type WireKind = (typeof WireKind)[keyof typeof WireKind];
 
 /**
  * Where a name lands, written by locateWire() into a caller-owned object (no
- * allocation per query). The node is named by its number, not held: storing
- * an object pointer costs a write barrier that reads the (cold) page header
- * of the node; nodeAt() gets the node when it is needed.
+ * allocation per query). The node is named by its number in the wire index
+ * ("entry"), not held: storing an object pointer costs a write barrier that
+ * reads the (cold) page header of the node.
  */
 export interface WireLocation {
   kind: WireKind;
-  /** The node's number (wireIndexOf(zone).nodes): cut: the delegation point; node: the node; nxdomain: the closest encloser. */
+  /** The node's number: cut: the delegation point; node: the node; nxdomain: the closest encloser. */
   entry: number;
   /** cut: the name is the delegation point itself. */
   exact: boolean;
-}
-
-/** The zone's nodes that a walk can reach, numbered 0..n-1 (wireIndexOf(zone).nodes[entry]). */
-export interface WireIndex {
-  readonly nodes: readonly ZoneNode[];
-  readonly apexEntry: number;
-  /** Wire form of the origin, lower-cased; its label count. */
-  readonly origin: Uint8Array;
-  readonly originLabels: number;
-  /** SLOT int32s per slot: hash, parent entry, entry + 1 (0: empty), label length | delegation flag, 16 label octets. */
-  readonly slots: Int32Array;
-  readonly slotBytes: Uint8Array;
-  readonly mask: number;
-  /** Each node's label, lower-cased, for labels longer than the slot holds. */
-  readonly labels: readonly Uint8Array[];
-}
-
-const SLOT = 8; // int32s: 32 octets
-const INLINE = 16; // label octets kept in the slot
-const DELEGATION = 0x100;
-
-const indexes = new WeakMap<Zone, WireIndex>();
-
-const PRIME = 0x01000193;
-
-/** Hash of (parent, label at w[at]) with ASCII case folded. Exported for tests (collisions). */
-export function hashLabel(parent: number, w: Uint8Array, at: number): number {
-  const end = at + w[at]!;
-  let h = Math.imul(0x811c9dc5 ^ parent, PRIME);
-  h = Math.imul(h ^ w[at]!, PRIME);
-  for (let i = at + 1; i <= end; i++) h = Math.imul(h ^ lower(w[i]!), PRIME);
-  return h ^ (h >>> 15);
-}
-
-/** The index of a zone, built on first use (a few ms for the root zone) and kept as long as the zone. */
-export function wireIndexOf(zone: Zone): WireIndex {
-  const known = indexes.get(zone);
-  if (known !== undefined) return known;
-  // Nodes strictly below a cut (glue, occluded data) are never reached: the walk stops at the cut.
-  const nodes = [...zone.nodes.values()].filter((n) => !n.occluded);
-  const entryOf = new Map<string, number>();
-  nodes.forEach((n, i) => entryOf.set(n.name.key, i));
-  let size = 16;
-  while (size < nodes.length * 2) size *= 2;
-  const slots = new Int32Array(size * SLOT);
-  const slotBytes = new Uint8Array(slots.buffer);
-  const labels: Uint8Array[] = [];
-  const originKey = zone.origin.key;
-  for (let i = 0; i < nodes.length; i++) {
-    const n = nodes[i]!;
-    const w = n.name.canonicalWire();
-    labels.push(w.subarray(1, 1 + w[0]!));
-    // The apex is found by the origin check, nodes above it are not in the zone.
-    if (n.name.key === originKey || n.name.isRoot()) continue;
-    const parent = entryOf.get(n.name.parent().key);
-    if (parent === undefined) continue; // above the origin: never reached by the walk
-    const h = hashLabel(parent, w, 0);
-    let s = h & (size - 1);
-    while (slots[s * SLOT + 2] !== 0) s = (s + 1) & (size - 1);
-    const o = s * SLOT;
-    slots[o] = h;
-    slots[o + 1] = parent;
-    slots[o + 2] = i + 1;
-    slots[o + 3] = w[0]! | (n.delegation ? DELEGATION : 0);
-    for (let k = 0; k < Math.min(w[0]!, INLINE); k++) slotBytes[o * 4 + 16 + k] = w[1 + k]!;
-  }
-  const origin = zone.origin.canonicalWire();
-  let originLabels = 0;
-  for (let o = 0; origin[o]! !== 0; o += origin[o]! + 1) originLabels++;
-  const ix: WireIndex = { nodes, apexEntry: entryOf.get(originKey)!, origin, originLabels, slots, slotBytes, mask: size - 1, labels };
-  indexes.set(zone, ix);
-  return ix;
 }
 
 /** True if msg[at..end) equals `wire` with ASCII case folded (wire is lower case). */
@@ -131,8 +56,10 @@ function sameLabel(ix: WireIndex, o: number, entry: number, msg: Uint8Array, at:
   const inline = len < INLINE ? len : INLINE;
   for (let k = 0; k < inline; k++) if (lower(msg[at + 1 + k]!) !== bytes[o * 4 + 16 + k]) return false;
   if (len <= INLINE) return true;
-  const label = ix.labels[entry]!;
-  for (let k = INLINE; k < len; k++) if (lower(msg[at + 1 + k]!) !== label[k]) return false;
+  // The entry's own label is the first one of its owner name.
+  const names = ix.names;
+  const label = ix.nameAt[entry]! + 1;
+  for (let k = INLINE; k < len; k++) if (lower(msg[at + 1 + k]!) !== names[label + k]) return false;
   return true;
 }
 
@@ -142,7 +69,11 @@ function sameLabel(ix: WireIndex, o: number, entry: number, msg: Uint8Array, at:
  * caller has checked the name (label lengths, total length).
  */
 export function locateWire(zone: Zone, msg: Uint8Array, starts: ArrayLike<number>, count: number, end: number, out: WireLocation): void {
-  const ix = wireIndexOf(zone);
+  locateIn(imageOf(zone).index, msg, starts, count, end, out);
+}
+
+/** locateWire() in an index. */
+export function locateIn(ix: WireIndex, msg: Uint8Array, starts: ArrayLike<number>, count: number, end: number, out: WireLocation): void {
   const oc = ix.originLabels;
   if (count < oc || (oc > 0 && !sameName(msg, starts[count - oc]!, end, ix.origin))) {
     out.kind = WireKind.outside;
@@ -169,9 +100,12 @@ export function locateWire(zone: Zone, msg: Uint8Array, starts: ArrayLike<number
   out.entry = encloser;
 }
 
-/** The node a WireLocation names. */
+/** The node a WireLocation names (for the reference path and tests: this reads the zone's nodes). */
 export function nodeAt(zone: Zone, loc: WireLocation): ZoneNode {
-  return wireIndexOf(zone).nodes[loc.entry]!;
+  const key = imageOf(zone).entryName(loc.entry).key;
+  const node = zone.nodes.get(key);
+  if (node === undefined) throw new RangeError(`nodeAt: entry ${loc.entry} (${key}) is not a node of the zone`);
+  return node;
 }
 
 /**
@@ -179,5 +113,5 @@ export function nodeAt(zone: Zone, loc: WireLocation): ZoneNode {
  * coveringIndex(canonicalSortKey(name))), from the wire form.
  */
 export function nsecCoverWire(zone: Zone, msg: Uint8Array, starts: ArrayLike<number>, count: number): number {
-  return coveringIndex(zone, wireSortKey(msg, starts, count));
+  return coveringIndexIn(imageOf(zone).nsecKeys, wireSortKey(msg, starts, count));
 }

@@ -223,10 +223,19 @@ function nodata(zone: Zone, node: ZoneNode, d: boolean): LookupResult {
 
 /** RFC 4035 §3.1.3.2: SOA, the NSEC covering the name, the NSEC covering `*.<closest encloser>`. */
 function nxdomain(zone: Zone, encloser: ZoneNode, qname: Name): LookupResult {
+  return nxdomainWithProofs(zone, encloser, zone.nsecKeys.length > 0 ? coveringIndex(zone, canonicalSortKey(qname)) : 0);
+}
+
+/**
+ * The NXDOMAIN answer with DO for a name whose closest encloser is `encloser`
+ * and which the NSEC at `cover` (an index in zone.nsecNodes) covers: all it
+ * depends on, so the zone image precomputes it for every pair that can occur.
+ */
+export function nxdomainWithProofs(zone: Zone, encloser: ZoneNode, cover: number): LookupResult {
   const soa = zone.apex.rrsets.get(RRType.SOA)!;
   const authority = withSigs(soa, true);
   if (zone.nsecKeys.length > 0) {
-    const a = coveringIndex(zone, canonicalSortKey(qname));
+    const a = cover;
     const wildcard = encloser.sortKey + (encloser.sortKey === '' ? '' : '\u0000') + String.fromCharCode(0x2a + 1);
     const b = coveringIndex(zone, wildcard);
     authority.push(...withSigs(zone.nsecNodes[a]!.rrsets.get(RRType.NSEC)!, true));
@@ -237,7 +246,11 @@ function nxdomain(zone: Zone, encloser: ZoneNode, qname: Name): LookupResult {
 
 /** Index of the NSEC whose owner is the greatest one <= sortKey (the chain wraps to the last). */
 export function coveringIndex(zone: Zone, sortKey: string): number {
-  const keys = zone.nsecKeys;
+  return coveringIndexIn(zone.nsecKeys, sortKey);
+}
+
+/** coveringIndex() over the NSEC owners' sort keys, in canonical order. */
+export function coveringIndexIn(keys: readonly string[], sortKey: string): number {
   let lo = 0;
   let hi = keys.length - 1;
   if (sortKey < keys[0]!) return hi;

@@ -79,5 +79,6 @@ export function renderMetrics(s: OpsSnapshot): string {
       [{ result: 'delivered' }, s.webhook.sent],
       [{ result: 'failed' }, s.webhook.failures],
     ]);
+  s.runtime?.write(e);
   return e.text();
 }

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentSignedRootZone } from './helpers/dnssec-signer.js';
 import { startFakeRoots } from './helpers/fake-root.js';
 import { assertBuilt, findProgram, freePort, startDaemon, startRootmirror, type Daemon, type RootmirrorProcess } from './helpers/processes.js';
 
@@ -19,9 +20,11 @@ const DEPLOY = fileURLToPath(new URL('../deploy/', import.meta.url));
 const RULES = join(DEPLOY, 'prometheus/rootmirror.rules.yml');
 const RULES_TEST = join(DEPLOY, 'prometheus/rootmirror.rules.test.yml');
 const DASHBOARD = join(DEPLOY, 'grafana/rootmirror-dashboard.json');
-const ZONE = fileURLToPath(new URL('./fixtures/root-zone/root.zone.2026082201', import.meta.url));
 const HINTS = fileURLToPath(new URL('./fixtures/monitor/fake-roots.hints', import.meta.url));
 const N = 2026082201;
+/** A zone signed until a month from now: the daemon is ready whatever today's date. */
+const zoneDir = mkdtempSync(join(tmpdir(), 'rootmirror-prom-zone-'));
+const ZONE = join(zoneDir, 'root.zone');
 
 /**
  * Metrics the dashboard or the rules use that only exist with an option this
@@ -152,6 +155,7 @@ describe.skipIf(prometheus === undefined)('a real Prometheus scraping a running 
 
   beforeAll(async () => {
     assertBuilt();
+    writeFileSync(ZONE, currentSignedRootZone(N));
     roots = await startFakeRoots(Array.from({ length: 13 }, () => ({ serial: N + 1 })));
     daemon = await startRootmirror([
       'serve', '--zone-file', ZONE, '--listen', '127.0.46.1:0', '--http', '127.0.46.1:0',
@@ -200,6 +204,7 @@ describe.skipIf(prometheus === undefined)('a real Prometheus scraping a running 
     await daemon?.stop();
     await roots?.close();
     rmSync(dir, { recursive: true, force: true });
+    rmSync(zoneDir, { recursive: true, force: true });
   });
 
   it('/metrics with the process collectors passes promtool check metrics', (ctx) => {
@@ -234,6 +239,7 @@ describe.skipIf(prometheus === undefined)('a real Prometheus scraping a running 
     expect(failures).toEqual([]);
     // Data flows from the daemon: the served and live serials are what it serves and what the fake roots say.
     const value = async (promql: string) => Number(((await get(`/api/v1/query?query=${encodeURIComponent(promql)}`)).data as { result: { value: [number, string] }[] }).result[0]?.value[1]);
+    expect(await value('rootmirror_ready')).toBe(1);
     expect(await value('rootmirror_zone_serial')).toBe(N);
     expect(await value('rootmirror_live_serial')).toBe(N + 1);
     expect(await value('process_resident_memory_bytes')).toBeGreaterThan(10e6);

@@ -53,9 +53,11 @@ export function maxFds(): number | undefined {
 }
 
 const NS = 1e9;
+/** How often the event-loop delay is sampled, ms. */
+const LOOP_RESOLUTION_MS = 10;
 
 export class ProcessMetrics {
-  private readonly loop: ReturnType<typeof monitorEventLoopDelay> = monitorEventLoopDelay({ resolution: 10 });
+  private readonly loop: ReturnType<typeof monitorEventLoopDelay> = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   private readonly gc = new Map<string, GcPauses>();
   private readonly observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) this.onGc(e);
@@ -98,15 +100,19 @@ export class ProcessMetrics {
     const [major, minor, patch] = process.versions.node.split('.');
     e.family('nodejs_version_info', 'gauge', 'Node.js version info.', [[{ version: process.version, major: major ?? '', minor: minor ?? '', patch: patch ?? '' }, 1]]);
 
-    // monitorEventLoopDelay reports nanoseconds; an empty window (no sample yet) has no figures.
+    // monitorEventLoopDelay records nanoseconds between timer runs, the sampling
+    // interval included (an idle loop reads 10.1 ms at a 10 ms resolution);
+    // the delay is what exceeds the interval. prom-client exports the raw
+    // figures; ours are lower by the resolution. An empty window has no figures.
     const h = this.loop;
     const has = h.count > 0;
-    const s = (ns: number) => (has ? ns / NS : undefined);
+    const s = (ns: number) => (has ? Math.max(0, ns / NS - LOOP_RESOLUTION_MS / 1000) : undefined);
+    const sd = (ns: number) => (has ? ns / NS : undefined);
     e.single('nodejs_eventloop_lag_seconds', 'gauge', 'Mean event loop delay since the previous scrape, in seconds.', s(h.mean));
     e.single('nodejs_eventloop_lag_min_seconds', 'gauge', 'The minimum recorded event loop delay.', s(h.min));
     e.single('nodejs_eventloop_lag_max_seconds', 'gauge', 'The maximum recorded event loop delay.', s(h.max));
     e.single('nodejs_eventloop_lag_mean_seconds', 'gauge', 'The mean of the recorded event loop delays.', s(h.mean));
-    e.single('nodejs_eventloop_lag_stddev_seconds', 'gauge', 'The standard deviation of the recorded event loop delays.', s(h.stddev));
+    e.single('nodejs_eventloop_lag_stddev_seconds', 'gauge', 'The standard deviation of the recorded event loop delays.', sd(h.stddev));
     e.single('nodejs_eventloop_lag_p50_seconds', 'gauge', 'The 50th percentile of the recorded event loop delays.', s(h.percentile(50)));
     e.single('nodejs_eventloop_lag_p90_seconds', 'gauge', 'The 90th percentile of the recorded event loop delays.', s(h.percentile(90)));
     e.single('nodejs_eventloop_lag_p99_seconds', 'gauge', 'The 99th percentile of the recorded event loop delays.', s(h.percentile(99)));

@@ -4,7 +4,7 @@
 //   npx tsc -p tsconfig.json && node scripts/options-table.mjs [command...]
 import { envName } from '../dist/cli/options.js';
 
-const names = process.argv.length > 2 ? process.argv.slice(2) : ['serve', 'fetch', 'verify', 'check', 'inspect', 'lookup', 'export', 'print-config', 'healthcheck', 'demo'];
+const names = process.argv.length > 2 ? process.argv.slice(2) : ['serve', 'fetch', 'verify', 'check', 'inspect', 'lookup', 'export', 'print-config', 'healthcheck', 'status', 'demo'];
 for (const name of names) {
   let mod;
   try {

@@ -105,7 +105,11 @@ describe('startMonitoring', () => {
     refresher.emit('refresh', { outcome: 'updated', serial: N, source: 'https://example.test/root.zone', layers: refresher.held.meta.layers, durationMs: 1500, error: undefined });
     expect((await get('/readyz')).status).toBe(200);
     let s = JSON.parse((await get('/status')).text);
-    expect(s).toMatchObject({ ready: true, serial: N, source: 'https://example.test/root.zone', fetchedAt: '2026-08-22T17:59:00.000Z', lastChange: null, lastRefresh: { outcome: 'updated', durationMs: 1500 } });
+    expect(s).toMatchObject({ ready: true, serial: N, source: 'https://example.test/root.zone', fetchedAt: '2026-08-22T17:59:00.000Z', lastChange: null, lastRefresh: { outcome: 'updated', durationMs: 1500, layers: { zonemd: { ok: true, ms: 800 } } } });
+    const m = (await get('/metrics')).text;
+    expect(m).toContain('rootmirror_refresh_last_verification_duration_seconds{layer="pgp"} 0.03\n');
+    expect(m).toContain('rootmirror_refresh_last_verification_duration_seconds{layer="zonemd"} 0.8\n');
+    expect(m).toMatch(/^process_resident_memory_bytes \d+$/m); // the process collectors start with the endpoint
 
     refresher.held = { meta: { ...refresher.held.meta, serial: N + 1 } };
     const swapped = new Promise<void>((r) => store.once('swap', () => setImmediate(r)));

@@ -20,6 +20,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ readonly command: Comman
   verify: () => import('./commands/verify.js'),
   'print-config': () => import('./commands/print-config.js'),
   healthcheck: () => import('./commands/healthcheck.js'),
+  status: () => import('./commands/status.js'),
   demo: () => import('./commands/demo.js'),
 };
 

@@ -31,6 +31,7 @@ export function renderMetrics(s: OpsSnapshot): string {
   e.family('rootmirror_refresh_last_result', 'gauge', 'Outcome of the last refresh cycle (1 for the outcome it had).', lr ? (['updated', 'unchanged', 'failed'] as const).map((o) => [{ outcome: o }, lr.outcome === o ? 1 : 0] as const) : []);
   const lrl = Object.entries(lr?.layers ?? {}).filter(([, v]) => v !== undefined);
   e.family('rootmirror_refresh_last_verification_ok', 'gauge', 'Verdict of each verification layer in the last refresh cycle.', lrl.map(([k, v]) => [{ layer: k }, v!.ok ? 1 : 0] as const));
+  e.family('rootmirror_refresh_last_verification_duration_seconds', 'gauge', 'Time each verification layer took in the last refresh cycle.', lrl.map(([k, v]) => [{ layer: k }, v!.ms / 1000] as const));
   e.family('rootmirror_refreshes_total', 'counter', 'Refresh cycles by outcome.', Object.entries(s.refreshes).map(([k, v]) => [{ outcome: k }, v] as const));
   e.single('rootmirror_refresh_same_serial_conflict', 'gauge', '1 while a source serves the held serial with different content (refused; stands until a new serial is stored).', s.alarm?.kind === 'same-serial-different-content' ? 1 : 0);
   e.family('rootmirror_refresh_alarms_total', 'counter', 'Copies refused and alarmed, by kind (same serial with different content, serial rollback).', ALARM_KINDS.map((k) => [{ kind: k }, s.alarms[k]] as const));
@@ -79,5 +80,6 @@ export function renderMetrics(s: OpsSnapshot): string {
       [{ result: 'delivered' }, s.webhook.sent],
       [{ result: 'failed' }, s.webhook.failures],
     ]);
+  s.runtime?.write(e);
   return e.text();
 }

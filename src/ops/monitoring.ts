@@ -18,6 +18,7 @@ import type { CopyMeta } from '../refresh/data-dir.js';
 import type { ServerCounters } from '../server/counters.js';
 import { ALARM_LABEL, OpsState, type AlarmLike, type RefreshOutcomeLike, type ServedZone } from './status.js';
 import { WebhookAlerter } from './webhook.js';
+import { ProcessMetrics } from './process-metrics.js';
 
 /** What monitoring reads from src/refresh's Refresher (it satisfies this). */
 export interface RefresherLike {
@@ -154,7 +155,13 @@ export async function startMonitoring(o: MonitoringOptions): Promise<Monitoring>
   };
   refresher?.on('alarm', onAlarm);
 
-  const http = await startOpsServer(o.http, () => state.snapshot());
+  // Started with the endpoint that reads it (and stopped again if that cannot bind).
+  const runtime = new ProcessMetrics().start();
+  state.runtime = runtime;
+  const http = await startOpsServer(o.http, () => state.snapshot()).catch((e: unknown) => {
+    runtime.stop();
+    throw e;
+  });
   log.info('ops endpoint listening', { address: `${http.address.host}:${http.address.port}`, paths: '/metrics /healthz /readyz /status' });
   monitor?.start(o.store.state.kind === 'serving');
 
@@ -169,6 +176,7 @@ export async function startMonitoring(o: MonitoringOptions): Promise<Monitoring>
       o.store.off('swap', onSwap);
       await monitor?.stop();
       await http.close();
+      runtime.stop();
     },
   };
 }

@@ -22,3 +22,14 @@ describe('Exposition', () => {
     expect(() => new Exposition().single('x', 'gauge', 'h', 1).single('x', 'gauge', 'h', 1)).toThrow(/twice/);
   });
 });
+
+describe('Exposition.histogram', () => {
+  it('writes cumulative buckets ending in +Inf, then _sum and _count, per labelled series', () => {
+    const t = new Exposition().histogram('gc_seconds', 'h', [{ labels: { kind: 'minor' }, buckets: [[0.001, 1], [0.01, 3]], sum: 0.02, count: 4 }]).text();
+    expect(t).toBe(
+      '# HELP gc_seconds h\n# TYPE gc_seconds histogram\n' +
+        'gc_seconds_bucket{kind="minor",le="0.001"} 1\ngc_seconds_bucket{kind="minor",le="0.01"} 3\ngc_seconds_bucket{kind="minor",le="+Inf"} 4\n' +
+        'gc_seconds_sum{kind="minor"} 0.02\ngc_seconds_count{kind="minor"} 4\n',
+    );
+  });
+});

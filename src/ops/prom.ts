@@ -4,6 +4,15 @@
 // few dozen series computed on each scrape.
 
 export type MetricType = 'gauge' | 'counter';
+
+/** One labelled series of a histogram: cumulative counts per upper bound (+Inf added), sum, count. */
+export interface HistogramSeries {
+  readonly labels: Labels;
+  /** [upper bound, observations <= it], bounds ascending. */
+  readonly buckets: readonly (readonly [number, number])[];
+  readonly sum: number;
+  readonly count: number;
+}
 export type Labels = Readonly<Record<string, string>>;
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -30,19 +39,37 @@ export class Exposition {
 
   /** One metric family; `samples` may be empty (HELP/TYPE still describe it). */
   family(name: string, type: MetricType, help: string, samples: Iterable<readonly [Labels, number]>): this {
-    if (!NAME.test(name)) throw new RangeError(`bad metric name ${name}`);
     if (type === 'counter' && !name.endsWith('_total')) throw new RangeError(`counter ${name} must end in _total`);
     if (type !== 'counter' && name.endsWith('_total')) throw new RangeError(`only counters end in _total: ${name}`);
+    this.header(name, type, help);
+    for (const [labels, value] of samples) this.sample(name, labels, value);
+    return this;
+  }
+
+  /** A histogram family: `_bucket{le}` (cumulative, ending in +Inf), `_sum` and `_count` per series. */
+  histogram(name: string, help: string, series: Iterable<HistogramSeries>): this {
+    this.header(name, 'histogram', help);
+    for (const h of series) {
+      for (const [le, n] of h.buckets) this.sample(`${name}_bucket`, { ...h.labels, le: formatValue(le) }, n);
+      this.sample(`${name}_bucket`, { ...h.labels, le: '+Inf' }, h.count);
+      this.sample(`${name}_sum`, h.labels, h.sum);
+      this.sample(`${name}_count`, h.labels, h.count);
+    }
+    return this;
+  }
+
+  private header(name: string, type: MetricType | 'histogram', help: string): void {
+    if (!NAME.test(name)) throw new RangeError(`bad metric name ${name}`);
     if (this.seen.has(name)) throw new RangeError(`metric family ${name} written twice`);
     this.seen.add(name);
     this.out.push(`# HELP ${name} ${escapeHelp(help)}`, `# TYPE ${name} ${type}`);
-    for (const [labels, value] of samples) {
-      const ls = Object.entries(labels);
-      for (const [k] of ls) if (!LABEL.test(k) || k.startsWith('__')) throw new RangeError(`bad label name ${k}`);
-      const l = ls.length === 0 ? '' : `{${ls.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}`;
-      this.out.push(`${name}${l} ${formatValue(value)}`);
-    }
-    return this;
+  }
+
+  private sample(name: string, labels: Labels, value: number): void {
+    const ls = Object.entries(labels);
+    for (const [k] of ls) if (!LABEL.test(k) || k.startsWith('__')) throw new RangeError(`bad label name ${k}`);
+    const l = ls.length === 0 ? '' : `{${ls.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}`;
+    this.out.push(`${name}${l} ${formatValue(value)}`);
   }
 
   /** A family with one unlabelled sample, skipped entirely when the value is unknown. */

@@ -11,6 +11,7 @@ import type { ChangeReport } from '../monitor/change-report.js';
 import type { DriftReport } from '../monitor/drift.js';
 import { redactUrl, redactUrlsIn } from '../redact-url.js';
 import type { ServerCounters } from '../server/counters.js';
+import type { ProcessMetrics } from './process-metrics.js';
 import { readiness, type Readiness } from '../zone/readiness.js';
 import type { Layer, Verdict } from '../verify/verdict.js';
 
@@ -69,6 +70,8 @@ export interface OpsSnapshot {
   readonly lastError: { readonly at: number; readonly message: string } | undefined;
   /** The server's live counters, read as the snapshot is rendered. */
   readonly counters: ServerCounters | undefined;
+  /** Process and Node runtime collectors (process_*, nodejs_*), read as the snapshot is rendered. */
+  readonly runtime: ProcessMetrics | undefined;
   readonly webhook: { readonly sent: number; readonly failures: number } | undefined;
   /** The refresh alarm that stands (until a new serial is stored), if any. */
   readonly alarm: (AlarmLike & { readonly at: number }) | undefined;
@@ -92,6 +95,7 @@ export class OpsState {
   monitor: DriftReport | undefined;
   changeReport: ChangeReport | undefined;
   counters: ServerCounters | undefined;
+  runtime: ProcessMetrics | undefined;
   webhook: { readonly sent: number; readonly failures: number } | undefined;
   /** When set, read the served zone, serving flag and readiness from here at each snapshot (the daemon's wiring). */
   live: { zone(): ServedZone | undefined; serving(): boolean; readiness(): Readiness } | undefined;
@@ -166,6 +170,7 @@ export class OpsState {
       changeReport: this.changeReport,
       lastError: this.lastError,
       counters: this.counters,
+      runtime: this.runtime,
       webhook: this.webhook ? { sent: this.webhook.sent, failures: this.webhook.failures } : undefined,
       alarm: this.standingAlarm,
       alarms: { ...this.alarms },
@@ -190,7 +195,7 @@ export function statusDocument(s: OpsSnapshot): Record<string, unknown> {
     signaturesExpireAt: iso(s.zone?.apexSigExpiresAt),
     layers: s.zone?.layers ?? {},
     lastRefresh: s.lastRefresh
-      ? { at: iso(s.lastRefresh.at), outcome: s.lastRefresh.outcome, durationMs: s.lastRefresh.durationMs, source: s.lastRefresh.source === undefined ? null : redactUrl(s.lastRefresh.source), error: s.lastRefresh.error === undefined ? null : redactUrlsIn(s.lastRefresh.error.message) }
+      ? { at: iso(s.lastRefresh.at), outcome: s.lastRefresh.outcome, durationMs: s.lastRefresh.durationMs, layers: s.lastRefresh.layers ?? {}, source: s.lastRefresh.source === undefined ? null : redactUrl(s.lastRefresh.source), error: s.lastRefresh.error === undefined ? null : redactUrlsIn(s.lastRefresh.error.message) }
       : null,
     failedVerificationStreak: s.failedVerificationStreak,
     monitor: m

@@ -12,6 +12,7 @@ import { dnskeyKeyTag } from '../../src/dns/rdata/dnssec-records.js';
 import { rdataToText } from '../../src/dns/rdata.js';
 import type { ResourceRecord } from '../../src/dns/record.js';
 import { RRClass, RRType, typeToString } from '../../src/dns/types.js';
+import { parseZoneText } from '../../src/zone/parser.js';
 
 export interface TestKey {
   readonly algorithm: number;
@@ -239,4 +240,28 @@ export function dsText(owner: Name, k: TestKey, digestType = 2): string {
   const hash = digestType === 1 ? 'sha1' : digestType === 4 ? 'sha384' : 'sha256';
   const d = createHash(hash).update(owner.canonicalWire()).update(k.rdata).digest('hex');
   return `${owner.toString()} IN DS ${k.tag} ${k.algorithm} ${digestType} ${d}\n`;
+}
+
+/**
+ * A small root zone (SOA, apex NS and glue, one TLD) signed with fresh keys
+ * from a day ago until `validDays` from now, in master-file text: for daemon
+ * tests that need `serve --zone-file` to be ready whatever today's date is.
+ */
+export function currentSignedRootZone(serial: number, validDays = 30): string {
+  const origin = Name.fromText('.');
+  const text = [
+    `. 86400 IN SOA a.root-servers.net. nstld.verisign-grs.com. ${serial} 1800 900 604800 86400`,
+    '. 518400 IN NS a.root-servers.net.',
+    'a.root-servers.net. 518400 IN A 198.41.0.4',
+    'test. 172800 IN NS ns.test.',
+    'ns.test. 172800 IN A 192.0.2.1',
+  ].join('\n');
+  const now = Date.now();
+  return zoneText(
+    signZone(parseZoneText(text, { origin }), origin, generateTestKey(13, 257), generateTestKey(13, 256), {
+      inception: new Date(now - 86400_000),
+      expiration: new Date(now + validDays * 86400_000),
+      zonemd: true,
+    }),
+  );
 }

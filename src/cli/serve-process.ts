@@ -39,7 +39,7 @@ import { defaultSignaturePath, readSignature } from './zone-input.js';
 import { UsageError, defaultedNum, defaultedStr, list, str, type ParsedArgs } from './options.js';
 
 /** Load, check, optionally verify and build the zone file; with when its apex RRSIGs expire (before --dnssec strip drops them). */
-async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs): Promise<{ zone: Zone; signaturesExpireAt: number | undefined }> {
+async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs, log: Logger): Promise<{ zone: Zone; signaturesExpireAt: number | undefined }> {
   const layers = args.explicit.has('verify') ? layersFromArgs(args) : [];
   // Read as `verify` and `lookup` read it: size capped, .gz inflated (capped too).
   const bytes = await readZoneBytes(path);
@@ -47,7 +47,13 @@ async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs):
   const verified = layers.length > 0;
   const verifiers = await loadVerifiers(verified ? mirrorConfigFromArgs(args) : { pgpKeys: [], trustAnchors: [], layers }, verifierOptions(args));
   const signature = verified ? await readSignature(defaultSignaturePath(path), false) : undefined;
-  return verifyCandidate({ bytes, signature, source: path, pgpApplies: true }, Date.now(), { layers, dnssec, verifiers, ...(verified ? { origin: Name.root } : {}) });
+  return verifyCandidate({ bytes, signature, source: path, pgpApplies: true }, Date.now(), {
+    layers,
+    dnssec,
+    verifiers,
+    onWarning: (w) => log.warn(w),
+    ...(verified ? { origin: Name.root } : {}),
+  });
 }
 
 /** A running `serve`: listeners, the mirror (fetching mode), monitoring. */
@@ -163,7 +169,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
 
     // 5. Serve.
     if (zoneFile !== undefined) {
-      const loaded = await zoneFromFile(zoneFile, dnssec, args);
+      const loaded = await zoneFromFile(zoneFile, dnssec, args, log);
       // Served as asked, but not "ready" once its signatures have expired (src/zone/readiness.ts).
       store.setDeadline(loaded.signaturesExpireAt === undefined ? undefined : signatureDeadline(loaded.signaturesExpireAt));
       store.swap(loaded.zone);

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeQuery, tcpExchange } from './helpers/dns-client.js';
 import { metric, startRootmirror, type RootmirrorProcess } from './helpers/processes.js';
+import { main } from '../src/cli/main.js';
 
 const ZONE = fileURLToPath(new URL('./fixtures/signed/small.zone.signed', import.meta.url));
 const RATE = 10;
@@ -143,5 +144,20 @@ describe('--rate-limit with --rate-limit-loopback: RRL as on a mirror serving ot
     const tcp = await tcpExchange(...hostPort(to), Array.from({ length: 50 }, (_, i) => encodeQuery('.', 'SOA', { id: i })));
     expect(tcp.filter((r) => (r[2]! & 0x02) === 0 && r.readUInt16BE(6) > 0)).toHaveLength(50);
 
+  });
+});
+
+describe('--rate-limit options are checked before anything is opened', () => {
+  it.each([
+    [['--rate-limit', '1.5'], /--rate-limit 1\.5: expected a whole number of responses per second/],
+    [['--rate-limit', '-1'], /--rate-limit -1: expected a whole number/],
+    [['--rate-limit', '10', '--rate-limit-slip', '-2'], /--rate-limit-slip -2: expected a whole number/],
+    [['--rate-limit', '10', '--rate-limit-ipv4-prefix', '33'], /--rate-limit-ipv4-prefix 33: expected 0 to 32/],
+    [['--rate-limit', '10', '--rate-limit-ipv6-prefix', '129'], /--rate-limit-ipv6-prefix 129: expected 0 to 128/],
+  ])('%j: usage error (exit 2)', async (extra, message) => {
+    const err: string[] = [];
+    const io = { stdout: () => undefined, stderr: (t: string) => void err.push(t) };
+    expect(await main([...base('127.0.44.3'), ...extra], io)).toBe(2);
+    expect(err.join('')).toMatch(message);
   });
 });

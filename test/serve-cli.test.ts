@@ -15,6 +15,7 @@ import { ZoneStore } from '../src/zone/store.js';
 import { buildZone } from '../src/zone/build.js';
 import { parseZoneText } from '../src/zone/parser.js';
 import { decode, encodeQuery, tcpExchange, udpExchange } from './helpers/dns-client.js';
+import { startRootmirror } from './helpers/processes.js';
 
 const BIN = fileURLToPath(new URL('../bin/rootmirror', import.meta.url));
 const ZONE = fileURLToPath(new URL('./fixtures/root-zone/root.zone.2026082201', import.meta.url));
@@ -111,6 +112,20 @@ describe('rootmirror serve --zone-file', () => {
       expect([r.rcode, r.flags.aa, r.answer]).toEqual([0, true, ['. 86400 SOA']]);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('serves a zone without any TTL (Unbound-style RFC 8976 A.1): the SOA MINIMUM as the default TTL, and a warning in the log', async () => {
+    const noTtl = fileURLToPath(new URL('./fixtures/zonemd-vectors/no-ttl/A1-simple.no-ttl.zone', import.meta.url));
+    const d = await startRootmirror(['serve', '--zone-file', noTtl, '--listen', '127.0.41.6:0', '--http', '127.0.41.6:0', '--monitor-interval', '0']);
+    try {
+      const [host, port] = hostPort(d.ready.listen[0]!);
+      const r = decode(await udpExchange(host, port, encodeQuery('example.', 'NS')));
+      expect([r.rcode, r.answer]).toEqual([0, ['example. 86400 NS', 'example. 86400 NS']]);
+      const warning = d.log().split('\n').find((l) => l.includes('no TTL on the SOA'));
+      expect(JSON.parse(warning!)).toMatchObject({ level: 'warn', msg: expect.stringMatching(/A1-simple\.no-ttl\.zone:7:13: .*MINIMUM 86400/) });
+    } finally {
+      await d.stop();
     }
   });
 

@@ -82,6 +82,13 @@ describe('rootmirror verify', () => {
     expect(await verify(a1, '--verify', 'zonemd', '--origin', 'example')).toBe(0);
   });
 
+  it('a zone without any TTL (Unbound-style A.1) verifies, with the SOA MINIMUM warning on stderr', async () => {
+    const warned: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => (warned.push(String(c)), true));
+    expect(await verify(`${FIX}/zonemd-vectors/no-ttl/A1-simple.no-ttl.zone`, '--verify', 'zonemd')).toBe(0);
+    expect(warned.join('')).toMatch(/^warning: .*A1-simple\.no-ttl\.zone:7:13: no TTL on the SOA/m);
+  });
+
   it('a zone that fails the serving checks is reported as such (A.5 is an AXFR dump with a trailing SOA)', async () => {
     expect(await verify(`${FIX}/zonemd-vectors/rfc8976/A5-root-servers.net.wessels.zone`, '--verify', 'zonemd')).toBe(1);
     expect(line('checks')).toMatch(/FAILED 1 problem\(s\): .*a second SOA/);

@@ -23,6 +23,7 @@ import { DataDir } from '../refresh/data-dir.js';
 import { checkSourcesAgainstLayers } from '../refresh/config.js';
 import { readTsigKeyFiles } from '../refresh/tsig-key-files.js';
 import { Acl } from '../server/acl.js';
+import { isLoopbackAddress, type RateLimitOptions } from '../server/rate-limit.js';
 import { RootFallback } from '../server/fallback.js';
 import { readiness } from '../zone/readiness.js';
 import { signatureDeadline } from '../refresh/expiry.js';
@@ -36,10 +37,10 @@ import type { DnssecMode, Zone } from '../zone/zone.js';
 import { layersFromArgs, mirrorConfigFromArgs, verifierOptions } from './mirror-options.js';
 import { monitoringSettings } from './monitoring-options.js';
 import { defaultSignaturePath, readSignature } from './zone-input.js';
-import { UsageError, defaultedNum, defaultedStr, list, str, type ParsedArgs } from './options.js';
+import { UsageError, bool, defaultedNum, defaultedStr, list, str, type ParsedArgs } from './options.js';
 
 /** Load, check, optionally verify and build the zone file; with when its apex RRSIGs expire (before --dnssec strip drops them). */
-async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs): Promise<{ zone: Zone; signaturesExpireAt: number | undefined }> {
+async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs, log: Logger): Promise<{ zone: Zone; signaturesExpireAt: number | undefined }> {
   const layers = args.explicit.has('verify') ? layersFromArgs(args) : [];
   // Read as `verify` and `lookup` read it: size capped, .gz inflated (capped too).
   const bytes = await readZoneBytes(path);
@@ -47,7 +48,13 @@ async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs):
   const verified = layers.length > 0;
   const verifiers = await loadVerifiers(verified ? mirrorConfigFromArgs(args) : { pgpKeys: [], trustAnchors: [], layers }, verifierOptions(args));
   const signature = verified ? await readSignature(defaultSignaturePath(path), false) : undefined;
-  return verifyCandidate({ bytes, signature, source: path, pgpApplies: true }, Date.now(), { layers, dnssec, verifiers, ...(verified ? { origin: Name.root } : {}) });
+  return verifyCandidate({ bytes, signature, source: path, pgpApplies: true }, Date.now(), {
+    layers,
+    dnssec,
+    verifiers,
+    onWarning: (w) => log.warn(w),
+    ...(verified ? { origin: Name.root } : {}),
+  });
 }
 
 /** A running `serve`: listeners, the mirror (fetching mode), monitoring. */
@@ -85,6 +92,27 @@ function asUsage<T>(check: () => T): T {
   }
 }
 
+/**
+ * --rate-limit and its companions. RRL is for a mirror serving other machines:
+ * when every listener is on loopback only this host can ask, and a resolver
+ * here must never be limited, so it is off unless --rate-limit-loopback.
+ */
+function rateLimitFromArgs(args: ParsedArgs, listen: readonly string[]): { readonly options?: RateLimitOptions; readonly offOnLoopback: boolean } {
+  const perSecond = defaultedNum(args, 'rate-limit');
+  const slip = defaultedNum(args, 'rate-limit-slip');
+  const ipv4Prefix = defaultedNum(args, 'rate-limit-ipv4-prefix');
+  const ipv6Prefix = defaultedNum(args, 'rate-limit-ipv6-prefix');
+  const whole = (v: number, min: number, max: number): boolean => Number.isInteger(v) && v >= min && v <= max;
+  if (!whole(perSecond, 0, 1e9)) throw new UsageError(`--rate-limit ${perSecond}: expected a whole number of responses per second (0 = off)`);
+  if (!whole(slip, 0, 1e9)) throw new UsageError(`--rate-limit-slip ${slip}: expected a whole number (0 never slips, 1 always)`);
+  if (!whole(ipv4Prefix, 0, 32)) throw new UsageError(`--rate-limit-ipv4-prefix ${ipv4Prefix}: expected 0 to 32`);
+  if (!whole(ipv6Prefix, 0, 128)) throw new UsageError(`--rate-limit-ipv6-prefix ${ipv6Prefix}: expected 0 to 128`);
+  if (perSecond === 0) return { offOnLoopback: false };
+  const loopback = bool(args, 'rate-limit-loopback');
+  if (!loopback && listen.every((l) => isLoopbackAddress(parseListen(l).address))) return { offOnLoopback: true };
+  return { options: { responsesPerSecond: perSecond, slip, ipv4Prefix, ipv6Prefix, loopback }, offOnLoopback: false };
+}
+
 /** Step 1: every option that can be checked without opening anything. */
 function checkOptions(args: ParsedArgs) {
   const dnssec = defaultedStr(args, 'dnssec') as DnssecMode;
@@ -99,14 +127,15 @@ function checkOptions(args: ParsedArgs) {
     new Acl(list(args, 'allow-transfer'));
     parseHostPort(mon.http);
   });
+  const rateLimit = rateLimitFromArgs(args, listen);
   // Fetching mode: sources' schemes, layers against keys (UsageError already).
   const mirrorConfig = zoneFile === undefined ? mirrorConfigFromArgs(args) : undefined;
-  return { dnssec, zoneFile, onExpired, mon, listen, mirrorConfig };
+  return { dnssec, zoneFile, onExpired, mon, listen, mirrorConfig, rateLimit };
 }
 
 /** Start everything `serve` starts, from its parsed options, and log the ready line. All or nothing: see the top of this file. */
 export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon> {
-  const { dnssec, zoneFile, onExpired, mon, listen, mirrorConfig } = checkOptions(args);
+  const { dnssec, zoneFile, onExpired, mon, listen, mirrorConfig, rateLimit } = checkOptions(args);
 
   // 2. Files. Root hints are read even when only the monitor needs them, so a bad path fails now.
   let hints: RootServer[] | undefined;
@@ -145,8 +174,15 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
       maxTcpConnections: defaultedNum(args, 'max-tcp-connections'),
       log,
       ...(fallback ? { fallback } : {}),
+      ...(rateLimit.options ? { rateLimit: rateLimit.options } : {}),
     });
     undo.push(() => server.close());
+    if (rateLimit.options) {
+      const { responsesPerSecond, slip, ipv4Prefix, ipv6Prefix, loopback } = rateLimit.options;
+      log.info('rate limiting UDP responses', { perSecond: responsesPerSecond, slip, ipv4Prefix, ipv6Prefix, loopback });
+    } else if (rateLimit.offOnLoopback) {
+      log.info('--rate-limit not applied: every --listen address is loopback, and a resolver on this host is never limited (--rate-limit-loopback applies it anyway)');
+    }
     const isFirstWorker = !cluster.isWorker || cluster.worker?.id === 1;
     let monitoring: Monitoring | undefined;
     if (isFirstWorker) {
@@ -163,7 +199,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
 
     // 5. Serve.
     if (zoneFile !== undefined) {
-      const loaded = await zoneFromFile(zoneFile, dnssec, args);
+      const loaded = await zoneFromFile(zoneFile, dnssec, args, log);
       // Served as asked, but not "ready" once its signatures have expired (src/zone/readiness.ts).
       store.setDeadline(loaded.signaturesExpireAt === undefined ? undefined : signatureDeadline(loaded.signaturesExpireAt));
       store.swap(loaded.zone);

@@ -74,6 +74,10 @@ export function renderMetrics(s: OpsSnapshot): string {
   e.single('rootmirror_dns_servfail_exceptions_total', 'counter', 'Unexpected exceptions while answering (each answered SERVFAIL and logged, rate-limited).', c?.servfailOnException);
   e.single('rootmirror_dns_fallback_forwarded_total', 'counter', 'Queries forwarded to the live roots because no usable zone was held.', c?.fallbackForwarded);
   e.single('rootmirror_dns_fallback_failed_total', 'counter', 'Queries the live-root fallback could not relay (answered SERVFAIL).', c?.fallbackFailed);
+  e.family('rootmirror_dns_rate_limited_total', 'counter', 'UDP responses over --rate-limit for their client network, by what was done: dropped, or slipped (sent as an empty TC=1 reply).', c === undefined ? [] : [
+    [{ action: 'dropped' }, c.rateLimitDropped],
+    [{ action: 'slipped' }, c.rateLimitSlipped],
+  ]);
   e.single('rootmirror_dns_do_on_stripped_total', 'counter', 'Queries with the DO bit set answered from a zone served with --dnssec strip (validating resolvers; they need --dnssec keep).', c?.doOnStripped);
   if (s.webhook)
     e.family('rootmirror_alert_webhook_deliveries_total', 'counter', 'Alert webhook deliveries by result.', [

@@ -73,7 +73,7 @@ export function prepareMirror(opts: MirrorOptions): PreparedMirror {
   let pipeline = opts.pipeline;
   if (pipeline === undefined) {
     if (opts.verifiers === undefined) throw new RangeError('startMirror: verifiers (src/verify) or a pipeline are needed');
-    pipeline = createZonePipeline({ layers: config.layers, dnssec: opts.dnssec, verifiers: opts.verifiers, maxRecords: config.maxRecords });
+    pipeline = createZonePipeline({ layers: config.layers, dnssec: opts.dnssec, verifiers: opts.verifiers, maxRecords: config.maxRecords, onWarning: (w) => log.warn(w) });
   }
   const refresher = new Refresher({
     dataDir: opts.dataDir ?? new DataDir(config.dataDir),

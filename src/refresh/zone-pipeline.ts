@@ -25,6 +25,8 @@ export interface ZonePipelineOptions {
   readonly origin?: Name;
   /** Refuse a zone with more records than this while parsing (--max-records). */
   readonly maxRecords?: number;
+  /** What the parser accepted but the operator should hear about, one line each. */
+  readonly onWarning?: (warning: string) => void;
 }
 
 export function createZonePipeline(opts: ZonePipelineOptions): ZonePipeline & { readonly lastTimings: StepTimings } {

@@ -33,6 +33,10 @@ export class ServerCounters {
   fallbackFailed = 0;
   /** Queries with DO set answered from a stripped zone. */
   doOnStripped = 0;
+  /** UDP responses not sent: their client network was over --rate-limit (rate-limit.ts). */
+  rateLimitDropped = 0;
+  /** UDP responses over the limit sent as an empty TC=1 reply instead ("slip"). */
+  rateLimitSlipped = 0;
 
   countQuery(transport: Transport, qtype: number, rcode: number): void {
     // qtype < 2^16, rcode < 2^12 (extended): one number names the triple, a

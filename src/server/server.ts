@@ -9,6 +9,7 @@ import { ServerCounters } from './counters.js';
 import { Responder, type Fallback } from './respond.js';
 import { handleTcp, TcpConnections } from './tcp.js';
 import { startUdp } from './udp.js';
+import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import type { ZoneStore } from '../zone/store.js';
 import { explainBindError } from './bind-error.js';
 
@@ -29,6 +30,8 @@ export interface ServerOptions {
   readonly counters?: ServerCounters;
   readonly log?: Logger;
   readonly fallback?: Fallback;
+  /** Limit UDP responses per client network (RRL); the caller decides whether it applies (off on loopback-only listeners). */
+  readonly rateLimit?: RateLimitOptions;
 }
 
 export interface RunningServer {
@@ -108,6 +111,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     log,
     ...(opts.fallback ? { fallback: opts.fallback } : {}),
   });
+  // One table for every UDP socket: a client network's budget does not multiply with the listen addresses.
+  const limiter = opts.rateLimit !== undefined ? new RateLimiter(opts.rateLimit) : undefined;
   const conns = new TcpConnections(counters);
   const tcpOpts = {
     idleTimeoutMs: opts.tcpIdleTimeoutMs ?? 10_000,
@@ -147,7 +152,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           throw explainBindError(e as NodeJS.ErrnoException, { address: at.address, port });
         }
         handleTcp(tcp, responder, counters, conns, tcpOpts);
-        startUdp(udp, responder, counters);
+        startUdp(udp, responder, counters, limiter);
         tcpServers.push(tcp);
         udpSockets.push(udp);
         addresses.push({ address: at.address, port });

@@ -78,6 +78,8 @@ export interface VerifyCandidateOptions {
   readonly onStep?: (step: Step, verdict: Verdict) => void;
   /** Receives the timings of this check (filled in as the steps run). */
   readonly timings?: StepTimings;
+  /** What the parser accepted but the operator should hear about (a zone without TTLs), one line each. */
+  readonly onWarning?: (warning: string) => void;
 }
 
 /** What a check that runs every layer found (`stopAtFirstFailure: false`). */
@@ -154,6 +156,7 @@ export async function verifyCandidate(
     file: c.source,
     ...(opts.origin !== undefined ? { origin: opts.origin } : {}),
     ...(opts.maxRecords !== undefined ? { maxRecords: opts.maxRecords, maxRecordsOption: '--max-records' } : {}),
+    ...(opts.onWarning !== undefined ? { onWarning: opts.onWarning } : {}),
   });
   const soa = records.find((r) => r.type === RRType.SOA);
   const origin = opts.origin ?? soa?.name ?? Name.root;

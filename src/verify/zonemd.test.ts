@@ -165,6 +165,33 @@ describe('RFC 8976 Appendix A examples', () => {
 });
 
 // ---------------------------------------------------------------------------
+// A.1 written without TTLs (no-ttl/, as Unbound's test zones are): it verifies
+// only when read as BIND reads it (the SOA MINIMUM is the default TTL), and
+// our records are BIND's, TTLs included (named-compilezone, when installed).
+describe('a zone without $TTL or a TTL on the SOA', () => {
+  const NO_TTL = `${FIX}/zonemd-vectors/no-ttl/A1-simple.no-ttl.zone`;
+  const origin = Name.fromText('example.');
+  const warnings: string[] = [];
+  const records = (): ResourceRecord[] => parseZoneText(text(NO_TTL), { file: 'A1-simple.no-ttl.zone', onWarning: (w) => warnings.push(w) });
+  const show = (rrs: readonly ResourceRecord[]): string[] => rrs.map((r) => `${r.name.toString()} ${r.ttl} ${r.type} ${hex(r.rdata)}`).sort();
+
+  it('parses with one warning and the RFC 8976 A.1 digest verifies', () => {
+    const rrs = records();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^A1-simple\.no-ttl\.zone:7:13: no TTL on the SOA .* MINIMUM 86400/);
+    const verdict = verifyZonemd(rrs, origin);
+    expect(verdict.ok, verdict.detail).toBe(true);
+  });
+
+  const HAVE_BIND = spawnSync('named-compilezone', ['-v'], { encoding: 'utf8' }).status === 0;
+  it.skipIf(!HAVE_BIND)('BIND (named-compilezone) reads the same records with the same TTLs', () => {
+    const r = spawnSync('named-compilezone', ['-q', '-o', '-', 'example', NO_TTL], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(show(parse(r.stdout, origin))).toEqual(show(records()));
+  });
+});
+
+// ---------------------------------------------------------------------------
 // zonemd-vectors/cases: each directory's config gives origin and expected_result.
 describe('zonemd-vectors cases', () => {
   const readCase = (dir: string): string => text(`${CASES}/${dir}/example.zone`);

@@ -235,8 +235,8 @@ function canonicalSet(rrs: readonly ResourceRecord[], type: number, oneTtl: bool
   return out;
 }
 
-/** Parse a master file (plain or .gz) and build it: what the CLI commands and tests start from. */
-export async function loadZoneFile(path: string, opts: BuildOptions): Promise<Zone> {
-  const records = await parseZoneFile(path, { file: path, origin: opts.origin ?? Name.root });
+/** Parse a master file (plain or .gz) and build it: what the CLI commands and tests start from. `onWarning` hears what the parser accepted with a warning. */
+export async function loadZoneFile(path: string, opts: BuildOptions & { readonly onWarning?: (warning: string) => void }): Promise<Zone> {
+  const records = await parseZoneFile(path, { file: path, origin: opts.origin ?? Name.root, ...(opts.onWarning ? { onWarning: opts.onWarning } : {}) });
   return buildZone(records, opts);
 }

@@ -23,6 +23,12 @@ export interface ParseOptions {
   readonly maxRecords?: number;
   /** Named in the error when `maxRecords` is exceeded, e.g. "--max-records". */
   readonly maxRecordsOption?: string;
+  /**
+   * What is accepted but worth telling the operator (today: a file without
+   * any TTL, read as BIND reads it). One line, `file:line:col: ` first, as a
+   * ParseError; without it warnings are dropped.
+   */
+  readonly onWarning?: (warning: string) => void;
 }
 
 /** A record as parsed, with where it came from so later checks can point at it. */

@@ -83,6 +83,31 @@ describe('parseZoneText: RFC 1035 §5.1 entries', () => {
     expect(rrs.map((r) => r.ttl)).toEqual([7, 7]);
   });
 
+  describe('a file without any TTL: the SOA MINIMUM is the default, as BIND reads it (RFC 2308 §4 asks for $TTL)', () => {
+    const soa = (ttl = '') => `@ ${ttl} IN SOA ns admin 1 2 3 4 300\n`;
+    it('the SOA takes its MINIMUM; later records without a TTL take it too, even after an explicit one (BIND, not "the last TTL")', () => {
+      const warnings: string[] = [];
+      const rrs = parseZoneText(`$ORIGIN example.\n${soa()}  IN NS ns\nns 7 IN A 192.0.2.1\nwww IN A 192.0.2.2\n`, { file: 'z', onWarning: (w) => warnings.push(w) });
+      expect(rrs.map((r) => `${r.name.toString()} ${r.ttl}`)).toEqual(['example. 300', 'example. 300', 'ns.example. 7', 'www.example. 300']);
+      expect(warnings).toEqual([
+        'z:2:7: no TTL on the SOA and no $TTL before it: its MINIMUM 300 is the TTL of every record without one, as BIND reads it; write $TTL 300 at the top to say so (RFC 2308 §4)',
+      ]);
+    });
+    it('no warning when the SOA has a TTL or $TTL precedes it', () => {
+      const warnings: string[] = [];
+      parseZoneText(`$ORIGIN example.\n${soa('60')}www IN A 192.0.2.2\n`, { onWarning: (w) => warnings.push(w) });
+      parseZoneText(`$ORIGIN example.\n$TTL 60\n${soa()}www IN A 192.0.2.2\n`, { onWarning: (w) => warnings.push(w) });
+      expect(warnings).toEqual([]);
+    });
+    it('a MINIMUM with the top bit set is read as 0 (RFC 2181 §8)', () => {
+      expect(parseZoneText('$ORIGIN example.\n@ IN SOA ns admin 1 2 3 4 4294967295\n')[0]!.ttl).toBe(0);
+    });
+    it('a record without a TTL before the SOA is still refused, and the error says what would do', () => {
+      const e = parseErr('$ORIGIN example.\nwww IN A 192.0.2.2\n' + soa());
+      expect(e.message).toBe('z:2:8: record without a TTL and no $TTL before it: got "A", expected a TTL before the type, a $TTL directive (RFC 2308), or the SOA first (its MINIMUM is then the default)');
+    });
+  });
+
   it('defaultTtl and origin options act as $TTL and $ORIGIN', () => {
     const rrs = parseZoneText('www TYPE1 \\# 4 01020304', { origin: ex, defaultTtl: 42 });
     expect(summary(rrs)).toEqual(['www.example. 42 1 1 01020304 @1']);

@@ -13,7 +13,7 @@ import { Name, NameError } from '../dns/name.js';
 import { RdataError } from '../dns/rdata/rdata-error.js';
 import { rdataFromText } from '../dns/rdata.js';
 import type { TextToken } from '../dns/rdata/text-token.js';
-import { RRClass, classFromString, typeFromString } from '../dns/types.js';
+import { RRClass, RRType, classFromString, typeFromString } from '../dns/types.js';
 import { Lexer, NEED_MORE, type Entry, type NeedMore } from './lexer.js';
 import { MAX_ZONE_FILE_OCTETS, type ParsedRecord, type ParseOptions } from './parse-options.js';
 import { ParseError } from './parse-error.js';
@@ -68,6 +68,7 @@ export class ZoneReader {
   private readonly allowInclude: boolean;
   private readonly maxRecords: number;
   private readonly maxRecordsOption: string | undefined;
+  private readonly onWarning: ((warning: string) => void) | undefined;
   /** Records produced so far (for the `maxRecords` cap). */
   count = 0;
 
@@ -92,6 +93,7 @@ export class ZoneReader {
     this.allowInclude = opts.allowInclude === true;
     this.maxRecords = opts.maxRecords ?? Infinity;
     this.maxRecordsOption = opts.maxRecordsOption;
+    this.onWarning = opts.onWarning;
   }
 
   /** The next record; null at the end; NEED_MORE when the (streaming) lexer needs more input. */
@@ -192,8 +194,8 @@ export class ZoneReader {
     if (ttl !== undefined) st.lastTtl = ttl;
     else {
       ttl = st.ttlDirective ?? st.lastTtl;
-      if (ttl === undefined) {
-        throw err(file, typeTok, 'record without a TTL and no $TTL before it', 'a TTL before the type, or a $TTL directive (RFC 2308)');
+      if (ttl === undefined && type !== RRType.SOA) {
+        throw err(file, typeTok, 'record without a TTL and no $TTL before it', 'a TTL before the type, a $TTL directive (RFC 2308), or the SOA first (its MINIMUM is then the default)');
       }
     }
     if (cls !== undefined) st.lastClass = cls;
@@ -201,7 +203,25 @@ export class ZoneReader {
 
     const rdataTokens = i === 0 ? tokens : tokens.slice(i);
     const rdata = this.rdata(file, entry, type, rdataTokens, st.origin);
+    if (ttl === undefined) ttl = this.soaMinimumAsDefault(file, typeTok, st, rdata);
     return { name: owner, type, class: cls, ttl, rdata, file, line: entry.line };
+  }
+
+  /**
+   * A file with no TTL at all, its SOA first (Unbound's test zones, and zones
+   * written for BIND 4/8 before RFC 2308): BIND takes the SOA MINIMUM as the
+   * default TTL and warns, so do we, once per file (the default then holds
+   * for the rest of it, as a $TTL would). RFC 2181 §8: a TTL with the top bit
+   * set is read as 0.
+   */
+  private soaMinimumAsDefault(file: string, at: TextToken, st: State, rdata: Uint8Array): number {
+    const v = rdata.length >= 4 ? Buffer.from(rdata.buffer, rdata.byteOffset, rdata.byteLength).readUInt32BE(rdata.length - 4) : 0;
+    const ttl = v > MAX_TTL ? 0 : v;
+    st.ttlDirective = ttl;
+    this.onWarning?.(
+      `${file}:${at.line}:${at.col}: no TTL on the SOA and no $TTL before it: its MINIMUM ${ttl} is the TTL of every record without one, as BIND reads it; write $TTL ${ttl} at the top to say so (RFC 2308 §4)`,
+    );
+    return ttl;
   }
 
   private rdata(file: string, entry: Entry, type: number, tokens: TextToken[], origin: Name | undefined): Uint8Array {

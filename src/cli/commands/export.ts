@@ -25,7 +25,7 @@ export const command: Command = {
     if (format === undefined) throw new UsageError('--format tinydns|bind is required');
     const dnssec = defaultedStr(args, 'dnssec') as DnssecMode;
     if (format === 'tinydns' && dnssec === 'keep') throw new UsageError('tinydns cannot serve DNSSEC records; use --dnssec strip');
-    const zone = await loadZoneFile(args.positionals[0]!, { dnssec });
+    const zone = await loadZoneFile(args.positionals[0]!, { dnssec, onWarning: (w) => process.stderr.write(`warning: ${w}\n`) });
     const lines = format === 'tinydns' ? exportTinydns(zone) : exportBind(zone);
     const out = str(args, 'output');
     if (out === undefined) {

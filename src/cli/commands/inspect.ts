@@ -43,7 +43,7 @@ export const command: Command = {
   async run(args) {
     if (args.positionals.length !== 1) throw new UsageError('expected exactly one FILE');
     const file = args.positionals[0]!;
-    const zone = await loadZoneFile(file, { dnssec: 'keep' });
+    const zone = await loadZoneFile(file, { dnssec: 'keep', onWarning: (w) => process.stderr.write(`warning: ${w}\n`) });
     const s = summarize(zone);
     if (bool(args, 'json')) {
       process.stdout.write(JSON.stringify({ file, ...s }, null, 2) + '\n');

@@ -56,7 +56,7 @@ export const command: Command = {
     }
     // As in dig, a QNAME without the trailing dot is taken as absolute.
     const qname = Name.fromText(qnameText, Name.root);
-    const zone = await loadZoneFile(file, { dnssec: defaultedStr(args, 'dnssec') as DnssecMode });
+    const zone = await loadZoneFile(file, { dnssec: defaultedStr(args, 'dnssec') as DnssecMode, onWarning: (w) => process.stderr.write(`warning: ${w}\n`) });
     const dnssecOk = bool(args, 'do');
     process.stdout.write(formatDig(qname, qtype, lookup(zone, qname, qtype, { dnssecOk }), dnssecOk));
     return 0;

@@ -25,6 +25,17 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { name: 'allow-transfer', type: 'list', metavar: 'CIDR', default: LOOPBACK, help: 'clients allowed to AXFR the zone (TCP)' },
   { name: 'tcp-idle-timeout', type: 'duration', default: 10, metavar: 'D', help: 'close TCP connections idle this long (RFC 7766)' },
   { name: 'max-tcp-connections', type: 'number', default: 256, metavar: 'N', help: 'concurrent TCP connections; the oldest idle ones are closed first' },
+  {
+    name: 'rate-limit',
+    type: 'number',
+    default: 0,
+    metavar: 'N',
+    help: 'UDP responses per second per client network (RRL, as NSD/BIND), for a mirror serving other machines; over it they are dropped or slipped. 0 = off. Not applied when every --listen address is loopback (see --rate-limit-loopback)',
+  },
+  { name: 'rate-limit-slip', type: 'number', default: 2, metavar: 'N', help: 'every Nth response over --rate-limit goes out as an empty TC=1 reply, so a real client retries over TCP (never limited); 0 never, 1 always' },
+  { name: 'rate-limit-ipv4-prefix', type: 'number', default: 24, metavar: 'BITS', help: 'IPv4 clients sharing this prefix count as one network for --rate-limit' },
+  { name: 'rate-limit-ipv6-prefix', type: 'number', default: 56, metavar: 'BITS', help: 'IPv6 clients sharing this prefix count as one network for --rate-limit' },
+  { name: 'rate-limit-loopback', type: 'boolean', help: 'apply --rate-limit on loopback too, listeners and clients (to try a deployment on one host); otherwise a resolver on this host is never limited' },
   { name: 'workers', type: 'number', default: 1, metavar: 'N', help: 'answering processes sharing the sockets (--zone-file mode)' },
   logLevelOption(),
 ];

@@ -60,6 +60,7 @@ export const command: Command = {
         dnssec: 'keep',
         ...(origin !== undefined ? { origin } : {}),
         stopAtFirstFailure: false,
+        onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
         onStep: (step, v) => out(step, v.ok, v.detail + (v.weak ? ' [weak]' : ''), v.ms),
       },
     );

@@ -11,6 +11,7 @@ import { handleTcp, TcpConnections } from './tcp.js';
 import { startUdp } from './udp.js';
 import type { ZoneStore } from '../zone/store.js';
 import { explainBindError } from './bind-error.js';
+import type { NotifyPolicy } from './notify-in.js';
 
 export interface ListenAddress {
   readonly address: string;
@@ -29,6 +30,8 @@ export interface ServerOptions {
   readonly counters?: ServerCounters;
   readonly log?: Logger;
   readonly fallback?: Fallback;
+  /** NOTIFY in (--notify-from): who may send it, the TSIG keys, what to call. */
+  readonly notify?: NotifyPolicy;
 }
 
 export interface RunningServer {
@@ -107,6 +110,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     allowQuery: new Acl(opts.allowQuery ?? LOOPBACK),
     log,
     ...(opts.fallback ? { fallback: opts.fallback } : {}),
+    ...(opts.notify ? { notify: opts.notify } : {}),
   });
   const conns = new TcpConnections(counters);
   const tcpOpts = {

@@ -25,6 +25,19 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { name: 'allow-transfer', type: 'list', metavar: 'CIDR', default: LOOPBACK, help: 'clients allowed to AXFR the zone (TCP)' },
   { name: 'tcp-idle-timeout', type: 'duration', default: 10, metavar: 'D', help: 'close TCP connections idle this long (RFC 7766)' },
   { name: 'max-tcp-connections', type: 'number', default: 256, metavar: 'N', help: 'concurrent TCP connections; the oldest idle ones are closed first' },
+  {
+    name: 'notify-from',
+    type: 'list',
+    metavar: 'CIDR',
+    help: 'accept NOTIFY for . (RFC 1996) from these addresses and check the sources at once; with --tsig-key the NOTIFY must be TSIG-signed (default: none, NOTIFY gets NOTIMP)',
+  },
+  { name: 'notify-min-interval', type: 'duration', default: 5, metavar: 'D', help: 'at least this between two refreshes started by NOTIFY; NOTIFYs in between are folded into one at its end' },
+  {
+    name: 'notify',
+    type: 'list',
+    metavar: 'ADDR[:PORT][?tsig=KEY]',
+    help: 'send NOTIFY for . with the new SOA to this downstream after every swap to a new serial, retried per RFC 1996 §3.6 (port 53 unless given; ?tsig= signs with that --tsig-key key)',
+  },
   { name: 'workers', type: 'number', default: 1, metavar: 'N', help: 'answering processes sharing the sockets (--zone-file mode)' },
   logLevelOption(),
 ];

@@ -44,7 +44,12 @@ export function parseNotifyTarget(text: string): NotifyTarget {
   if (query !== undefined) {
     const m = /^tsig=(.+)$/.exec(query);
     if (m === null) throw new RangeError(`--notify "${text}": the only parameter is ?tsig=KEYNAME`);
-    keyName = Name.fromText(m[1]!);
+    const name = m[1]!;
+    try {
+      keyName = Name.fromText(name.endsWith('.') ? name : `${name}.`);
+    } catch (e) {
+      throw new RangeError(`--notify "${text}": tsig=${name} is not a key name (${(e as Error).message})`);
+    }
   }
   let address: string;
   let port = 53;
@@ -128,8 +133,9 @@ export class Notifier {
   private readonly maxRetransmissions: number;
   /** The send in progress per target: a newer serial cancels it. */
   private readonly inFlight = new Map<string, () => void>();
+  private round: Promise<void> = Promise.resolve();
   private readonly onSwap = (next: Zone, previous: Zone | undefined): void => {
-    if (previous?.serial !== next.serial) this.notifyAll(next);
+    if (previous?.serial !== next.serial) this.round = this.notifyAll(next);
   };
 
   constructor(private readonly opts: NotifierOptions) {
@@ -150,6 +156,11 @@ export class Notifier {
     this.opts.store.off('swap', this.onSwap);
     for (const cancel of this.inFlight.values()) cancel();
     this.inFlight.clear();
+  }
+
+  /** Resolves when every target of the last swap's NOTIFY answered or was given up (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.round;
   }
 
   /** Send NOTIFY for `zone` to every target; resolves when each has answered or been given up. */

@@ -10,7 +10,8 @@
 //   - SOA trigger: 7 of 13 fake roots move to the new serial; served within
 //     one monitor interval + its jitter + --refresh-jitter; /status says why.
 //   - NOTIFY out: NSD as our secondary (request-xfr from us, allow-notify us)
-//     has the new serial seconds after our swap; counted per target.
+//     has the new serial seconds after our swap; the NOTIFY sent at start,
+//     before NSD listened, is retried until NSD answers; counted per target.
 
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -217,10 +218,13 @@ describe.skipIf(NSD === undefined || LDNS_NOTIFY === undefined)('NOTIFY out to N
     const nsdDir = await mkdtemp(join(tmp, 'nsd-'));
     const nsdPort = await freePort('127.0.0.1');
     const target = `127.0.0.1:${nsdPort}`;
-    const { port, ops } = await serve(['--notify-from', '127.0.0.2/32', '--notify', target]);
+    const { d, port, ops } = await serve(['--notify-from', '127.0.0.2/32', '--notify', target]);
     nsd = await startNsd(NSD!, nsdDir, nsdPort, `zone:\n  name: "."\n  zonefile: "root.secondary"\n  request-xfr: AXFR 127.0.0.1@${port} NOKEY\n  allow-notify: 127.0.0.1 NOKEY\n`);
     // NSD transfers N on its own at start.
     await waitFor(async () => (await dig('127.0.0.1', '.', 'SOA', [], nsdPort)).answer.some((l) => l.includes(` ${N} `)), 15_000, 'NSD holding serial N');
+
+    // The NOTIFY for N went out at start, before NSD listened: retried until NSD answered it.
+    await waitFor(async () => metric(await metrics(ops), 'rootmirror_notify_sent_total', { target, outcome: 'ok' }) >= 1, 10_000, 'the start-up NOTIFY retried and acknowledged');
 
     await publish(N + 1);
     await run(LDNS_NOTIFY!, ['-I', '127.0.0.2', '-z', '.', '-s', String(N + 1), '-r', '1', '-p', String(port), '127.0.0.1']);
@@ -229,6 +233,11 @@ describe.skipIf(NSD === undefined || LDNS_NOTIFY === undefined)('NOTIFY out to N
     // NSD's SOA refresh is 1800 s: only our NOTIFY explains it having N+1 now.
     await waitFor(async () => (await dig('127.0.0.1', '.', 'SOA', [], nsdPort)).answer.some((l) => l.includes(` ${N + 1} `)), 10_000, 'NSD holding serial N+1');
     expect(performance.now() - t0).toBeLessThan(5_000);
-    await waitFor(async () => metric(await metrics(ops), 'rootmirror_notify_sent_total', { target, outcome: 'ok' }) >= 1, 5_000, 'NOTIFY to NSD counted ok');
+    await waitFor(async () => metric(await metrics(ops), 'rootmirror_notify_sent_total', { target, outcome: 'ok' }) >= 2, 5_000, 'the NOTIFY for N+1 counted ok');
+    const m = await metrics(ops);
+    expect(metric(m, 'rootmirror_notify_sent_total', { target, outcome: 'retry' })).toBeGreaterThanOrEqual(1);
+    expect(metric(m, 'rootmirror_notify_sent_total', { target, outcome: 'failed' })).toBe(0);
+    expect(d.log()).toMatch(new RegExp(`NOTIFY to ${target} for serial ${N}: no answer in 1000 ms; retrying`));
+    expect(d.log()).toMatch(new RegExp(`NOTIFY to ${target} for serial ${N + 1}: acknowledged`));
   }, 90_000);
 });

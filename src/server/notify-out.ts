@@ -189,7 +189,10 @@ export class Notifier {
         socket.close();
         resolve();
       };
-      const cancel = (): void => end();
+      const cancel = (): void => {
+        if (!ended) this.log.debug(`NOTIFY to ${target.label} for serial ${zone.serial}: cancelled (a newer serial, or shutdown)`, fields);
+        end();
+      };
       this.inFlight.set(target.label, cancel);
       const transmit = (): void => {
         // Signed afresh each time: TSIG's time must be now, not the first try's (RFC 8945 §5.2.3).

@@ -79,7 +79,7 @@ export function startNotifier(p: Pick<FreshnessParts, 'options' | 'store' | 'cou
 }
 
 /** After the mirror started: the trigger, fed by NOTIFY (through notifyPolicy's getter) and by the monitor. */
-export function startTrigger(p: FreshnessParts): RefreshTrigger | undefined {
+export function startTrigger(p: Pick<FreshnessParts, 'options' | 'mirror' | 'monitoring' | 'jitterMs' | 'log'>): RefreshTrigger | undefined {
   const mirror = p.mirror;
   if (mirror === undefined) return undefined;
   const trigger = new RefreshTrigger({

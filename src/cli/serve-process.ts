@@ -178,7 +178,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
       store.swap(loaded.zone);
     }
     const mirror = prepared !== undefined ? await prepared.start() : undefined;
-    trigger = startTrigger({ options: fresh, store, counters: server.counters, mirror, monitoring, keys: tsigKeys, jitterMs: defaultedNum(args, 'refresh-jitter') * 1000, log });
+    trigger = startTrigger({ options: fresh, mirror, monitoring, jitterMs: defaultedNum(args, 'refresh-jitter') * 1000, log });
     if (store.state.kind === 'serving') {
       // The monitor was started (step 4) before the zone was served, so it did not run at once; it does when a zone is served.
       monitoring?.monitor?.runOnce().catch((e: unknown) => log.error('monitor run failed', { error: e }));

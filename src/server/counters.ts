@@ -45,10 +45,15 @@ export class ServerCounters {
   /** NOTIFY out, per target (`ADDR:PORT`): answered (ok), given up (failed), retransmissions (retry). */
   readonly notifySent = new Map<string, Record<NotifyOutcome, number>>();
 
-  countNotifySent(target: string, outcome: NotifyOutcome): void {
+  /** A target's counts, created at 0 (so its series exist from start-up, before the first swap). */
+  notifyTarget(target: string): Record<NotifyOutcome, number> {
     let c = this.notifySent.get(target);
     if (c === undefined) this.notifySent.set(target, (c = { ok: 0, failed: 0, retry: 0 }));
-    c[outcome]++;
+    return c;
+  }
+
+  countNotifySent(target: string, outcome: NotifyOutcome): void {
+    this.notifyTarget(target)[outcome]++;
   }
 
   countQuery(transport: Transport, qtype: number, rcode: number): void {

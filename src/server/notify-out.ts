@@ -143,7 +143,10 @@ export class Notifier {
     this.clock = opts.clock ?? systemClock;
     this.initialTimeoutMs = opts.initialTimeoutMs ?? 1000;
     this.maxRetransmissions = opts.maxRetransmissions ?? 5;
-    for (const t of opts.targets) keyFor(t, opts.keys); // fail now, not after the first swap
+    for (const t of opts.targets) {
+      keyFor(t, opts.keys); // fail now, not after the first swap
+      opts.counters.notifyTarget(t.label);
+    }
   }
 
   /** Notify on every swap to a new serial from now on. */

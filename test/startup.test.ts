@@ -221,6 +221,20 @@ describe('serve: a usage error exits 2 at once', () => {
   });
 });
 
+describe('serve: NOTIFY options are checked before anything is bound', () => {
+  it('a bad CIDR in --notify-from or a bad --notify address: exit 2; --notify ?tsig= naming no --tsig-key key: exit 78', async () => {
+    const m = await mirrorArgs('127.0.44.31', 'notify');
+    expectStartFailure(await run([...m.args, '--notify-from', '10.0.0.0/99']), 2, /--notify-from: "10\.0\.0\.0\/99": prefix length must be 0-32/);
+    await expectReleased('127.0.44.31', m.port);
+    expectStartFailure(await run([...m.args, '--notify', 'ns1.example:53']), 2, /--notify "ns1\.example:53": expected ADDR\[:PORT\]\[\?tsig=KEYNAME\]/);
+    const keyFile = join(tmp, 'notify.key');
+    writeFileSync(keyFile, 'key "xfr-key." { algorithm hmac-sha256; secret "NHC1SvqwNisA9kmmMLSsmvxeaiqZFWO0FEcxcT2/KfU="; };\n');
+    expectStartFailure(await run([...m.args, '--tsig-key', keyFile, '--notify', '127.0.0.1:53?tsig=other-key']), 78, /--notify 127\.0\.0\.1:53\?tsig=other-key\.: no such key in --tsig-key/);
+    await expectReleased('127.0.44.31', m.port);
+    expectStartFailure(await run(['serve', '--zone-file', ZONE, '--listen', '127.0.44.31:0', '--http', '127.0.44.31:0', '--monitor-interval', '0', '--notify-from', '127.0.0.1/32']), 2, /--notify-from needs fetching mode/);
+  });
+});
+
 describe('serve --workers', () => {
   it('a worker that fails at start is not restarted: the primary exits with its status', async () => {
     const r = await run(['serve', '--zone-file', ZONE, '--listen', '192.0.2.1:5353', '--http', '127.0.44.13:0', '--monitor-interval', '0', '--workers', '2'], {}, 15_000);

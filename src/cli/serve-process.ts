@@ -36,6 +36,8 @@ import { readZoneBytes } from '../zone/parser.js';
 import type { DnssecMode, Zone } from '../zone/zone.js';
 import { layersFromArgs, mirrorConfigFromArgs, verifierOptions } from './mirror-options.js';
 import { monitoringSettings } from './monitoring-options.js';
+import { checkNotifyKeys, freshnessOptions, notifyPolicy, startNotifier, startTrigger } from './freshness.js';
+import type { RefreshTrigger } from '../refresh/refresh-trigger.js';
 import { defaultSignaturePath, readSignature } from './zone-input.js';
 import { UsageError, bool, defaultedNum, defaultedStr, list, str, type ParsedArgs } from './options.js';
 
@@ -130,12 +132,13 @@ function checkOptions(args: ParsedArgs) {
   const rateLimit = rateLimitFromArgs(args, listen);
   // Fetching mode: sources' schemes, layers against keys (UsageError already).
   const mirrorConfig = zoneFile === undefined ? mirrorConfigFromArgs(args) : undefined;
-  return { dnssec, zoneFile, onExpired, mon, listen, mirrorConfig, rateLimit };
+  const fresh = freshnessOptions(args, zoneFile);
+  return { dnssec, zoneFile, onExpired, mon, listen, mirrorConfig, rateLimit, fresh };
 }
 
 /** Start everything `serve` starts, from its parsed options, and log the ready line. All or nothing: see the top of this file. */
 export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon> {
-  const { dnssec, zoneFile, onExpired, mon, listen, mirrorConfig, rateLimit } = checkOptions(args);
+  const { dnssec, zoneFile, onExpired, mon, listen, mirrorConfig, rateLimit, fresh } = checkOptions(args);
 
   // 2. Files. Root hints are read even when only the monitor needs them, so a bad path fails now.
   let hints: RootServer[] | undefined;
@@ -143,7 +146,8 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
   // The zone file is only looked at here (parsing it takes a while, and is step 5).
   if (zoneFile !== undefined) await checkReadable(zoneFile, '--zone-file');
   const verifiers = mirrorConfig !== undefined ? await loadVerifiers(mirrorConfig, verifierOptions(args)) : undefined;
-  const tsigKeys = mirrorConfig !== undefined ? await readTsigKeyFiles(mirrorConfig.tsigKeyFiles ?? [], checkSourcesAgainstLayers(mirrorConfig.sources, mirrorConfig.layers)) : undefined;
+  const tsigKeys = mirrorConfig !== undefined ? await readTsigKeyFiles(mirrorConfig.tsigKeyFiles ?? [], checkSourcesAgainstLayers(mirrorConfig.sources, mirrorConfig.layers)) : await readTsigKeyFiles(list(args, 'tsig-key'), []);
+  checkNotifyKeys(fresh, tsigKeys);
 
   // From here on every step opens something: undo them in reverse on failure.
   const undo: (() => Promise<unknown>)[] = [];
@@ -164,7 +168,9 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
       undo.push(() => prepared!.close());
     }
 
-    // 4. Sockets.
+    // 4. Sockets. NOTIFY in reaches the trigger once the mirror has started (step 5).
+    let trigger: RefreshTrigger | undefined;
+    const policy = notifyPolicy(fresh, tsigKeys, () => trigger);
     const server: RunningServer = await startServer({
       listen,
       store,
@@ -175,6 +181,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
       log,
       ...(fallback ? { fallback } : {}),
       ...(rateLimit.options ? { rateLimit: rateLimit.options } : {}),
+      ...(policy ? { notify: policy } : {}),
     });
     undo.push(() => server.close());
     if (rateLimit.options) {
@@ -197,7 +204,9 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
       undo.push(() => started.stop());
     }
 
-    // 5. Serve.
+    // 5. Serve. NOTIFY out listens first, so the first serial served is announced too.
+    const notifier = isFirstWorker ? startNotifier({ options: fresh, store, counters: server.counters, keys: tsigKeys, log }) : undefined;
+    undo.push(async () => notifier?.stop());
     if (zoneFile !== undefined) {
       const loaded = await zoneFromFile(zoneFile, dnssec, args, log);
       // Served as asked, but not "ready" once its signatures have expired (src/zone/readiness.ts).
@@ -205,6 +214,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
       store.swap(loaded.zone);
     }
     const mirror = prepared !== undefined ? await prepared.start() : undefined;
+    trigger = startTrigger({ options: fresh, mirror, monitoring, jitterMs: defaultedNum(args, 'refresh-jitter') * 1000, log });
     if (store.state.kind === 'serving') {
       // The monitor was started (step 4) before the zone was served, so it did not run at once; it does when a zone is served.
       monitoring?.monitor?.runOnce().catch((e: unknown) => log.error('monitor run failed', { error: e }));
@@ -229,6 +239,8 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
       mirror,
       monitoring,
       async stop() {
+        trigger?.stop();
+        notifier?.stop();
         mirror?.stop();
         await Promise.all([server.close(), monitoring?.stop()]);
       },

@@ -79,6 +79,12 @@ export function renderMetrics(s: OpsSnapshot): string {
     [{ action: 'slipped' }, c.rateLimitSlipped],
   ]);
   e.single('rootmirror_dns_do_on_stripped_total', 'counter', 'Queries with the DO bit set answered from a zone served with --dnssec strip (validating resolvers; they need --dnssec keep).', c?.doOnStripped);
+  e.family('rootmirror_notify_received_total', 'counter', 'NOTIFY in (RFC 1996) by outcome: accepted, refused (--notify-from, not . SOA, malformed), bad_tsig (missing, unknown key, bad MAC, time).', c === undefined ? [] : [
+    [{ outcome: 'accepted' }, c.notifyAccepted],
+    [{ outcome: 'refused' }, c.notifyRefused],
+    [{ outcome: 'bad_tsig' }, c.notifyBadTsig],
+  ]);
+  e.family('rootmirror_notify_sent_total', 'counter', 'NOTIFY out per --notify target: ok (acknowledged), failed (error answer or given up), retry (retransmissions, RFC 1996 §3.6).', [...(c?.notifySent ?? [])].flatMap(([target, n]) => (['ok', 'failed', 'retry'] as const).map((o) => [{ target, outcome: o }, n[o]] as const)));
   if (s.webhook)
     e.family('rootmirror_alert_webhook_deliveries_total', 'counter', 'Alert webhook deliveries by result.', [
       [{ result: 'delivered' }, s.webhook.sent],

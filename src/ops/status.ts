@@ -46,6 +46,17 @@ export interface AlarmLike {
   readonly message: string;
 }
 
+/** A refresh started outside the schedule (NOTIFY, or behind the live roots); src/refresh's TriggerStatus satisfies it. */
+export interface TriggerLike {
+  readonly reason: 'notify' | 'behind';
+  readonly state: 'waiting' | 'refreshing' | 'done';
+  readonly serial: number | undefined;
+  readonly heldSerial: number | undefined;
+  readonly at: number;
+  readonly detail: string;
+  readonly outcome?: 'updated' | 'unchanged' | 'failed';
+}
+
 export const ALARM_KINDS: readonly AlarmLike['kind'][] = ['same-serial-different-content', 'serial-rollback'];
 
 /** The words the monitor state, the log and the webhook use for an alarm. */
@@ -76,6 +87,8 @@ export interface OpsSnapshot {
   /** The refresh alarm that stands (until a new serial is stored), if any. */
   readonly alarm: (AlarmLike & { readonly at: number }) | undefined;
   readonly alarms: Readonly<Record<AlarmLike['kind'], number>>;
+  /** The last refresh started by NOTIFY or by the monitor (src/refresh/refresh-trigger.ts). */
+  readonly trigger?: TriggerLike | undefined;
 }
 
 /** /readyz: a verified, unexpired zone is being served. */
@@ -97,6 +110,7 @@ export class OpsState {
   counters: ServerCounters | undefined;
   runtime: ProcessMetrics | undefined;
   webhook: { readonly sent: number; readonly failures: number } | undefined;
+  trigger: TriggerLike | undefined;
   /** When set, read the served zone, serving flag and readiness from here at each snapshot (the daemon's wiring). */
   live: { zone(): ServedZone | undefined; serving(): boolean; readiness(): Readiness } | undefined;
   private lastRefresh: (RefreshOutcomeLike & { at: number }) | undefined;
@@ -174,6 +188,7 @@ export class OpsState {
       webhook: this.webhook ? { sent: this.webhook.sent, failures: this.webhook.failures } : undefined,
       alarm: this.standingAlarm,
       alarms: { ...this.alarms },
+      trigger: this.trigger,
     };
   }
 }
@@ -214,8 +229,11 @@ export function statusDocument(s: OpsSnapshot): Record<string, unknown> {
           disagreeing: m.disagreeing,
           silent: m.silent,
           intercepted: m.intercepted,
+          // "refreshing because behind: …" while the refresh the monitor started waits or runs.
+          refreshing: s.trigger?.reason === 'behind' && s.trigger.state !== 'done' ? s.trigger.detail : null,
         }
       : null,
+    refreshTrigger: s.trigger ? { ...s.trigger, at: iso(s.trigger.at), outcome: s.trigger.outcome ?? null } : null,
     alarm: s.alarm ? { at: iso(s.alarm.at), kind: s.alarm.kind, serial: s.alarm.serial, source: redactUrl(s.alarm.source), message: redactUrlsIn(s.alarm.message) } : null,
     lastError: s.lastError ? { at: iso(s.lastError.at), message: redactUrlsIn(s.lastError.message) } : null,
     lastChange: s.changeReport ?? null,

@@ -4,6 +4,9 @@
 /** The DNS transport a query came over (RFC 1035 §4.2). Not a zone source's kind (http, axfr). */
 export type Transport = 'udp' | 'tcp';
 
+/** How one NOTIFY out ended, or a retransmission of it (RFC 1996 §3.6). */
+export type NotifyOutcome = 'ok' | 'failed' | 'retry';
+
 export interface QueryCount {
   readonly transport: Transport;
   readonly qtype: number;
@@ -37,6 +40,25 @@ export class ServerCounters {
   rateLimitDropped = 0;
   /** UDP responses over the limit sent as an empty TC=1 reply instead ("slip"). */
   rateLimitSlipped = 0;
+  /** NOTIFY in (RFC 1996): accepted (answered NOERROR, a refresh check raised). */
+  notifyAccepted = 0;
+  /** NOTIFY in refused: not in --notify-from, not `. SOA`, malformed. */
+  notifyRefused = 0;
+  /** NOTIFY in refused on TSIG: missing while --tsig-key is set, unknown key, bad MAC, time outside the fudge. */
+  notifyBadTsig = 0;
+  /** NOTIFY out, per target (`ADDR:PORT`): answered (ok), given up (failed), retransmissions (retry). */
+  readonly notifySent = new Map<string, Record<NotifyOutcome, number>>();
+
+  /** A target's counts, created at 0 (so its series exist from start-up, before the first swap). */
+  notifyTarget(target: string): Record<NotifyOutcome, number> {
+    let c = this.notifySent.get(target);
+    if (c === undefined) this.notifySent.set(target, (c = { ok: 0, failed: 0, retry: 0 }));
+    return c;
+  }
+
+  countNotifySent(target: string, outcome: NotifyOutcome): void {
+    this.notifyTarget(target)[outcome]++;
+  }
 
   countQuery(transport: Transport, qtype: number, rcode: number): void {
     // qtype < 2^16, rcode < 2^12 (extended): one number names the triple, a

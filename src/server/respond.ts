@@ -16,6 +16,7 @@ import type { ServerCounters, Transport } from './counters.js';
 import { WireQuery } from './fast-query.js';
 import { readQuery, type Edns, type Question } from './query.js';
 import type { ZoneStore } from '../zone/store.js';
+import { answerNotify, isNotify, type NotifyPolicy } from './notify-in.js';
 
 /** Our advertised UDP payload size (DNS flag day 2020). */
 export const UDP_PAYLOAD = 1232;
@@ -33,6 +34,8 @@ export interface ResponderOptions {
   readonly allowQuery: Acl;
   readonly log?: Logger;
   readonly fallback?: Fallback;
+  /** --notify-from given: NOTIFY for `.` is answered (notify-in.ts); otherwise it gets NOTIMP, as any other opcode. */
+  readonly notify?: NotifyPolicy;
 }
 
 export type Response = Uint8Array | null;
@@ -44,6 +47,7 @@ export class Responder {
   private readonly log: Logger;
   private readonly errorLog: RateLimitedLogger;
   private readonly fallback: Fallback | undefined;
+  private readonly notify: NotifyPolicy | undefined;
   private warnedDoOnStrip = false;
   /** Scratch for answerWire(): one query at a time, reused (no allocation per query). */
   private readonly wq = new WireQuery();
@@ -56,6 +60,7 @@ export class Responder {
     this.log = opts.log ?? nullLogger;
     this.errorLog = rateLimited(this.log, { intervalMs: 60_000 });
     this.fallback = opts.fallback;
+    this.notify = opts.notify;
   }
 
   /**
@@ -126,6 +131,7 @@ export class Responder {
 
   /** Everything else, and the reference: readQuery() decides, with a reason for each refusal. */
   answerRead(msg: Uint8Array, transport: Transport, client: string): Response | Promise<Response> {
+    if (this.notify !== undefined && isNotify(msg)) return answerNotify(msg, client, this.notify, this.counters, this.errorLog);
     const v = readQuery(msg);
     if (v.kind === 'drop') {
       this.counters.dropped++;

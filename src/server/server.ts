@@ -12,6 +12,7 @@ import { startUdp } from './udp.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import type { ZoneStore } from '../zone/store.js';
 import { explainBindError } from './bind-error.js';
+import type { NotifyPolicy } from './notify-in.js';
 
 export interface ListenAddress {
   readonly address: string;
@@ -32,6 +33,8 @@ export interface ServerOptions {
   readonly fallback?: Fallback;
   /** Limit UDP responses per client network (RRL); the caller decides whether it applies (off on loopback-only listeners). */
   readonly rateLimit?: RateLimitOptions;
+  /** NOTIFY in (--notify-from): who may send it, the TSIG keys, what to call. */
+  readonly notify?: NotifyPolicy;
 }
 
 export interface RunningServer {
@@ -110,6 +113,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     allowQuery: new Acl(opts.allowQuery ?? LOOPBACK),
     log,
     ...(opts.fallback ? { fallback: opts.fallback } : {}),
+    ...(opts.notify ? { notify: opts.notify } : {}),
   });
   // One table for every UDP socket: a client network's budget does not multiply with the listen addresses.
   const limiter = opts.rateLimit !== undefined ? new RateLimiter(opts.rateLimit) : undefined;

@@ -36,6 +36,19 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { name: 'rate-limit-ipv4-prefix', type: 'number', default: 24, metavar: 'BITS', help: 'IPv4 clients sharing this prefix count as one network for --rate-limit' },
   { name: 'rate-limit-ipv6-prefix', type: 'number', default: 56, metavar: 'BITS', help: 'IPv6 clients sharing this prefix count as one network for --rate-limit' },
   { name: 'rate-limit-loopback', type: 'boolean', help: 'apply --rate-limit on loopback too, listeners and clients (to try a deployment on one host); otherwise a resolver on this host is never limited' },
+  {
+    name: 'notify-from',
+    type: 'list',
+    metavar: 'CIDR',
+    help: 'accept NOTIFY for . (RFC 1996) from these addresses and check the sources at once; with --tsig-key the NOTIFY must be TSIG-signed (default: none, NOTIFY gets NOTIMP)',
+  },
+  { name: 'notify-min-interval', type: 'duration', default: 5, metavar: 'D', help: 'at least this between two refreshes started by NOTIFY; NOTIFYs in between are folded into one at its end' },
+  {
+    name: 'notify',
+    type: 'list',
+    metavar: 'ADDR[:PORT][?tsig=KEY]',
+    help: 'send NOTIFY for . with the new SOA to this downstream after every swap to a new serial, retried per RFC 1996 §3.6 (port 53 unless given; ?tsig= signs with that --tsig-key key)',
+  },
   { name: 'workers', type: 'number', default: 1, metavar: 'N', help: 'answering processes sharing the sockets (--zone-file mode)' },
   logLevelOption(),
 ];

@@ -99,6 +99,8 @@ function checkOptions(args: ParsedArgs) {
     new Acl(list(args, 'allow-transfer'));
     parseHostPort(mon.http);
   });
+  const ixfr = defaultedNum(args, 'ixfr-versions');
+  if (!Number.isInteger(ixfr) || ixfr < 0 || ixfr > 100) throw new UsageError(`--ixfr-versions ${ixfr}: expected 0 to 100`);
   // Fetching mode: sources' schemes, layers against keys (UsageError already).
   const mirrorConfig = zoneFile === undefined ? mirrorConfigFromArgs(args) : undefined;
   return { dnssec, zoneFile, onExpired, mon, listen, mirrorConfig };
@@ -114,7 +116,12 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
   // The zone file is only looked at here (parsing it takes a while, and is step 5).
   if (zoneFile !== undefined) await checkReadable(zoneFile, '--zone-file');
   const verifiers = mirrorConfig !== undefined ? await loadVerifiers(mirrorConfig, verifierOptions(args)) : undefined;
-  const tsigKeys = mirrorConfig !== undefined ? await readTsigKeyFiles(mirrorConfig.tsigKeyFiles ?? [], checkSourcesAgainstLayers(mirrorConfig.sources, mirrorConfig.layers)) : undefined;
+  // The same keys sign transfers in (axfr:// sources) and are required of transfers out.
+  const tsigKeys =
+    mirrorConfig !== undefined
+      ? await readTsigKeyFiles(mirrorConfig.tsigKeyFiles ?? [], checkSourcesAgainstLayers(mirrorConfig.sources, mirrorConfig.layers))
+      : await readTsigKeyFiles(list(args, 'tsig-key'), []);
+  const ixfrVersions = defaultedNum(args, 'ixfr-versions');
 
   // From here on every step opens something: undo them in reverse on failure.
   const undo: (() => Promise<unknown>)[] = [];
@@ -131,7 +138,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
       const dataDir = new DataDir(mirrorConfig.dataDir);
       await dataDir.open();
       undo.push(() => dataDir.unlock());
-      prepared = prepareMirror({ config: mirrorConfig, store, dnssec, verifiers: verifiers!, log, dataDir, ...(tsigKeys !== undefined ? { tsigKeys } : {}) });
+      prepared = prepareMirror({ config: mirrorConfig, store, dnssec, verifiers: verifiers!, log, dataDir, tsigKeys });
       undo.push(() => prepared!.close());
     }
 
@@ -143,6 +150,8 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
       allowTransfer: list(args, 'allow-transfer'),
       tcpIdleTimeoutMs: defaultedNum(args, 'tcp-idle-timeout') * 1000,
       maxTcpConnections: defaultedNum(args, 'max-tcp-connections'),
+      ixfrVersions,
+      ...(tsigKeys.size > 0 ? { tsigKeys } : {}),
       log,
       ...(fallback ? { fallback } : {}),
     });

@@ -13,12 +13,15 @@
 
 import { Name } from '../dns/name.js';
 import { Opcode, RRClass, RRType, Rcode } from '../dns/types.js';
+import { EXPIRE_OPTION } from './edns-expire.js';
 
 export interface Edns {
   /** Requestor's UDP payload size, as sent. */
   readonly payload: number;
   readonly version: number;
   readonly dnssecOk: boolean;
+  /** The EXPIRE option (RFC 7314) was asked for. */
+  readonly expire?: boolean;
 }
 
 export interface Question {
@@ -49,6 +52,10 @@ export type QueryVerdict =
       readonly cd: boolean;
       readonly question: Question;
       readonly edns?: Edns;
+      /** IXFR: the serial of the client's SOA, from the authority section (RFC 1995 §3). */
+      readonly ixfrSerial?: number;
+      /** A transfer request (AXFR, IXFR) carrying a TSIG record, checked by the transfer (tcp.ts). */
+      readonly signed?: boolean;
     };
 
 const HEADER = 12;
@@ -91,9 +98,34 @@ export function readQuery(msg: Uint8Array): QueryVerdict {
     qclass: (msg[pos + 2]! << 8) | msg[pos + 3]!,
   };
   pos += 4;
-  if (ancount !== 0 || nscount !== 0) return fail(Rcode.FORMERR, 'a query with records in ANSWER or AUTHORITY', question);
+  const isIxfr = question.qtype === RRType.IXFR;
+  // RFC 1995 §3: an IXFR query carries the client's SOA in AUTHORITY; nothing else does.
+  if (ancount !== 0 || nscount > (isIxfr ? 1 : 0)) return fail(Rcode.FORMERR, 'a query with records in ANSWER or AUTHORITY', question);
+  if (isIxfr && nscount === 0) return fail(Rcode.FORMERR, "IXFR without the client's SOA in AUTHORITY (RFC 1995 §3)", question);
+  let ixfrSerial: number | undefined;
+  if (isIxfr) {
+    const r = nameAt(msg, pos);
+    if (typeof r === 'string') return fail(Rcode.FORMERR, `bad name in AUTHORITY: ${r}`, question);
+    pos = r.next;
+    if (pos + 10 > msg.length) return fail(Rcode.FORMERR, 'AUTHORITY record cut short', question);
+    const type = (msg[pos]! << 8) | msg[pos + 1]!;
+    const rdlen = (msg[pos + 8]! << 8) | msg[pos + 9]!;
+    pos += 10;
+    if (type !== RRType.SOA || pos + rdlen > msg.length) return fail(Rcode.FORMERR, "IXFR AUTHORITY is not the client's SOA", question);
+    // MNAME and RNAME (maybe compressed), then SERIAL.
+    let o = pos;
+    for (let n = 0; n < 2; n++) {
+      const x = nameAt(msg, o);
+      if (typeof x === 'string') return fail(Rcode.FORMERR, `bad name in the IXFR SOA: ${x}`, question);
+      o = x.next;
+    }
+    if (o + 20 > pos + rdlen) return fail(Rcode.FORMERR, 'IXFR SOA RDATA cut short', question);
+    ixfrSerial = ((msg[o]! << 24) | (msg[o + 1]! << 16) | (msg[o + 2]! << 8) | msg[o + 3]!) >>> 0;
+    pos += rdlen;
+  }
 
   let edns: Edns | undefined;
+  let signed = false;
   for (let i = 0; i < arcount; i++) {
     const r = nameAt(msg, pos);
     if (typeof r === 'string') return fail(Rcode.FORMERR, `bad name in ADDITIONAL: ${r}`, question);
@@ -111,10 +143,14 @@ export function readQuery(msg: Uint8Array): QueryVerdict {
       if (edns !== undefined) return fail(Rcode.FORMERR, 'more than one OPT record', question);
       if (!owner.isRoot()) return fail(Rcode.FORMERR, 'OPT record owner is not the root', question);
       if (!optionsWellFormed(msg, pos, rdlen)) return fail(Rcode.FORMERR, 'malformed EDNS options', question);
-      edns = { payload: cls, version: (ttl >>> 16) & 0xff, dnssecOk: (ttl & 0x8000) !== 0 };
+      const expire = optionPresent(msg, pos, rdlen, EXPIRE_OPTION);
+      edns = { payload: cls, version: (ttl >>> 16) & 0xff, dnssecOk: (ttl & 0x8000) !== 0, ...(expire ? { expire } : {}) };
     } else if (type === 250 /* TSIG */) {
-      // RFC 8945 §5.2: we hold no keys.
-      return fail(Rcode.NOTAUTH, 'TSIG-signed query, and no TSIG keys are configured', question);
+      const transfer = question.qtype === RRType.AXFR || isIxfr;
+      // RFC 8945 §5.2: keys are only for transfers (checked there); the TSIG must be the last record (§5.1).
+      if (!transfer) return fail(Rcode.NOTAUTH, 'TSIG-signed query: TSIG is only accepted on zone transfers (AXFR, IXFR over TCP)', question);
+      if (i !== arcount - 1) return fail(Rcode.FORMERR, 'TSIG is not the last record (RFC 8945 §5.1)', question);
+      signed = true;
     }
     pos += rdlen;
   }
@@ -123,8 +159,8 @@ export function readQuery(msg: Uint8Array): QueryVerdict {
   if (question.qclass !== RRClass.IN) return fail(Rcode.REFUSED, `class ${question.qclass}: only IN is served`, question, edns);
   const qt = question.qtype;
   if (qt === RRType.OPT || qt === 250 || qt === 249) return fail(Rcode.FORMERR, `QTYPE ${qt} is not a question`, question, edns);
-  if (qt === RRType.IXFR || qt === 253 || qt === 254) return fail(Rcode.NOTIMP, `QTYPE ${qt} not implemented`, question, edns);
-  return { kind: 'query', id, rd, cd, question, ...(edns ? { edns } : {}) };
+  if (qt === 253 || qt === 254) return fail(Rcode.NOTIMP, `QTYPE ${qt} not implemented`, question, edns);
+  return { kind: 'query', id, rd, cd, question, ...(edns ? { edns } : {}), ...(ixfrSerial !== undefined ? { ixfrSerial } : {}), ...(signed ? { signed } : {}) };
 }
 
 /** The name at `pos` and the offset after it, or why it cannot be read. */
@@ -134,6 +170,15 @@ function nameAt(msg: Uint8Array, pos: number): { readonly name: Name; readonly n
   } catch (e) {
     return (e as Error).message;
   }
+}
+
+/** Whether the EDNS options (well formed) include option `code`. */
+export function optionPresent(msg: Uint8Array, pos: number, rdlen: number, code: number): boolean {
+  const end = pos + rdlen;
+  for (let o = pos; o + 4 <= end; o += 4 + ((msg[o + 2]! << 8) | msg[o + 3]!)) {
+    if (((msg[o]! << 8) | msg[o + 1]!) === code) return true;
+  }
+  return false;
 }
 
 /** EDNS options are TLVs (RFC 6891 §6.1.2) that must exactly fill the RDATA. */

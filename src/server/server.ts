@@ -3,7 +3,10 @@
 
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { systemClock, type Clock } from '../clock.js';
+import type { TsigKeyring } from '../dns/tsig-keys.js';
 import { nullLogger, rateLimited, type Logger } from '../log.js';
+import { IxfrJournal } from './ixfr-journal.js';
 import { Acl, LOOPBACK } from './acl.js';
 import { ServerCounters } from './counters.js';
 import { Responder, type Fallback } from './respond.js';
@@ -29,11 +32,17 @@ export interface ServerOptions {
   readonly counters?: ServerCounters;
   readonly log?: Logger;
   readonly fallback?: Fallback;
+  /** Previous versions IXFR answers from (0: every IXFR gets the whole zone). */
+  readonly ixfrVersions?: number;
+  /** --tsig-key: AXFR and IXFR must be signed with one of these keys. */
+  readonly tsigKeys?: TsigKeyring;
+  readonly clock?: Clock;
 }
 
 export interface RunningServer {
   readonly addresses: readonly ListenAddress[];
   readonly counters: ServerCounters;
+  readonly journal: IxfrJournal;
   /** Stop accepting, answer what is pending on TCP, close. */
   close(): Promise<void>;
 }
@@ -101,13 +110,17 @@ function bindUdp(socket: dgram.Socket, at: ListenAddress): Promise<void> {
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const counters = opts.counters ?? new ServerCounters();
   const log = opts.log ?? nullLogger;
+  const clock = opts.clock ?? systemClock;
   const responder = new Responder({
     store: opts.store,
     counters,
     allowQuery: new Acl(opts.allowQuery ?? LOOPBACK),
     log,
+    clock,
     ...(opts.fallback ? { fallback: opts.fallback } : {}),
   });
+  const journal = new IxfrJournal(opts.ixfrVersions ?? 3);
+  journal.follow(opts.store);
   const conns = new TcpConnections(counters);
   const tcpOpts = {
     idleTimeoutMs: opts.tcpIdleTimeoutMs ?? 10_000,
@@ -116,6 +129,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     allowTransfer: new Acl(opts.allowTransfer ?? LOOPBACK),
     store: opts.store,
     errorLog: rateLimited(log, { intervalMs: 60_000 }),
+    journal,
+    tsigKeys: opts.tsigKeys,
+    clock,
   };
   const tcpServers: net.Server[] = [];
   const udpSockets: dgram.Socket[] = [];
@@ -158,5 +174,5 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await closeAll();
     throw e;
   }
-  return { addresses, counters, close: closeAll };
+  return { addresses, counters, journal, close: closeAll };
 }

@@ -8,7 +8,7 @@
 // plus an add, as BIND and NSD journal it. The apex SOA is left out: IXFR
 // frames each difference with the old and the new SOA itself.
 
-import { canonicalRecordWire } from '../dns/canonical.js';
+import { canonicalRdata } from '../dns/canonical.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { RRType } from '../dns/types.js';
 
@@ -21,24 +21,25 @@ export interface ZoneDiff {
 
 /** One string per record, equal exactly when the canonical records (TTL included) are. */
 function recordKey(rr: ResourceRecord): string {
-  return Buffer.from(canonicalRecordWire(rr.name, rr.type, rr.class, rr.ttl, rr.rdata)).toString('latin1');
+  const rd = canonicalRdata(rr.type, rr.rdata);
+  // Name.key is the lower-cased presentation form (RFC 4034 §6.2 for the owner); the class is always IN here.
+  return `${rr.name.key} ${rr.type} ${rr.ttl} ${Buffer.from(rd.buffer, rd.byteOffset, rd.byteLength).toString('latin1')}`;
 }
 
 const isSoa = (rr: ResourceRecord): boolean => rr.type === RRType.SOA;
 
 /** deleted = old − new, added = new − old, SOA records excluded. */
 export function zoneDiff(oldRecords: readonly ResourceRecord[], newRecords: readonly ResourceRecord[]): ZoneDiff {
-  const oldKeys = new Set<string>();
-  for (const rr of oldRecords) if (!isSoa(rr)) oldKeys.add(recordKey(rr));
-  const newKeys = new Set<string>();
+  const oldKeys = oldRecords.map((rr) => (isSoa(rr) ? '' : recordKey(rr)));
+  const oldSet = new Set(oldKeys);
+  const newSet = new Set<string>();
   const added: ResourceRecord[] = [];
   for (const rr of newRecords) {
     if (isSoa(rr)) continue;
     const k = recordKey(rr);
-    newKeys.add(k);
-    if (!oldKeys.has(k)) added.push(rr);
+    newSet.add(k);
+    if (!oldSet.has(k)) added.push(rr);
   }
-  const deleted: ResourceRecord[] = [];
-  for (const rr of oldRecords) if (!isSoa(rr) && !newKeys.has(recordKey(rr))) deleted.push(rr);
+  const deleted = oldRecords.filter((rr, i) => oldKeys[i] !== '' && !newSet.has(oldKeys[i]!));
   return { deleted, added };
 }

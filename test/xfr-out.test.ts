@@ -10,7 +10,7 @@ import { MessageWriter, Section } from '../src/dns/message-writer.js';
 import { Name } from '../src/dns/name.js';
 import { rdataToText } from '../src/dns/rdata.js';
 import type { ResourceRecord } from '../src/dns/record.js';
-import { TsigStreamVerifier, signRequest } from '../src/dns/tsig.js';
+import { TsigStreamVerifier, signRequest, verifyResponse } from '../src/dns/tsig.js';
 import { TsigKeyring, algorithmByName, type TsigKey } from '../src/dns/tsig-keys.js';
 import { locateTsig, tsigErrorName } from '../src/dns/tsig-record.js';
 import { RRType, typeToString } from '../src/dns/types.js';
@@ -257,6 +257,20 @@ describe('TSIG on transfers out (RFC 8945), --tsig-key set', () => {
     // Queries are not transfers: answered as before, unsigned, no key needed.
     const soa = readMessage(await udpExchange(at(signed).address, at(signed).port, request(RRType.SOA)));
     expect(soa.answers.map(text)).toEqual([text(v3.soa)]);
+  });
+
+  it('a signed SOA query (BIND signs its refresh query with the primary\'s key) is answered signed; without keys: NOTAUTH BADKEY', async () => {
+    const req = signedRequest(RRType.SOA, K);
+    const raw = await udpExchange(at(signed).address, at(signed).port, req.message);
+    expect(verifyResponse(raw, K, req.mac, { clock }).status).toBe('verified');
+    expect(readMessage(raw).answers.map(text)).toEqual([text(v3.soa)]);
+    const ixfr = signedRequest(RRType.IXFR, K, { serial: S1 });
+    const soaOnly = await udpExchange(at(signed).address, at(signed).port, ixfr.message);
+    expect(verifyResponse(soaOnly, K, ixfr.mac, { clock }).status).toBe('verified');
+    const none = await udpExchange(at(open).address, at(open).port, req.message);
+    expect(readMessage(none).header.rcode).toBe(9);
+    const t = locateTsig(none);
+    expect(t.kind === 'found' && tsigErrorName(t.record.error)).toBe('BADKEY');
   });
 
   it.skipIf(findProgram('dig') === undefined)('dig -y with the key transfers; with another secret it fails', async () => {

@@ -6,10 +6,12 @@
 //   full:        the whole zone AXFR-style (SOA, records, SOA).
 // Condensation (RFC 1995 §5) is not attempted: each step is sent as journaled.
 
+import { MessageWriter, Section } from '../dns/message-writer.js';
 import type { ResourceRecord } from '../dns/record.js';
 import type { Zone } from '../zone/zone.js';
 import { axfrRecords } from './axfr.js';
 import type { IxfrPlan } from './ixfr-journal.js';
+import type { Question } from './query.js';
 
 export function* ixfrRecords(zone: Zone, plan: IxfrPlan): Generator<ResourceRecord> {
   if (plan.kind === 'full') {
@@ -25,4 +27,13 @@ export function* ixfrRecords(zone: Zone, plan: IxfrPlan): Generator<ResourceReco
     yield* step.added;
   }
   yield zone.soa;
+}
+
+/** The answer to an IXFR over UDP: question, the current SOA, and `opt` (an encoded OPT) when the query had EDNS. */
+export function soaOnly(q: { readonly id: number; readonly question: Question }, zone: Zone, flags: number, opt: Uint8Array | undefined): Uint8Array {
+  const w = new MessageWriter();
+  w.addQuestion(q.question.qname, q.question.qtype, q.question.qclass);
+  w.addRecord(zone.soa, Section.answer);
+  if (opt !== undefined) w.addRawAdditional(opt);
+  return w.finish({ id: q.id, flags });
 }

@@ -54,7 +54,7 @@ export type QueryVerdict =
       readonly edns?: Edns;
       /** IXFR: the serial of the client's SOA, from the authority section (RFC 1995 §3). */
       readonly ixfrSerial?: number;
-      /** A transfer request (AXFR, IXFR) carrying a TSIG record, checked by the transfer (tcp.ts). */
+      /** The request carries a TSIG record (last in ADDITIONAL), not yet checked: query-tsig.ts, tcp.ts. */
       readonly signed?: boolean;
     };
 
@@ -146,9 +146,7 @@ export function readQuery(msg: Uint8Array): QueryVerdict {
       const expire = optionPresent(msg, pos, rdlen, EXPIRE_OPTION);
       edns = { payload: cls, version: (ttl >>> 16) & 0xff, dnssecOk: (ttl & 0x8000) !== 0, ...(expire ? { expire } : {}) };
     } else if (type === 250 /* TSIG */) {
-      const transfer = question.qtype === RRType.AXFR || isIxfr;
-      // RFC 8945 §5.2: keys are only for transfers (checked there); the TSIG must be the last record (§5.1).
-      if (!transfer) return fail(Rcode.NOTAUTH, 'TSIG-signed query: TSIG is only accepted on zone transfers (AXFR, IXFR over TCP)', question);
+      // RFC 8945 §5.1: the last record; checked with the keys by the caller (query-tsig.ts, tcp.ts).
       if (i !== arcount - 1) return fail(Rcode.FORMERR, 'TSIG is not the last record (RFC 8945 §5.1)', question);
       signed = true;
     }

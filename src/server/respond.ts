@@ -5,9 +5,10 @@
 // query_error).
 
 import { systemClock, type Clock } from '../clock.js';
-import { MessageWriter, Section } from '../dns/message-writer.js';
 import { Name } from '../dns/name.js';
 import { serialCompare } from '../dns/serial.js';
+import type { TsigVerified } from '../dns/tsig.js';
+import type { TsigKeyring } from '../dns/tsig-keys.js';
 import { octets } from '../dns/octets.js';
 import { RRClass, RRType, Rcode } from '../dns/types.js';
 import { nullLogger, rateLimited, type Logger, type RateLimitedLogger } from '../log.js';
@@ -18,7 +19,11 @@ import { bodyWithin, templateFor, templateForWire, type Body } from './answer-ca
 import type { ServerCounters, Transport } from './counters.js';
 import { WireQuery } from './fast-query.js';
 import { EXPIRE_OPTION_LENGTH, expireSeconds, optRecord, withExpireOption } from './edns-expire.js';
+import { soaOnly } from './ixfr.js';
+import { checkQueryTsig, signAnswer, tsigLength } from './query-tsig.js';
 import { readQuery, type Edns, type Question, type QueryVerdict } from './query.js';
+
+type ReadQuery = Extract<QueryVerdict, { kind: 'query' }>;
 import type { ZoneStore } from '../zone/store.js';
 
 /** Our advertised UDP payload size (DNS flag day 2020). */
@@ -37,8 +42,10 @@ export interface ResponderOptions {
   readonly allowQuery: Acl;
   readonly log?: Logger;
   readonly fallback?: Fallback;
-  /** For EDNS EXPIRE (seconds left on the copy). */
+  /** For EDNS EXPIRE (seconds left on the copy) and TSIG times. */
   readonly clock?: Clock;
+  /** --tsig-key: signed queries are verified with these and answered signed (query-tsig.ts). */
+  readonly tsigKeys?: TsigKeyring;
 }
 
 export type Response = Uint8Array | null;
@@ -51,6 +58,7 @@ export class Responder {
   private readonly errorLog: RateLimitedLogger;
   private readonly fallback: Fallback | undefined;
   private readonly clock: Clock;
+  private readonly tsigKeys: TsigKeyring | undefined;
   private warnedDoOnStrip = false;
   /** Scratch for answerWire(): one query at a time, reused (no allocation per query). */
   private readonly wq = new WireQuery();
@@ -64,6 +72,7 @@ export class Responder {
     this.errorLog = rateLimited(this.log, { intervalMs: 60_000 });
     this.fallback = opts.fallback;
     this.clock = opts.clock ?? systemClock;
+    this.tsigKeys = opts.tsigKeys;
   }
 
   /**
@@ -155,17 +164,32 @@ export class Responder {
       this.counters.countQuery(transport, q.qtype, Rcode.FORMERR);
       return errorResponse(v.id, 0, v.rd, v.cd, Rcode.FORMERR, q, v.edns);
     }
+    let tsig: TsigVerified | undefined;
+    if (v.signed === true) {
+      const t = checkQueryTsig(msg, this.tsigKeys, this.clock);
+      if (t.kind === 'refused') {
+        this.counters.countQuery(transport, q.qtype, t.rcode);
+        return t.reply;
+      }
+      tsig = t.verified;
+    }
     const state = this.store.state;
     if (state.kind === 'unavailable') return this.unavailable(msg, v.id, v.rd, v.cd, q, v.edns, transport, state.onExpired);
     const zone = state.zone;
-    if (q.qtype === RRType.IXFR) return this.ixfrOverUdp(v, zone, transport);
+    const out = q.qtype === RRType.IXFR ? this.ixfrOverUdp(v, zone, transport) : this.fromZone(v, zone, transport, tsig === undefined ? 0 : tsigLength(tsig));
+    return tsig === undefined ? out : signAnswer(out, tsig, this.clock);
+  }
+
+  /** The answer from the zone's templates; `reserve` octets kept free in a UDP answer (for a TSIG). */
+  private fromZone(v: ReadQuery, zone: Zone, transport: Transport, reserve: number): Uint8Array {
+    const q = v.question;
     const dnssecOk = v.edns?.dnssecOk ?? false;
     if (dnssecOk && zone.dnssec === 'strip') this.noteDoOnStrip();
     const t = templateFor(zone, q.qname, q.qtype, dnssecOk);
     // RFC 7314: EXPIRE on the apex SOA (the fast path leaves queries with the option to this one).
     const expire = v.edns?.expire === true && q.qtype === RRType.SOA && q.qname.equals(zone.origin);
     const qlen = q.qname.wire.length + 4;
-    const optLen = v.edns ? 11 + (expire ? EXPIRE_OPTION_LENGTH : 0) : 0;
+    const optLen = (v.edns ? 11 + (expire ? EXPIRE_OPTION_LENGTH : 0) : 0) + reserve;
     const body: Body = transport === 'udp' ? bodyWithin(t, udpLimit(v.edns !== undefined, v.edns?.payload ?? 0) - qlen - optLen) : t.full;
     const w = q.qname.wire;
     let out = assemble(v.id, v.rd, v.cd, t.aa, t.rcode, w, 0, w.length, q.qtype, q.qclass, body, w.length - t.anchorLength, v.edns !== undefined, dnssecOk);
@@ -179,14 +203,10 @@ export class Responder {
    * IXFR over UDP (TCP's is tcp.ts's): the current SOA alone. To a client at
    * our serial that is the whole answer (RFC 1995 §4); to one behind it says
    * "ask over TCP" (§2: the reply that does not fit is the single SOA), as
-   * BIND answers. Differences never go over UDP, and neither does TSIG.
+   * BIND answers. Differences never go over UDP.
    */
-  private ixfrOverUdp(v: Extract<QueryVerdict, { kind: 'query' }>, zone: Zone, transport: Transport): Uint8Array {
+  private ixfrOverUdp(v: ReadQuery, zone: Zone, transport: Transport): Uint8Array {
     const q = v.question;
-    if (v.signed === true) {
-      this.counters.countQuery(transport, q.qtype, Rcode.NOTAUTH);
-      return errorResponse(v.id, 0, v.rd, v.cd, Rcode.NOTAUTH, q, v.edns);
-    }
     if (!q.qname.equals(zone.origin)) {
       this.counters.countQuery(transport, q.qtype, Rcode.NOTAUTH);
       return errorResponse(v.id, 0, v.rd, v.cd, Rcode.NOTAUTH, q, v.edns);
@@ -194,15 +214,10 @@ export class Responder {
     const current = serialCompare(v.ixfrSerial!, zone.serial);
     if (current === 0 || current === 1) this.counters.ixfrCurrent++;
     else this.counters.ixfrUdpSoaOnly++;
-    const w = new MessageWriter(PLAIN_UDP_LIMIT);
-    w.addQuestion(q.qname, q.qtype, q.qclass);
-    w.addRecord(zone.soa, Section.answer);
-    if (v.edns !== undefined) {
-      const expire = v.edns.expire === true ? expireSeconds(zone, this.store.deadline, this.clock.now()) : undefined;
-      w.addRawAdditional(optRecord(UDP_PAYLOAD, v.edns.dnssecOk, expire));
-    }
     this.counters.countQuery(transport, q.qtype, Rcode.NOERROR);
-    return w.finish({ id: v.id, flags: flags(0, true, false, v.rd, v.cd, Rcode.NOERROR) });
+    const expire = v.edns?.expire === true ? expireSeconds(zone, this.store.deadline, this.clock.now()) : undefined;
+    const opt = v.edns === undefined ? undefined : optRecord(UDP_PAYLOAD, v.edns.dnssecOk, expire);
+    return soaOnly(v, zone, flags(0, true, false, v.rd, v.cd, Rcode.NOERROR), opt);
   }
 
   private unavailable(

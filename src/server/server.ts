@@ -117,6 +117,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     allowQuery: new Acl(opts.allowQuery ?? LOOPBACK),
     log,
     clock,
+    ...(opts.tsigKeys ? { tsigKeys: opts.tsigKeys } : {}),
     ...(opts.fallback ? { fallback: opts.fallback } : {}),
   });
   const journal = new IxfrJournal(opts.ixfrVersions ?? 3);

@@ -3,8 +3,8 @@
 // most an EDNS version 0 OPT (options well formed) in ADDITIONAL. No Name, no
 // verdict object, no allocation. Anything else (other opcodes, compression in
 // the question, TSIG, other records, trailing octets, AXFR/IXFR, meta types,
-// the EDNS EXPIRE option)
-// is left to readQuery() (query.ts), which decides it and is the reference:
+// the EDNS EXPIRE option) is left to readQuery() (query.ts), which decides it
+// and is the reference:
 // for every message this reader accepts, both read the same question.
 //
 // Why two readers (bench/query-readers.mjs, the resolver-like mix, one core):

@@ -101,9 +101,8 @@ export function readQuery(msg: Uint8Array): QueryVerdict {
   const isIxfr = question.qtype === RRType.IXFR;
   // RFC 1995 §3: an IXFR query carries the client's SOA in AUTHORITY; nothing else does.
   if (ancount !== 0 || nscount > (isIxfr ? 1 : 0)) return fail(Rcode.FORMERR, 'a query with records in ANSWER or AUTHORITY', question);
-  if (isIxfr && nscount === 0) return fail(Rcode.FORMERR, "IXFR without the client's SOA in AUTHORITY (RFC 1995 §3)", question);
   let ixfrSerial: number | undefined;
-  if (isIxfr) {
+  if (isIxfr && nscount === 1) {
     const r = nameAt(msg, pos);
     if (typeof r === 'string') return fail(Rcode.FORMERR, `bad name in AUTHORITY: ${r}`, question);
     pos = r.next;
@@ -154,6 +153,8 @@ export function readQuery(msg: Uint8Array): QueryVerdict {
   }
   if (pos !== msg.length) return fail(Rcode.FORMERR, `${msg.length - pos} octets of trailing garbage`, question, edns);
   if (edns !== undefined && edns.version > 0) return fail(Rcode.BADVERS, `EDNS version ${edns.version} not supported`, question, edns);
+  // After BADVERS (RFC 6891 §6.1.3 comes first, as for every other question).
+  if (isIxfr && ixfrSerial === undefined) return fail(Rcode.FORMERR, "IXFR without the client's SOA in AUTHORITY (RFC 1995 §3)", question, edns);
   if (question.qclass !== RRClass.IN) return fail(Rcode.REFUSED, `class ${question.qclass}: only IN is served`, question, edns);
   const qt = question.qtype;
   if (qt === RRType.OPT || qt === 250 || qt === 249) return fail(Rcode.FORMERR, `QTYPE ${qt} is not a question`, question, edns);

@@ -225,6 +225,11 @@ ${printConfig('unbound', `${IP.openMirror}:${portOf(openMirror)}`)}`,
       until('TSIG mirror serves serial 2', 20_000, async () => (await serialAt(IP.tsigMirror, portOf(tsigMirror))) === S2, tsigMirror.log),
       until('open mirror serves serial 2', 20_000, async () => (await serialAt(IP.openMirror, portOf(openMirror))) === S2, openMirror.log),
     ]);
+    // EDNS EXPIRE (RFC 7314): the seconds the mirror's copy has left, at most the SOA expire, going down.
+    const expire = async (): Promise<number> => Number(/; EXPIRE: (\d+)/.exec((await dig(IP.tsigMirror, '.', 'SOA', ['+expire', '+norec'], portOf(tsigMirror))).raw)?.[1]);
+    const e1 = await expire();
+    expect(e1).toBeGreaterThan(604800 - 120);
+    expect(e1).toBeLessThanOrEqual(604800);
     const t0 = Date.now();
     notify(IP.tsigMirror, '127.0.0.1', named.port, S2);
     notify(IP.openMirror, IP.unbound, unbound.port, S2);

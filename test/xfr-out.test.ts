@@ -208,6 +208,15 @@ describe('EDNS EXPIRE (RFC 7314)', () => {
     expect(expireOf(plain)).toBeUndefined();
     clock.set(T0);
   });
+
+  it.skipIf(findProgram('dig') === undefined)('dig +expire . SOA shows it', async () => {
+    clock.set(T0 + 60_000);
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile('dig', [`@${at(open).address}`, '-p', String(at(open).port), '+expire', '+norec', '.', 'SOA'], (e, stdout) => (e ? reject(e) : resolve(stdout))),
+    );
+    clock.set(T0);
+    expect(out).toMatch(/; EXPIRE: 3540 \(/);
+  });
 });
 
 describe('TSIG on transfers out (RFC 8945), --tsig-key set', () => {

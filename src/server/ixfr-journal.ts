@@ -35,9 +35,11 @@ export class IxfrJournal {
   /** `versions`: previous serials kept (0: none, every IXFR is answered AXFR-style). */
   constructor(private readonly versions: number) {}
 
-  /** Keep the journal in step with the store: one step per swap. */
-  follow(store: ZoneStore): void {
-    store.on('swap', (next, previous) => this.record(previous, next));
+  /** Keep the journal in step with the store: one step per swap. Returns the function that stops it. */
+  follow(store: ZoneStore): () => void {
+    const onSwap = (next: Zone, previous: Zone | undefined): void => this.record(previous, next);
+    store.on('swap', onSwap);
+    return () => store.off('swap', onSwap);
   }
 
   /** Record a swap from `previous` to `next`. */

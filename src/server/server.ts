@@ -121,7 +121,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ...(opts.fallback ? { fallback: opts.fallback } : {}),
   });
   const journal = new IxfrJournal(opts.ixfrVersions ?? 3);
-  journal.follow(opts.store);
+  const unfollow = journal.follow(opts.store);
   const conns = new TcpConnections(counters);
   const tcpOpts = {
     idleTimeoutMs: opts.tcpIdleTimeoutMs ?? 10_000,
@@ -138,6 +138,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const udpSockets: dgram.Socket[] = [];
   const addresses: ListenAddress[] = [];
   const closeAll = async (): Promise<void> => {
+    unfollow();
     for (const s of udpSockets) s.close();
     await Promise.all(tcpServers.map((s) => new Promise<void>((r) => s.close(() => r()))).concat(conns.drain()));
   };

@@ -137,7 +137,7 @@ const QUESTIONS: ReadonlyArray<readonly [string, string]> = [
   ['nope.', 'A'], // NXDOMAIN
   ['.', 'ANY'],
   ['.', 'DNSKEY'],
-  ['.', 'IXFR'], // not served: NOTIMP for version 0
+  ['.', 'IXFR'], // without the client's SOA: FORMERR for version 0 (RFC 1995 §3)
   ['.', 'AXFR'], // TCP's transfer; FORMERR over UDP for version 0
 ];
 

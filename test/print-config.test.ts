@@ -3,9 +3,12 @@
 // (That the snippets work is test/resolvers-e2e.test.ts's job.)
 
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RESOLVERS, STRIP_WARNING, resolverConfig } from '../src/cli/resolver-config.js';
-import { BIN, assertBuilt } from './helpers/processes.js';
+import { BIN, assertBuilt, findProgram } from './helpers/processes.js';
 
 beforeAll(assertBuilt);
 
@@ -91,5 +94,55 @@ describe('rootmirror print-config', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/usage: rootmirror print-config dnscache\|unbound\|bind\|knot-resolver\|pdns-recursor/);
     expect(r.stdout).toMatch(/--dnssec strip\|keep .*env ROOTMIRROR_DNSSEC/);
+  });
+});
+
+describe('rootmirror print-config --fleet (a secondary of rootmirror)', () => {
+  it('bind: a mirror zone from ADDR port P, signed with the named key; named-checkconf accepts it with the key clause', () => {
+    const r = run(['bind', '--fleet', '--address', '127.0.0.1:5300', '--tsig-key-name', 'fleet-key', '--dnssec', 'keep']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^ {4}type mirror;$/m);
+    expect(r.stdout).toMatch(/^ {4}primaries \{ 127\.0\.0\.1 port 5300 key "fleet-key"; \};$/m);
+    const checkconf = findProgram('named-checkconf');
+    if (checkconf === undefined) return;
+    const dir = mkdtempSync(join(tmpdir(), 'rootmirror-fleet-conf-'));
+    try {
+      const conf = join(dir, 'named.conf');
+      writeFileSync(conf, `options { directory "${dir}"; recursion yes; dnssec-validation auto; };\nkey "fleet-key" { algorithm hmac-sha256; secret "${Buffer.alloc(32, 1).toString('base64')}"; };\n${r.stdout}`);
+      const c = spawnSync(checkconf, [conf], { encoding: 'utf8' });
+      expect(c.status, c.stdout + c.stderr).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('unbound: an auth-zone with zonemd-check and allow-notify; no TSIG (warned when asked); unbound-checkconf accepts it', () => {
+    const r = run(['unbound', '--fleet', '--address', '127.0.0.1:5300', '--tsig-key-name', 'fleet-key', '--dnssec', 'keep']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/cannot sign auth-zone transfers with TSIG/);
+    expect(r.stdout).toMatch(/^ {4}primary: 127\.0\.0\.1@5300$/m);
+    expect(r.stdout).toMatch(/^ {4}zonemd-check: yes$/m);
+    expect(r.stdout).toMatch(/^ {4}allow-notify: 127\.0\.0\.1\/32$/m);
+    const checkconf = findProgram('unbound-checkconf');
+    if (checkconf === undefined) return;
+    const dir = mkdtempSync(join(tmpdir(), 'rootmirror-fleet-conf-'));
+    try {
+      const conf = join(dir, 'unbound.conf');
+      writeFileSync(conf, `server:\n    directory: "${dir}"\n    chroot: ""\n    username: ""\n${r.stdout}`);
+      const c = spawnSync(checkconf, [conf], { encoding: 'utf8' });
+      expect(c.status, c.stdout + c.stderr).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses --fleet for a resolver that cannot be a secondary, and --tsig-key-name without --fleet', () => {
+    const a = run(['dnscache', '--fleet']);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toMatch(/--fleet: dnscache cannot keep a copy by zone transfer here; use bind or unbound/);
+    const b = run(['bind', '--tsig-key-name', 'k']);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toMatch(/--tsig-key-name goes with --fleet/);
   });
 });

@@ -23,7 +23,7 @@ export const MIRROR_OPTIONS: readonly OptionSpec[] = [
     name: 'tsig-key',
     type: 'list',
     metavar: 'FILE',
-    help: 'TSIG key file(s), BIND style as tsig-keygen writes them (several keys per file allowed); axfr://HOST?tsig=KEYNAME signs its transfer with that key (RFC 8945)',
+    help: 'TSIG key file(s), BIND style as tsig-keygen writes them (several keys per file allowed); axfr://HOST?tsig=KEYNAME signs its transfer with that key, and serve then requires AXFR/IXFR out to be signed with one of them (RFC 8945)',
   },
   { name: 'pgp-key', type: 'list', metavar: 'FILE', default: [DEFAULT_PGP_KEY], help: 'OpenPGP public key(s) the zone signature must verify with' },
   { name: 'trust-anchors', type: 'list', metavar: 'FILE', default: [DEFAULT_TRUST_ANCHORS], help: 'DNSSEC trust anchors: DS/DNSKEY master file or IANA root-anchors.xml' },

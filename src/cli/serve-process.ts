@@ -130,6 +130,8 @@ function checkOptions(args: ParsedArgs) {
     parseHostPort(mon.http);
   });
   const rateLimit = rateLimitFromArgs(args, listen);
+  const ixfr = defaultedNum(args, 'ixfr-versions');
+  if (!Number.isInteger(ixfr) || ixfr < 0 || ixfr > 100) throw new UsageError(`--ixfr-versions ${ixfr}: expected 0 to 100`);
   // Fetching mode: sources' schemes, layers against keys (UsageError already).
   const mirrorConfig = zoneFile === undefined ? mirrorConfigFromArgs(args) : undefined;
   const fresh = freshnessOptions(args, zoneFile);
@@ -146,8 +148,13 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
   // The zone file is only looked at here (parsing it takes a while, and is step 5).
   if (zoneFile !== undefined) await checkReadable(zoneFile, '--zone-file');
   const verifiers = mirrorConfig !== undefined ? await loadVerifiers(mirrorConfig, verifierOptions(args)) : undefined;
-  const tsigKeys = mirrorConfig !== undefined ? await readTsigKeyFiles(mirrorConfig.tsigKeyFiles ?? [], checkSourcesAgainstLayers(mirrorConfig.sources, mirrorConfig.layers)) : await readTsigKeyFiles(list(args, 'tsig-key'), []);
+  // The same keys sign transfers in (axfr:// sources) and are required of transfers out.
+  const tsigKeys =
+    mirrorConfig !== undefined
+      ? await readTsigKeyFiles(mirrorConfig.tsigKeyFiles ?? [], checkSourcesAgainstLayers(mirrorConfig.sources, mirrorConfig.layers))
+      : await readTsigKeyFiles(list(args, 'tsig-key'), []);
   checkNotifyKeys(fresh, tsigKeys);
+  const ixfrVersions = defaultedNum(args, 'ixfr-versions');
 
   // From here on every step opens something: undo them in reverse on failure.
   const undo: (() => Promise<unknown>)[] = [];
@@ -164,7 +171,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
       const dataDir = new DataDir(mirrorConfig.dataDir);
       await dataDir.open();
       undo.push(() => dataDir.unlock());
-      prepared = prepareMirror({ config: mirrorConfig, store, dnssec, verifiers: verifiers!, log, dataDir, ...(tsigKeys !== undefined ? { tsigKeys } : {}) });
+      prepared = prepareMirror({ config: mirrorConfig, store, dnssec, verifiers: verifiers!, log, dataDir, tsigKeys });
       undo.push(() => prepared!.close());
     }
 
@@ -178,6 +185,8 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
       allowTransfer: list(args, 'allow-transfer'),
       tcpIdleTimeoutMs: defaultedNum(args, 'tcp-idle-timeout') * 1000,
       maxTcpConnections: defaultedNum(args, 'max-tcp-connections'),
+      ixfrVersions,
+      ...(tsigKeys.size > 0 ? { tsigKeys } : {}),
       log,
       ...(fallback ? { fallback } : {}),
       ...(rateLimit.options ? { rateLimit: rateLimit.options } : {}),

@@ -118,15 +118,16 @@ function readTsig(m: Uint8Array, start: number): LocatedTsig {
     const macSize = readUint16(m, o + 8);
     o += 10;
     if (o + macSize + 6 > end) return bad(`MAC of ${macSize} octets runs past the RDATA`);
-    const mac = m.slice(o, o + macSize);
+    // Copies (a Buffer's slice() is a view: writing `unsigned` below would change the caller's message).
+    const mac = Uint8Array.prototype.slice.call(m, o, o + macSize);
     o += macSize;
     const originalId = readUint16(m, o);
     const error = readUint16(m, o + 2);
     const otherLen = readUint16(m, o + 4);
     o += 6;
     if (o + otherLen !== end) return bad(`Other Len ${otherLen} does not match the RDATA length`);
-    const otherData = m.slice(o, end);
-    const unsigned = m.slice(0, start);
+    const otherData = Uint8Array.prototype.slice.call(m, o, end);
+    const unsigned = Uint8Array.prototype.slice.call(m, 0, start);
     unsigned[0] = originalId >>> 8;
     unsigned[1] = originalId & 0xff;
     const ar = readUint16(m, 10) - 1;

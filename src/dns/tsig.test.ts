@@ -207,3 +207,13 @@ describe('multi-message TCP responses (RFC 8945 §5.3.1)', () => {
     expect(v.add(second).status).toBe('verified');
   });
 });
+
+describe('locateTsig on a Buffer (a received TCP frame)', () => {
+  it('leaves the message as it was: a second look finds the same TSIG', () => {
+    const signed = Buffer.from(signRequest(query(), K, { clock: new ManualClock(T0) }).message);
+    const copy = Buffer.from(signed);
+    expect(locateTsig(signed).kind).toBe('found');
+    expect(signed.equals(copy)).toBe(true);
+    expect(locateTsig(signed).kind).toBe('found');
+  });
+});

@@ -71,6 +71,14 @@ export function renderMetrics(s: OpsSnapshot): string {
     [{ result: 'served' }, c.axfrServed],
     [{ result: 'refused' }, c.axfrRefused],
   ]);
+  e.family('rootmirror_dns_ixfr_total', 'counter', 'IXFR requests by result: incremental (differences), full (AXFR-style, serial not held), current (SOA alone), udp_soa_only (behind, asked over UDP: SOA alone, retry over TCP), refused.', c === undefined ? [] : [
+    [{ result: 'incremental' }, c.ixfrIncremental],
+    [{ result: 'full' }, c.ixfrFull],
+    [{ result: 'current' }, c.ixfrCurrent],
+    [{ result: 'udp_soa_only' }, c.ixfrUdpSoaOnly],
+    [{ result: 'refused' }, c.ixfrRefused],
+  ]);
+  e.single('rootmirror_dns_transfer_tsig_refused_total', 'counter', 'AXFR/IXFR requests refused for TSIG with --tsig-key set (unsigned, unknown key, bad MAC or time).', c?.transferRefusedTsig);
   e.single('rootmirror_dns_servfail_exceptions_total', 'counter', 'Unexpected exceptions while answering (each answered SERVFAIL and logged, rate-limited).', c?.servfailOnException);
   e.single('rootmirror_dns_fallback_forwarded_total', 'counter', 'Queries forwarded to the live roots because no usable zone was held.', c?.fallbackForwarded);
   e.single('rootmirror_dns_fallback_failed_total', 'counter', 'Queries the live-root fallback could not relay (answered SERVFAIL).', c?.fallbackFailed);

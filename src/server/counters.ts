@@ -31,6 +31,18 @@ export class ServerCounters {
   tcpIdleTimeouts = 0;
   axfrServed = 0;
   axfrRefused = 0;
+  /** IXFR (RFC 1995) answered with the differences from the client's serial. */
+  ixfrIncremental = 0;
+  /** IXFR answered with the whole zone (the client's serial is not in the journal). */
+  ixfrFull = 0;
+  /** IXFR from a client already at our serial: the SOA alone. */
+  ixfrCurrent = 0;
+  /** IXFR over UDP from a client behind: the SOA alone, so it asks again over TCP (RFC 1995 §2). */
+  ixfrUdpSoaOnly = 0;
+  /** IXFR refused: --allow-transfer, not our zone, or no zone served. */
+  ixfrRefused = 0;
+  /** AXFR or IXFR refused for TSIG (--tsig-key): unsigned, unknown key, bad MAC, bad time. */
+  transferRefusedTsig = 0;
   /** Queries relayed to the live roots while the zone was unavailable. */
   fallbackForwarded = 0;
   fallbackFailed = 0;

@@ -2,8 +2,9 @@
 // QUERY with one question of class IN, nothing in ANSWER or AUTHORITY, and at
 // most an EDNS version 0 OPT (options well formed) in ADDITIONAL. No Name, no
 // verdict object, no allocation. Anything else (other opcodes, compression in
-// the question, TSIG, other records, trailing octets, AXFR/IXFR, meta types)
-// is left to readQuery() (query.ts), which decides it and is the reference:
+// the question, TSIG, other records, trailing octets, AXFR/IXFR, meta types,
+// the EDNS EXPIRE option) is left to readQuery() (query.ts), which decides it
+// and is the reference:
 // for every message this reader accepts, both read the same question.
 //
 // Why two readers (bench/query-readers.mjs, the resolver-like mix, one core):
@@ -14,7 +15,8 @@
 // locate-wire.ts) looks up without building a Name.
 
 import { RRClass, RRType } from '../dns/types.js';
-import { optionsWellFormed } from './query.js';
+import { EXPIRE_OPTION } from './edns-expire.js';
+import { optionPresent, optionsWellFormed } from './query.js';
 
 export class WireQuery {
   id = 0;
@@ -68,6 +70,8 @@ export class WireQuery {
       const rdlen = (msg[pos + 9]! << 8) | msg[pos + 10]!;
       const end = pos + 11 + rdlen;
       if (end !== len || !optionsWellFormed(msg, pos + 11, rdlen)) return false;
+      // EDNS EXPIRE (RFC 7314) is answered by readQuery()'s path; a look only when options are there.
+      if (rdlen !== 0 && optionPresent(msg, pos + 11, rdlen, EXPIRE_OPTION)) return false;
       this.edns = true;
       this.payload = (msg[pos + 3]! << 8) | msg[pos + 4]!;
       this.dnssecOk = (msg[pos + 7]! & 0x80) !== 0;

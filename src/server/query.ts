@@ -21,12 +21,15 @@
 
 import { Name } from '../dns/name.js';
 import { Opcode, RRClass, RRType, Rcode } from '../dns/types.js';
+import { EXPIRE_OPTION } from './edns-expire.js';
 
 export interface Edns {
   /** Requestor's UDP payload size, as sent. */
   readonly payload: number;
   readonly version: number;
   readonly dnssecOk: boolean;
+  /** The EXPIRE option (RFC 7314) was asked for. */
+  readonly expire?: boolean;
 }
 
 export interface Question {
@@ -57,6 +60,10 @@ export type QueryVerdict =
       readonly cd: boolean;
       readonly question: Question;
       readonly edns?: Edns;
+      /** IXFR: the serial of the client's SOA, from the authority section (RFC 1995 §3). */
+      readonly ixfrSerial?: number;
+      /** The request carries a TSIG record (last in ADDITIONAL), not yet checked: query-tsig.ts, tcp.ts. */
+      readonly signed?: boolean;
     };
 
 const HEADER = 12;
@@ -103,9 +110,36 @@ export function readQuery(msg: Uint8Array): QueryVerdict {
     qclass: (msg[pos + 2]! << 8) | msg[pos + 3]!,
   };
   pos += 4;
-  if (ancount !== 0 || nscount !== 0) return fail(Rcode.FORMERR, 'a query with records in ANSWER or AUTHORITY', question, carriedOpt(msg, pos, 0, ancount + nscount, arcount));
+  const isIxfr = question.qtype === RRType.IXFR;
+  const recordsAt = pos;
+  // RFC 6891 §7: a FORMERR to a query that carried OPT carries OPT.
+  const formerr = (why: string) => fail(Rcode.FORMERR, why, question, carriedOpt(msg, recordsAt, 0, ancount + nscount, arcount));
+  // RFC 1995 §3: an IXFR query carries the client's SOA in AUTHORITY; nothing else does.
+  if (ancount !== 0 || nscount > (isIxfr ? 1 : 0)) return formerr('a query with records in ANSWER or AUTHORITY');
+  let ixfrSerial: number | undefined;
+  if (isIxfr && nscount === 1) {
+    const r = nameAt(msg, pos);
+    if (typeof r === 'string') return formerr(`bad name in AUTHORITY: ${r}`);
+    pos = r.next;
+    if (pos + 10 > msg.length) return formerr('AUTHORITY record cut short');
+    const type = (msg[pos]! << 8) | msg[pos + 1]!;
+    const rdlen = (msg[pos + 8]! << 8) | msg[pos + 9]!;
+    pos += 10;
+    if (type !== RRType.SOA || pos + rdlen > msg.length) return formerr("IXFR AUTHORITY is not the client's SOA");
+    // MNAME and RNAME (maybe compressed), then SERIAL.
+    let o = pos;
+    for (let n = 0; n < 2; n++) {
+      const x = nameAt(msg, o);
+      if (typeof x === 'string') return formerr(`bad name in the IXFR SOA: ${x}`);
+      o = x.next;
+    }
+    if (o + 20 > pos + rdlen) return formerr('IXFR SOA RDATA cut short');
+    ixfrSerial = ((msg[o]! << 24) | (msg[o + 1]! << 16) | (msg[o + 2]! << 8) | msg[o + 3]!) >>> 0;
+    pos += rdlen;
+  }
 
   let edns: Edns | undefined;
+  let signed = false;
   for (let i = 0; i < arcount; i++) {
     const r = nameAt(msg, pos);
     if (typeof r === 'string') return fail(Rcode.FORMERR, `bad name in ADDITIONAL: ${r}`, question, edns);
@@ -122,20 +156,24 @@ export function readQuery(msg: Uint8Array): QueryVerdict {
       if (edns !== undefined) return fail(Rcode.FORMERR, 'more than one OPT record', question, edns);
       if (!owner.isRoot()) return fail(Rcode.FORMERR, 'OPT record owner is not the root', question, opt);
       if (!optionsWellFormed(msg, pos, rdlen)) return fail(Rcode.FORMERR, 'malformed EDNS options', question, opt);
-      edns = opt;
+      const expire = optionPresent(msg, pos, rdlen, EXPIRE_OPTION);
+      edns = expire ? { ...opt, expire } : opt;
     } else if (type === 250 /* TSIG */) {
-      // RFC 8945 §5.2: we hold no keys.
-      return fail(Rcode.NOTAUTH, 'TSIG-signed query, and no TSIG keys are configured', question);
+      // RFC 8945 §5.1: the last record; checked with the keys by the caller (query-tsig.ts, tcp.ts).
+      if (i !== arcount - 1) return fail(Rcode.FORMERR, 'TSIG is not the last record (RFC 8945 §5.1)', question);
+      signed = true;
     }
     pos += rdlen;
   }
   if (pos !== msg.length) return fail(Rcode.FORMERR, `${msg.length - pos} octets of trailing garbage`, question, edns);
   if (edns !== undefined && edns.version > 0) return fail(Rcode.BADVERS, `EDNS version ${edns.version} not supported`, question, edns);
+  // After BADVERS (RFC 6891 §6.1.3 comes first, as for every other question).
+  if (isIxfr && ixfrSerial === undefined) return fail(Rcode.FORMERR, "IXFR without the client's SOA in AUTHORITY (RFC 1995 §3)", question, edns);
   if (question.qclass !== RRClass.IN) return fail(Rcode.REFUSED, `class ${question.qclass}: only IN is served`, question, edns);
   const qt = question.qtype;
   if (qt === RRType.OPT || qt === 250 || qt === 249) return fail(Rcode.FORMERR, `QTYPE ${qt} is not a question`, question, edns);
-  if (qt === RRType.IXFR || qt === 253 || qt === 254) return fail(Rcode.NOTIMP, `QTYPE ${qt} not implemented`, question, edns);
-  return { kind: 'query', id, rd, cd, question, ...(edns ? { edns } : {}) };
+  if (qt === 253 || qt === 254) return fail(Rcode.NOTIMP, `QTYPE ${qt} not implemented`, question, edns);
+  return { kind: 'query', id, rd, cd, question, ...(edns ? { edns } : {}), ...(ixfrSerial !== undefined ? { ixfrSerial } : {}), ...(signed ? { signed } : {}) };
 }
 
 /** The EDNS fields of an OPT whose TYPE is at `pos` (RFC 6891 §6.1.3: CLASS is the payload size, TTL the extended rcode, version and DO). */
@@ -182,6 +220,15 @@ function nameAt(msg: Uint8Array, pos: number): { readonly name: Name; readonly n
   } catch (e) {
     return (e as Error).message;
   }
+}
+
+/** Whether the EDNS options (well formed) include option `code`. */
+export function optionPresent(msg: Uint8Array, pos: number, rdlen: number, code: number): boolean {
+  const end = pos + rdlen;
+  for (let o = pos; o + 4 <= end; o += 4 + ((msg[o + 2]! << 8) | msg[o + 3]!)) {
+    if (((msg[o]! << 8) | msg[o + 1]!) === code) return true;
+  }
+  return false;
 }
 
 /** EDNS options are TLVs (RFC 6891 §6.1.2) that must exactly fill the RDATA. */

@@ -4,7 +4,11 @@
 // exception becomes SERVFAIL plus a counter and a rate-limited log line (NSD's
 // query_error).
 
+import { systemClock, type Clock } from '../clock.js';
 import { Name } from '../dns/name.js';
+import { serialCompare } from '../dns/serial.js';
+import type { TsigVerified } from '../dns/tsig.js';
+import type { TsigKeyring } from '../dns/tsig-keys.js';
 import { octets } from '../dns/octets.js';
 import { RRClass, RRType, Rcode } from '../dns/types.js';
 import { nullLogger, rateLimited, type Logger, type RateLimitedLogger } from '../log.js';
@@ -14,10 +18,14 @@ import type { Zone } from '../zone/zone.js';
 import { bodyWithin, templateFor, templateForWire, type Body } from './answer-cache.js';
 import type { ServerCounters, Transport } from './counters.js';
 import { WireQuery } from './fast-query.js';
-import { readQuery, type Edns, type Question } from './query.js';
+import { EXPIRE_OPTION_LENGTH, expireSeconds, optRecord, withExpireOption } from './edns-expire.js';
+import { soaOnly } from './ixfr.js';
+import { checkQueryTsig, signAnswer, tsigLength } from './query-tsig.js';
+import { readQuery, type Edns, type Question, type QueryVerdict } from './query.js';
 import type { ZoneStore } from '../zone/store.js';
 import { answerNotify, isNotify, type NotifyPolicy } from './notify-in.js';
 
+type ReadQuery = Extract<QueryVerdict, { kind: 'query' }>;
 /** Our advertised UDP payload size (DNS flag day 2020). */
 export const UDP_PAYLOAD = 1232;
 const PLAIN_UDP_LIMIT = 512;
@@ -36,6 +44,10 @@ export interface ResponderOptions {
   readonly fallback?: Fallback;
   /** --notify-from given: NOTIFY for `.` is answered (notify-in.ts); otherwise it gets NOTIMP, as any other opcode. */
   readonly notify?: NotifyPolicy;
+  /** For EDNS EXPIRE (seconds left on the copy) and TSIG times. */
+  readonly clock?: Clock;
+  /** --tsig-key: signed queries are verified with these and answered signed (query-tsig.ts). */
+  readonly tsigKeys?: TsigKeyring;
 }
 
 export type Response = Uint8Array | null;
@@ -48,6 +60,8 @@ export class Responder {
   private readonly errorLog: RateLimitedLogger;
   private readonly fallback: Fallback | undefined;
   private readonly notify: NotifyPolicy | undefined;
+  private readonly clock: Clock;
+  private readonly tsigKeys: TsigKeyring | undefined;
   private warnedDoOnStrip = false;
   /** Scratch for answerWire(): one query at a time, reused (no allocation per query). */
   private readonly wq = new WireQuery();
@@ -61,6 +75,8 @@ export class Responder {
     this.errorLog = rateLimited(this.log, { intervalMs: 60_000 });
     this.fallback = opts.fallback;
     this.notify = opts.notify;
+    this.clock = opts.clock ?? systemClock;
+    this.tsigKeys = opts.tsigKeys;
   }
 
   /**
@@ -153,20 +169,60 @@ export class Responder {
       this.counters.countQuery(transport, q.qtype, Rcode.FORMERR);
       return errorResponse(v.id, 0, v.rd, v.cd, Rcode.FORMERR, q, v.edns);
     }
+    let tsig: TsigVerified | undefined;
+    if (v.signed === true) {
+      const t = checkQueryTsig(msg, this.tsigKeys, this.clock);
+      if (t.kind === 'refused') {
+        this.counters.countQuery(transport, q.qtype, t.rcode);
+        return t.reply;
+      }
+      tsig = t.verified;
+    }
     const state = this.store.state;
     if (state.kind === 'unavailable') return this.unavailable(msg, v.id, v.rd, v.cd, q, v.edns, transport, state.onExpired);
     const zone = state.zone;
+    const out = q.qtype === RRType.IXFR ? this.ixfrOverUdp(v, zone, transport) : this.fromZone(v, zone, transport, tsig === undefined ? 0 : tsigLength(tsig));
+    return tsig === undefined ? out : signAnswer(out, tsig, this.clock);
+  }
+
+  /** The answer from the zone's templates; `reserve` octets kept free in a UDP answer (for a TSIG). */
+  private fromZone(v: ReadQuery, zone: Zone, transport: Transport, reserve: number): Uint8Array {
+    const q = v.question;
     const dnssecOk = v.edns?.dnssecOk ?? false;
     if (dnssecOk && zone.dnssec === 'strip') this.noteDoOnStrip();
     const t = templateFor(zone, q.qname, q.qtype, dnssecOk);
+    // RFC 7314: EXPIRE on the apex SOA (the fast path leaves queries with the option to this one).
+    const expire = v.edns?.expire === true && q.qtype === RRType.SOA && q.qname.equals(zone.origin);
     const qlen = q.qname.wire.length + 4;
-    const optLen = v.edns ? 11 : 0;
+    const optLen = (v.edns ? 11 + (expire ? EXPIRE_OPTION_LENGTH : 0) : 0) + reserve;
     const body: Body = transport === 'udp' ? bodyWithin(t, udpLimit(v.edns !== undefined, v.edns?.payload ?? 0) - qlen - optLen) : t.full;
     const w = q.qname.wire;
-    const out = assemble(v.id, v.rd, v.cd, t.aa, t.rcode, w, 0, w.length, q.qtype, q.qclass, body, w.length - t.anchorLength, v.edns !== undefined, dnssecOk);
+    let out = assemble(v.id, v.rd, v.cd, t.aa, t.rcode, w, 0, w.length, q.qtype, q.qclass, body, w.length - t.anchorLength, v.edns !== undefined, dnssecOk);
+    if (expire) out = withExpireOption(out, expireSeconds(zone, this.store.deadline, this.clock.now()));
     if (body.truncated) this.counters.truncated++;
     this.counters.countQuery(transport, q.qtype, t.rcode);
     return out;
+  }
+
+  /**
+   * IXFR over UDP (TCP's is tcp.ts's): the current SOA alone. To a client at
+   * our serial that is the whole answer (RFC 1995 §4); to one behind it says
+   * "ask over TCP" (§2: the reply that does not fit is the single SOA), as
+   * BIND answers. Differences never go over UDP.
+   */
+  private ixfrOverUdp(v: ReadQuery, zone: Zone, transport: Transport): Uint8Array {
+    const q = v.question;
+    if (!q.qname.equals(zone.origin)) {
+      this.counters.countQuery(transport, q.qtype, Rcode.NOTAUTH);
+      return errorResponse(v.id, 0, v.rd, v.cd, Rcode.NOTAUTH, q, v.edns);
+    }
+    const current = serialCompare(v.ixfrSerial!, zone.serial);
+    if (current === 0 || current === 1) this.counters.ixfrCurrent++;
+    else this.counters.ixfrUdpSoaOnly++;
+    this.counters.countQuery(transport, q.qtype, Rcode.NOERROR);
+    const expire = v.edns?.expire === true ? expireSeconds(zone, this.store.deadline, this.clock.now()) : undefined;
+    const opt = v.edns === undefined ? undefined : optRecord(UDP_PAYLOAD, v.edns.dnssecOk, expire);
+    return soaOnly(v, zone, flags(0, true, false, v.rd, v.cd, Rcode.NOERROR), opt);
   }
 
   private unavailable(

@@ -3,7 +3,10 @@
 
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { systemClock, type Clock } from '../clock.js';
+import type { TsigKeyring } from '../dns/tsig-keys.js';
 import { nullLogger, rateLimited, type Logger } from '../log.js';
+import { IxfrJournal } from './ixfr-journal.js';
 import { Acl, LOOPBACK } from './acl.js';
 import { ServerCounters } from './counters.js';
 import { Responder, type Fallback } from './respond.js';
@@ -35,11 +38,17 @@ export interface ServerOptions {
   readonly rateLimit?: RateLimitOptions;
   /** NOTIFY in (--notify-from): who may send it, the TSIG keys, what to call. */
   readonly notify?: NotifyPolicy;
+  /** Previous versions IXFR answers from (0: every IXFR gets the whole zone). */
+  readonly ixfrVersions?: number;
+  /** --tsig-key: AXFR and IXFR must be signed with one of these keys. */
+  readonly tsigKeys?: TsigKeyring;
+  readonly clock?: Clock;
 }
 
 export interface RunningServer {
   readonly addresses: readonly ListenAddress[];
   readonly counters: ServerCounters;
+  readonly journal: IxfrJournal;
   /** Stop accepting, answer what is pending on TCP, close. */
   close(): Promise<void>;
 }
@@ -107,16 +116,21 @@ function bindUdp(socket: dgram.Socket, at: ListenAddress): Promise<void> {
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const counters = opts.counters ?? new ServerCounters();
   const log = opts.log ?? nullLogger;
+  const clock = opts.clock ?? systemClock;
   const responder = new Responder({
     store: opts.store,
     counters,
     allowQuery: new Acl(opts.allowQuery ?? LOOPBACK),
     log,
+    clock,
+    ...(opts.tsigKeys ? { tsigKeys: opts.tsigKeys } : {}),
     ...(opts.fallback ? { fallback: opts.fallback } : {}),
     ...(opts.notify ? { notify: opts.notify } : {}),
   });
   // One table for every UDP socket: a client network's budget does not multiply with the listen addresses.
   const limiter = opts.rateLimit !== undefined ? new RateLimiter(opts.rateLimit) : undefined;
+  const journal = new IxfrJournal(opts.ixfrVersions ?? 3);
+  const unfollow = journal.follow(opts.store);
   const conns = new TcpConnections(counters);
   const tcpOpts = {
     idleTimeoutMs: opts.tcpIdleTimeoutMs ?? 10_000,
@@ -125,11 +139,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     allowTransfer: new Acl(opts.allowTransfer ?? LOOPBACK),
     store: opts.store,
     errorLog: rateLimited(log, { intervalMs: 60_000 }),
+    journal,
+    tsigKeys: opts.tsigKeys,
+    clock,
   };
   const tcpServers: net.Server[] = [];
   const udpSockets: dgram.Socket[] = [];
   const addresses: ListenAddress[] = [];
   const closeAll = async (): Promise<void> => {
+    unfollow();
     for (const s of udpSockets) s.close();
     await Promise.all(tcpServers.map((s) => new Promise<void>((r) => s.close(() => r()))).concat(conns.drain()));
   };
@@ -167,5 +185,5 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await closeAll();
     throw e;
   }
-  return { addresses, counters, close: closeAll };
+  return { addresses, counters, journal, close: closeAll };
 }

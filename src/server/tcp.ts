@@ -13,12 +13,18 @@
 
 import type net from 'node:net';
 import type { RateLimitedLogger } from '../log.js';
+import type { Clock } from '../clock.js';
 import { RRType, Rcode } from '../dns/types.js';
+import { TsigKeyring } from '../dns/tsig-keys.js';
+import { TsigStreamSigner, tsigErrorResponse, verifyRequest } from '../dns/tsig.js';
 import type { Acl } from './acl.js';
-import { axfrMessages } from './axfr.js';
+import { transferMessages } from './axfr.js';
 import type { ServerCounters } from './counters.js';
-import { readQuery, type Edns, type Question } from './query.js';
-import { errorResponse, type Responder, type Response } from './respond.js';
+import { expireSeconds, optRecord } from './edns-expire.js';
+import { ixfrRecords } from './ixfr.js';
+import type { IxfrJournal, IxfrPlan } from './ixfr-journal.js';
+import { readQuery, type QueryVerdict } from './query.js';
+import { errorResponse, UDP_PAYLOAD, type Responder, type Response } from './respond.js';
 import type { ZoneStore } from '../zone/store.js';
 
 export interface TcpOptions {
@@ -28,7 +34,15 @@ export interface TcpOptions {
   readonly allowTransfer: Acl;
   readonly store: ZoneStore;
   readonly errorLog: RateLimitedLogger;
+  /** The versions IXFR answers from. */
+  readonly journal: IxfrJournal;
+  /** --tsig-key: transfers out must be signed with one of these (RFC 8945); undefined: TSIG not required. */
+  readonly tsigKeys: TsigKeyring | undefined;
+  readonly clock: Clock;
 }
+
+type Transfer = Extract<QueryVerdict, { kind: 'query' }>;
+const NO_KEYS = new TsigKeyring([]);
 
 /** All open connections, in accept order (Map keeps insertion order). */
 export class TcpConnections {
@@ -222,8 +236,8 @@ class Connection {
     this.lastActive = Date.now();
     const v = readQuery(msg);
     let step: () => void | Promise<void>;
-    if (v.kind === 'query' && v.question.qtype === RRType.AXFR) {
-      step = () => this.transfer(v.id, v.rd, v.question, v.edns);
+    if (v.kind === 'query' && (v.question.qtype === RRType.AXFR || v.question.qtype === RRType.IXFR)) {
+      step = () => this.transfer(msg, v);
     } else {
       const r: Response | Promise<Response> = this.responder.answer(msg, 'tcp', this.client);
       step = r instanceof Promise ? () => r.then((out) => this.write(out)) : () => this.write(r);
@@ -256,26 +270,62 @@ class Connection {
     if (!this.socket.write(frame)) this.blocked = true;
   }
 
-  /** Outgoing AXFR, one message at a time, waiting for the client to read (partial writes). */
-  private async transfer(id: number, rd: boolean, question: Question, edns: Edns | undefined): Promise<void> {
+  /**
+   * Outgoing AXFR or IXFR, one message at a time, waiting for the client to
+   * read (partial writes). With --tsig-key the request must verify with one of
+   * the keys and every message of the answer is signed (RFC 8945 §5.3.1).
+   */
+  private async transfer(msg: Uint8Array, v: Transfer): Promise<void> {
+    const { id, rd, question, edns } = v;
+    const qtype = question.qtype;
+    const ixfr = qtype === RRType.IXFR;
+    const counters = this.counters;
+    const tsigOpts = { clock: this.opts.clock };
+    let signer: TsigStreamSigner | undefined;
+    if (this.opts.tsigKeys !== undefined || v.signed === true) {
+      const t = verifyRequest(msg, this.opts.tsigKeys ?? NO_KEYS, tsigOpts);
+      if (t.status !== 'verified') {
+        counters.transferRefusedTsig++;
+        if (t.status === 'unsigned') {
+          counters.countQuery('tcp', qtype, Rcode.REFUSED);
+          this.write(errorResponse(id, 0, rd, false, Rcode.REFUSED, question, edns));
+        } else {
+          // RFC 8945 §5.3.2: BADKEY, BADSIG unsigned; BADTIME signed; FORMERR without TSIG.
+          counters.countQuery('tcp', qtype, t.error === 'FORMERR' ? Rcode.FORMERR : Rcode.NOTAUTH);
+          this.write(tsigErrorResponse(msg, t, tsigOpts));
+        }
+        return;
+      }
+      signer = new TsigStreamSigner(t, tsigOpts);
+    }
+    const sign = (m: Uint8Array): Uint8Array => (signer === undefined ? m : signer.sign(m));
     const state = this.opts.store.state;
-    if (!this.opts.allowTransfer.allows(this.client) || state.kind !== 'serving') {
-      this.counters.axfrRefused++;
-      this.counters.countQuery('tcp', RRType.AXFR, Rcode.REFUSED);
-      this.write(errorResponse(id, 0, rd, false, Rcode.REFUSED, question, edns));
-      return;
+    const refuse = (rcode: number): void => {
+      if (ixfr) counters.ixfrRefused++;
+      else counters.axfrRefused++;
+      counters.countQuery('tcp', qtype, rcode);
+      this.write(sign(errorResponse(id, 0, rd, false, rcode, question, edns)));
+    };
+    if (!this.opts.allowTransfer.allows(this.client) || state.kind !== 'serving') return refuse(Rcode.REFUSED);
+    const zone = state.zone;
+    if (!question.qname.equals(zone.origin)) return refuse(Rcode.NOTAUTH);
+    let plan: IxfrPlan | undefined;
+    if (ixfr) {
+      plan = this.opts.journal.plan(zone, v.ixfrSerial!);
+      if (plan.kind === 'incremental') counters.ixfrIncremental++;
+      else if (plan.kind === 'full') counters.ixfrFull++;
+      else counters.ixfrCurrent++;
+    } else {
+      counters.axfrServed++;
     }
-    if (!question.qname.equals(state.zone.origin)) {
-      this.counters.axfrRefused++;
-      this.counters.countQuery('tcp', RRType.AXFR, Rcode.NOTAUTH);
-      this.write(errorResponse(id, 0, rd, false, Rcode.NOTAUTH, question, edns));
-      return;
-    }
-    this.counters.axfrServed++;
-    this.counters.countQuery('tcp', RRType.AXFR, Rcode.NOERROR);
-    for (const m of axfrMessages(state.zone, id, question)) {
+    counters.countQuery('tcp', qtype, Rcode.NOERROR);
+    // RFC 7314: the seconds this copy has left, when asked; OPT in every message when the request had one.
+    const expire = edns?.expire === true ? expireSeconds(zone, this.opts.store.deadline, this.opts.clock.now()) : undefined;
+    const opt = edns === undefined ? undefined : optRecord(UDP_PAYLOAD, edns.dnssecOk, expire);
+    const records = plan === undefined ? ixfrRecords(zone, { kind: 'full' }) : ixfrRecords(zone, plan);
+    for (const m of transferMessages(records, id, question, opt)) {
       if (this.socket.destroyed) return;
-      this.write(m);
+      this.write(sign(m));
       if (this.blocked) await this.drained();
     }
   }

@@ -107,3 +107,32 @@ export function decode(msg: Buffer): Decoded {
     ...(optRec ? { opt: { payload: optRec.udpPayloadSize, do: (optRec.flags & packet.DNSSEC_OK) !== 0, extRcode: optRec.extendedRcode } } : {}),
   };
 }
+
+/**
+ * One request whose answer is a stream of messages (AXFR, IXFR): send it,
+ * half-close (the server answers what it was sent, then closes: tcp.ts), and
+ * collect every framed message until the server closes.
+ */
+export function tcpStream(host: string, port: number, msg: Uint8Array, timeoutMs = 10_000): Promise<Buffer[]> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host, port, allowHalfOpen: true });
+    const out: Buffer[] = [];
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`TCP stream not closed within ${timeoutMs} ms (${out.length} messages)`));
+    }, timeoutMs);
+    sock.on('connect', () => {
+      sock.write(frame(msg));
+      sock.end();
+    });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    sock.on('data', deframer((m: Buffer) => out.push(Buffer.from(m))));
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+  });
+}

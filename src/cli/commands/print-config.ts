@@ -6,7 +6,8 @@
 
 import net from 'node:net';
 import { RESOLVERS, resolverConfig, type Resolver } from '../resolver-config.js';
-import { UsageError, defaultedStr, str, suggest, type Command } from '../options.js';
+import { FLEET_RESOLVERS, fleetConfig, type FleetResolver } from '../fleet-config.js';
+import { UsageError, bool, defaultedStr, str, suggest, type Command } from '../options.js';
 import { dnssecOption, firstListen, listenOption } from '../shared-options.js';
 
 
@@ -31,6 +32,8 @@ export const command: Command = {
     { name: 'address', type: 'string', metavar: 'ADDR[:PORT]', env: false, help: 'where the resolver reaches rootmirror (default: the first --listen address)' },
     listenOption({ help: 'the addresses `rootmirror serve` listens on (the same variable serve reads)' }),
     dnssecOption({ help: 'the DNSSEC mode `rootmirror serve` runs with (the same variable serve reads)' }),
+    { name: 'fleet', type: 'boolean', env: false, help: 'bind, unbound: the resolver as a secondary keeping its own copy (IXFR from rootmirror, NOTIFY, TSIG where it can)' },
+    { name: 'tsig-key-name', type: 'string', metavar: 'NAME', env: false, help: "with --fleet: the key (from rootmirror's --tsig-key file) the secondary signs its transfers with" },
   ],
   async run(args) {
     if (args.positionals.length !== 1) throw new UsageError(`expected one resolver: ${RESOLVERS.join(', ')}`);
@@ -44,7 +47,16 @@ export const command: Command = {
     if (UNSPECIFIED.has(mirror.address)) {
       throw new UsageError(`rootmirror listens on the wildcard ${mirror.address}: give the address the resolver should use with --address`);
     }
-    const cfg = resolverConfig(name as Resolver, { ...mirror, dnssec: defaultedStr(args, 'dnssec') as 'strip' | 'keep' });
+    const dnssec = defaultedStr(args, 'dnssec') as 'strip' | 'keep';
+    const keyName = str(args, 'tsig-key-name');
+    if (keyName !== undefined && !bool(args, 'fleet')) throw new UsageError('--tsig-key-name goes with --fleet (a secondary signs its transfers; a resolver pointed at the mirror does not)');
+    let cfg;
+    if (bool(args, 'fleet')) {
+      if (!(FLEET_RESOLVERS as readonly string[]).includes(name)) throw new UsageError(`--fleet: ${name} cannot keep a copy by zone transfer here; use ${FLEET_RESOLVERS.join(' or ')}`);
+      cfg = fleetConfig(name as FleetResolver, { ...mirror, dnssec, ...(keyName !== undefined ? { tsigKeyName: keyName } : {}) });
+    } else {
+      cfg = resolverConfig(name as Resolver, { ...mirror, dnssec });
+    }
     process.stdout.write(cfg.text);
     for (const w of cfg.warnings) process.stderr.write(`rootmirror print-config: warning: ${w}\n`);
     return 0;

@@ -22,7 +22,8 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   listenOption({ help: 'UDP+TCP listen address, repeatable; IPv6 as [::1]:53' }),
   dnssecOption({ help: 'strip DNSSEC records (dnscache/tinydns-era resolvers) or keep them (validating resolvers, RFC 8806)' }),
   { name: 'allow-query', type: 'list', metavar: 'CIDR', default: LOOPBACK, help: 'answer only these clients; others get REFUSED' },
-  { name: 'allow-transfer', type: 'list', metavar: 'CIDR', default: LOOPBACK, help: 'clients allowed to AXFR the zone (TCP)' },
+  { name: 'allow-transfer', type: 'list', metavar: 'CIDR', default: LOOPBACK, help: 'clients allowed to AXFR/IXFR the zone (TCP); with --tsig-key they must also sign with one of its keys' },
+  { name: 'ixfr-versions', type: 'number', default: 3, metavar: 'N', help: 'previous serials kept as differences for IXFR out (RFC 1995); 0: every IXFR gets the whole zone' },
   { name: 'tcp-idle-timeout', type: 'duration', default: 10, metavar: 'D', help: 'close TCP connections idle this long (RFC 7766)' },
   { name: 'max-tcp-connections', type: 'number', default: 256, metavar: 'N', help: 'concurrent TCP connections; the oldest idle ones are closed first' },
   {

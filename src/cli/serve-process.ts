@@ -27,7 +27,7 @@ import { isLoopbackAddress, type RateLimitOptions } from '../server/rate-limit.j
 import { RootFallback } from '../server/fallback.js';
 import { readiness } from '../zone/readiness.js';
 import { signatureDeadline } from '../refresh/expiry.js';
-import { verifyCandidate } from '../verify/candidate.js';
+import { createWorkerZonePipeline } from '../refresh/worker-pipeline.js';
 import { loadVerifiers } from '../verify/layer-verifiers.js';
 import { Name } from '../dns/name.js';
 import { parseListen, startServer, type RunningServer } from '../server/server.js';
@@ -48,15 +48,19 @@ async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs, 
   const bytes = await readZoneBytes(path);
   // Unverified, the origin is the file's SOA owner; verified, the root (as the refresher verifies).
   const verified = layers.length > 0;
-  const verifiers = await loadVerifiers(verified ? mirrorConfigFromArgs(args) : { pgpKeys: [], trustAnchors: [], layers }, verifierOptions(args));
+  const files = verified ? mirrorConfigFromArgs(args) : { pgpKeys: [], trustAnchors: [], layers };
+  // Read here so a bad key or anchor file is named before anything is served; the worker reads them again.
+  await loadVerifiers(files, verifierOptions(args));
   const signature = verified ? await readSignature(defaultSignaturePath(path), false) : undefined;
-  return verifyCandidate({ bytes, signature, source: path, pgpApplies: true }, Date.now(), {
-    layers,
+  // Checked and built in a worker thread, as a refresh is: the parse's garbage never lands on the serving thread's heap.
+  const pipeline = createWorkerZonePipeline({
+    files: { layers, pgpKeys: files.pgpKeys, trustAnchors: files.trustAnchors },
+    allSignatures: verifierOptions(args).allSignatures ?? false,
     dnssec,
-    verifiers,
     onWarning: (w) => log.warn(w),
     ...(verified ? { origin: Name.root } : {}),
   });
+  return pipeline.check({ bytes, signature, source: path, pgpApplies: true }, Date.now());
 }
 
 /** A running `serve`: listeners, the mirror (fetching mode), monitoring. */
@@ -147,7 +151,8 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
   if (onExpired === 'fallback' || mon.monitorIntervalMs > 0) hints = await readRootHints(mon.rootHints);
   // The zone file is only looked at here (parsing it takes a while, and is step 5).
   if (zoneFile !== undefined) await checkReadable(zoneFile, '--zone-file');
-  const verifiers = mirrorConfig !== undefined ? await loadVerifiers(mirrorConfig, verifierOptions(args)) : undefined;
+  // Key and anchor files are read now (a bad one exits 78 before anything is bound); each check reads them again in its worker.
+  if (mirrorConfig !== undefined) await loadVerifiers(mirrorConfig, verifierOptions(args));
   // The same keys sign transfers in (axfr:// sources) and are required of transfers out.
   const tsigKeys =
     mirrorConfig !== undefined
@@ -171,7 +176,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
       const dataDir = new DataDir(mirrorConfig.dataDir);
       await dataDir.open();
       undo.push(() => dataDir.unlock());
-      prepared = prepareMirror({ config: mirrorConfig, store, dnssec, verifiers: verifiers!, log, dataDir, tsigKeys });
+      prepared = prepareMirror({ config: mirrorConfig, store, dnssec, allSignatures: verifierOptions(args).allSignatures ?? false, log, dataDir, tsigKeys });
       undo.push(() => prepared!.close());
     }
 

@@ -20,8 +20,8 @@ import { createLogger, type Logger } from '../log.js';
 import type { LoadEvent, RefreshEvent } from './events.js';
 import { Refresher } from './refresher.js';
 import { RefreshScheduler, cronTicker, type Ticker } from './scheduler.js';
-import type { LayerVerifiers } from '../verify/layer-verifiers.js';
-import { createZonePipeline, type ZonePipeline } from './zone-pipeline.js';
+import { createWorkerZonePipeline } from './worker-pipeline.js';
+import type { ZonePipeline } from './zone-pipeline.js';
 
 export interface MirrorOptions {
   readonly config: MirrorConfig;
@@ -29,9 +29,9 @@ export interface MirrorOptions {
   readonly store: ZoneStore;
   /** How the served zone is built (the server's --dnssec). */
   readonly dnssec: DnssecMode;
-  /** Verification layers (src/verify). Ignored when `pipeline` is given. */
-  readonly verifiers?: LayerVerifiers;
-  /** Replace the whole verify+parse+build step (tests, bench). */
+  /** --verify-all-signatures: the DNSSEC layer checks every RRSIG, not only the apex chain. */
+  readonly allSignatures?: boolean;
+  /** Replace the whole verify+parse+build step (tests, bench); default: each check in a worker thread (worker-pipeline.ts). */
   readonly pipeline?: ZonePipeline;
   readonly clock?: Clock;
   readonly log?: Logger;
@@ -70,11 +70,15 @@ export function prepareMirror(opts: MirrorOptions): PreparedMirror {
   const config = validateMirrorConfig(opts.config);
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger();
-  let pipeline = opts.pipeline;
-  if (pipeline === undefined) {
-    if (opts.verifiers === undefined) throw new RangeError('startMirror: verifiers (src/verify) or a pipeline are needed');
-    pipeline = createZonePipeline({ layers: config.layers, dnssec: opts.dnssec, verifiers: opts.verifiers, maxRecords: config.maxRecords, onWarning: (w) => log.warn(w) });
-  }
+  const pipeline =
+    opts.pipeline ??
+    createWorkerZonePipeline({
+      files: { layers: config.layers, pgpKeys: config.pgpKeys, trustAnchors: config.trustAnchors },
+      allSignatures: opts.allSignatures ?? false,
+      dnssec: opts.dnssec,
+      maxRecords: config.maxRecords,
+      onWarning: (w) => log.warn(w),
+    });
   const refresher = new Refresher({
     dataDir: opts.dataDir ?? new DataDir(config.dataDir),
     store: opts.store,

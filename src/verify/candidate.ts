@@ -62,8 +62,8 @@ export class CheckError extends OperatorError {
 /** A step of the check, in the order they run. */
 export type Step = 'pgp' | 'parse' | 'checks' | 'zonemd' | 'dnssec' | 'build';
 
-/** Per-step wall time (ms), for logs and bench/refresh.mjs. */
-export type StepTimings = { [S in Step]?: number };
+/** Per-step wall time (ms), for logs and bench/refresh.mjs; `image`: writing the zone image (refresh/refresh-worker.ts), after the check. */
+export type StepTimings = { [S in Step | 'image']?: number };
 
 export interface VerifyCandidateOptions {
   readonly layers: readonly Layer[];

@@ -1,0 +1,119 @@
+// The ZonePipeline the daemon uses: each check runs in its own worker thread
+// (refresh-worker.ts), so the thread that answers queries does none of it —
+// no signature check, no parse, no DNSSEC, no build — and receives only the
+// finished zone image, transferred without a copy, which it opens
+// (zone/image.ts, well under a millisecond for the root) and swaps in.
+//
+// A worker that throws, runs out of its heap limit, exits, or is still
+// working after `timeLimitMs` is a failed check (a CheckError, as a refused
+// copy is): the held zone keeps being served and the daemon lives on. Each
+// worker ends after its one check, so its heap is returned to the system.
+
+import { Worker } from 'node:worker_threads';
+import type { Name } from '../dns/name.js';
+import { CheckError, type Candidate, type CheckedZone, type StepTimings } from '../verify/candidate.js';
+import type { VerifierFiles } from '../verify/layer-verifiers.js';
+import { ZoneImage } from '../zone/image.js';
+import { zoneFromImage } from '../zone/image-zone.js';
+import type { DnssecMode } from '../zone/zone.js';
+import type { RefreshJob, RefreshMessage } from './refresh-worker.js';
+import type { ZonePipeline } from './zone-pipeline.js';
+
+export interface WorkerPipelineOptions {
+  /** The layers and the key and trust-anchor files they read (read again by each worker). */
+  readonly files: VerifierFiles;
+  readonly allSignatures?: boolean;
+  readonly dnssec: DnssecMode;
+  /** Default: the zone's own SOA owner. */
+  readonly origin?: Name;
+  readonly maxRecords?: number;
+  readonly onWarning?: (warning: string) => void;
+  /** A worker's old-generation heap limit (MiB): past it the check fails, the daemon does not. */
+  readonly heapLimitMb?: number;
+  /** A check still running after this is stopped and failed. */
+  readonly timeLimitMs?: number;
+}
+
+/** The zone as checked in the worker, with its image (to be persisted beside the copy). */
+export interface ImagedZone extends CheckedZone {
+  readonly image: Uint8Array;
+}
+
+/**
+ * Where the worker's code is. The daemon runs the build (dist/); the test
+ * runner runs the sources from src/ as TypeScript, which a worker cannot load,
+ * so there it starts the build of the same file (`npm test` builds first).
+ */
+export function refreshWorkerUrl(): URL {
+  const here = import.meta.url;
+  return here.endsWith('.ts') ? new URL('../../dist/refresh/refresh-worker.js', here) : new URL('./refresh-worker.js', here);
+}
+
+export function createWorkerZonePipeline(opts: WorkerPipelineOptions): ZonePipeline & { readonly lastTimings: StepTimings } {
+  let lastTimings: StepTimings = {};
+  return {
+    layers: opts.files.layers,
+    get lastTimings() {
+      return lastTimings;
+    },
+    async check(c: Candidate, at: number): Promise<ImagedZone> {
+      const job: RefreshJob = {
+        files: { layers: [...opts.files.layers], pgpKeys: [...opts.files.pgpKeys], trustAnchors: [...opts.files.trustAnchors] },
+        allSignatures: opts.allSignatures ?? false,
+        dnssec: opts.dnssec,
+        origin: opts.origin?.toString(),
+        maxRecords: opts.maxRecords,
+        candidate: { bytes: c.bytes, signature: c.signature, source: c.source, pgpApplies: c.pgpApplies, ...(c.noSignature !== undefined ? { noSignature: c.noSignature } : {}) },
+        at,
+      };
+      const m = await runWorker(job, opts);
+      lastTimings = m.timings;
+      if (m.kind === 'failed') {
+        if (m.operator) throw new CheckError(m.message, m.layers);
+        throw new Error(`refresh worker: internal error: ${m.message}`);
+      }
+      const image = new Uint8Array(m.image);
+      const zone = zoneFromImage(new ZoneImage(image));
+      return { zone, serial: m.serial, layers: m.layers, signaturesExpireAt: m.signaturesExpireAt, image };
+    },
+  };
+}
+
+type Result = Exclude<RefreshMessage, { kind: 'warning' }>;
+
+function runWorker(job: RefreshJob, opts: WorkerPipelineOptions): Promise<Result> {
+  return new Promise<Result>((resolve, reject) => {
+    let done = false;
+    const worker = new Worker(refreshWorkerUrl(), {
+      workerData: job,
+      resourceLimits: { maxOldGenerationSizeMb: opts.heapLimitMb ?? 2048 },
+      // Its stdout/stderr are the process's; it logs nothing itself (warnings come as messages).
+      stdout: false,
+      stderr: false,
+    });
+    const finish = (f: () => void): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      f();
+    };
+    const timer = setTimeout(
+      () =>
+        finish(() => {
+          void worker.terminate();
+          reject(new CheckError(`the check did not finish within ${Math.round((opts.timeLimitMs ?? 600_000) / 1000)} s; stopped`));
+        }),
+      opts.timeLimitMs ?? 600_000,
+    );
+    timer.unref();
+    worker.on('message', (m: RefreshMessage) => {
+      if (m.kind === 'warning') opts.onWarning?.(m.text);
+      else finish(() => resolve(m));
+    });
+    worker.on('error', (err: Error) => {
+      const oom = (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
+      finish(() => reject(new CheckError(oom ? `the check ran out of its ${opts.heapLimitMb ?? 2048} MiB heap (a zone far larger than expected?)` : `the check's worker failed: ${err.message}`)));
+    });
+    worker.on('exit', (code) => finish(() => reject(new CheckError(`the check's worker exited (code ${code}) without a result`))));
+  });
+}

@@ -1,6 +1,6 @@
 // The data dir: the last verified copy and the one before it.
 //
-//   DIR/current/{root.zone, root.zone.sig?, meta.json}
+//   DIR/current/{root.zone, root.zone.sig?, zone.image?, meta.json}
 //   DIR/previous/{...the same}
 //   DIR/.tmp-*        downloads in progress (fetch/http.ts)
 //   DIR/.staging-*    a verified copy being assembled
@@ -23,6 +23,8 @@ import { storableSource } from './same-source.js';
 export const ZONE_FILE = 'root.zone';
 export const SIG_FILE = 'root.zone.sig';
 export const META_FILE = 'meta.json';
+/** The copy's zone image (zone/image.ts), for an instant start (image-file.ts). */
+export const IMAGE_FILE = 'zone.image';
 export type Slot = 'current' | 'previous';
 export const SLOTS: readonly Slot[] = ['current', 'previous'];
 
@@ -43,6 +45,17 @@ export interface CopyMeta {
   /** Earliest expiration of the apex SOA/ZONEMD RRSIGs, if the zone is signed. */
   readonly signaturesExpireAt?: string | undefined;
   readonly layers: LayerVerdicts;
+  /** The zone image stored beside the copy (image-file.ts): absent for copies stored before images, or by a pipeline without them. */
+  readonly image?: ImageMeta | undefined;
+}
+
+/** What meta.json says of the stored image: it is used only if all of it matches. */
+export interface ImageMeta {
+  readonly sha256: string;
+  readonly bytes: number;
+  /** zone/image-format.ts VERSION when it was written. */
+  readonly version: number;
+  readonly dnssec: 'strip' | 'keep';
 }
 
 /** A copy read back from disk, not yet re-verified. */
@@ -278,12 +291,13 @@ export class DataDir {
    * data dir (a finished download); it is moved, not copied. The old current
    * becomes `previous` unless `dropCurrent` (it did not verify at start).
    */
-  async commit(zonePath: string, signature: Uint8Array | undefined, meta: CopyMeta, opts: { dropCurrent?: boolean } = {}): Promise<void> {
+  async commit(zonePath: string, signature: Uint8Array | undefined, meta: CopyMeta, opts: { dropCurrent?: boolean; image?: Uint8Array } = {}): Promise<void> {
     const staging = join(this.root, `.staging-${randomBytes(6).toString('hex')}`);
     await mkdir(staging, { mode: 0o755 });
     await fsyncPath(zonePath, 'r+');
     await rename(zonePath, join(staging, ZONE_FILE));
     if (signature !== undefined) await writeFileAtomic(staging, SIG_FILE, signature);
+    if (opts.image !== undefined) await writeFileAtomic(staging, IMAGE_FILE, opts.image);
     await writeFileAtomic(staging, META_FILE, metaFileText(meta));
     await fsyncPath(staging);
     await fsyncPath(this.root);

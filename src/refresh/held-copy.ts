@@ -9,6 +9,10 @@ import { DataDirError, SLOTS, type CopyMeta, type DataDir, type Slot } from './d
 import { decodeSoa } from '../dns/rdata/soa.js';
 import type { ZonePipeline } from './zone-pipeline.js';
 import type { LayerVerdicts } from '../verify/verdict.js';
+import type { DnssecMode } from '../zone/zone.js';
+import { zoneFromImage } from '../zone/image-zone.js';
+import { imageMeta, readImageFile, writeImageFile } from './image-file.js';
+import type { StoredCopy } from './data-dir.js';
 
 export interface HeldCopy {
   readonly slot: Slot;
@@ -18,19 +22,19 @@ export interface HeldCopy {
 }
 
 export interface StoredCopies {
-  /** The newest copy that re-verified, with its verdicts. */
-  readonly found: { readonly held: HeldCopy; readonly layers: LayerVerdicts } | undefined;
+  /** The newest copy that re-verified, with its verdicts and the zone image the check wrote (if it wrote one). */
+  readonly found: { readonly held: HeldCopy; readonly layers: LayerVerdicts; readonly image: Uint8Array | undefined } | undefined;
   /** One line per ignored copy. */
   readonly problems: readonly string[];
   /** `current/` is there but unusable: the next commit drops it and keeps `previous/`. */
   readonly currentIsBad: boolean;
 }
 
-/** Re-verify the stored copies, newest first, as of `at`; stop at the first that passes. */
-export async function findStoredCopy(dd: DataDir, pipeline: ZonePipeline, at: number, log: Logger): Promise<StoredCopies> {
+/** Re-verify the stored copies (of `slots`), newest first, as of `at`; stop at the first that passes. */
+export async function findStoredCopy(dd: DataDir, pipeline: ZonePipeline, at: number, log: Logger, slots: readonly Slot[] = SLOTS): Promise<StoredCopies> {
   const problems: string[] = [];
   let currentIsBad = false;
-  for (const slot of SLOTS) {
+  for (const slot of slots) {
     let copy;
     try {
       copy = await dd.read(slot);
@@ -48,7 +52,7 @@ export async function findStoredCopy(dd: DataDir, pipeline: ZonePipeline, at: nu
       const checked = await pipeline.check({ bytes: copy.zone, signature: copy.signature, source: copy.meta.source, pgpApplies }, at);
       if (checked.serial !== copy.meta.serial) throw new Error(`zone serial ${checked.serial} differs from meta.json serial ${copy.meta.serial}`);
       const held = { slot, meta: copy.meta, zone: checked.zone, soaExpire: decodeSoa(checked.zone.soa.rdata).expire };
-      return { found: { held, layers: checked.layers }, problems, currentIsBad };
+      return { found: { held, layers: checked.layers, image: checked.image }, problems, currentIsBad };
     } catch (err) {
       problems.push(`${slot}: does not re-verify: ${(err as Error).message}`);
       log.error(`data dir: ${slot} copy does not re-verify; ignored, not served`, { error: err });
@@ -56,4 +60,39 @@ export async function findStoredCopy(dd: DataDir, pipeline: ZonePipeline, at: nu
     }
   }
   return { found: undefined, problems, currentIsBad };
+}
+
+/**
+ * The current copy, opened from its stored image (image-file.ts) so it can
+ * be served at once; its full re-verification is the caller's to run next.
+ * Undefined (with the reason logged) when there is no usable image: the
+ * caller then verifies and builds the copy first, as findStoredCopy does.
+ */
+export async function openStoredImage(dd: DataDir, dnssec: DnssecMode, log: Logger): Promise<{ held: HeldCopy; copy: StoredCopy } | undefined> {
+  let copy: StoredCopy;
+  try {
+    copy = await dd.read('current');
+  } catch {
+    return undefined; // findStoredCopy reads it again and says why
+  }
+  const opened = await readImageFile(dd.slotDir('current'), copy.meta, dnssec);
+  if ('unusable' in opened) {
+    log.info('data dir: current copy has no usable zone image; verifying and building it before serving', { reason: opened.unusable });
+    return undefined;
+  }
+  const zone = zoneFromImage(opened.image);
+  return { held: { slot: 'current', meta: copy.meta, zone, soaExpire: decodeSoa(zone.soa.rdata).expire }, copy };
+}
+
+/** Store the image a check wrote beside the copy it checked, for the next start. A failure costs only that start's speed. */
+export async function storeImage(dd: DataDir, held: HeldCopy, image: Uint8Array, log: Logger): Promise<CopyMeta> {
+  const meta: CopyMeta = { ...held.meta, image: imageMeta(image, held.zone.dnssec) };
+  try {
+    await writeImageFile(dd.slotDir(held.slot), image);
+    await dd.updateMeta(held.slot, meta);
+    return meta;
+  } catch (err) {
+    log.warn(`data dir: could not store the zone image of the ${held.slot} copy; the next start verifies it before serving`, { error: err });
+    return held.meta;
+  }
 }

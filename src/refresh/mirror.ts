@@ -83,6 +83,8 @@ export function prepareMirror(opts: MirrorOptions): PreparedMirror {
     dataDir: opts.dataDir ?? new DataDir(config.dataDir),
     store: opts.store,
     pipeline,
+    // Stored images are written by the worker pipeline; an injected one (tests) may write none.
+    ...(opts.pipeline === undefined ? { dnssec: opts.dnssec } : {}),
     sources: config.sources,
     clock,
     log,

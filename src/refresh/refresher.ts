@@ -14,11 +14,13 @@ import { createLogger, type Logger } from '../log.js';
 import type { ZoneStore } from '../zone/store.js';
 import { Acquisition, type AcquireOptions } from './acquire.js';
 import { confirmedMeta, newCopyMeta } from './commit.js';
-import type { DataDir } from './data-dir.js';
+import type { DataDir, StoredCopy } from './data-dir.js';
 import type { AttemptTimings, LoadEvent, RefreshEvent, RefresherEvents, SourceAttempt } from './events.js';
 import { ExpiryWatch } from './expiry.js';
 import { decodeSoa } from '../dns/rdata/soa.js';
-import { findStoredCopy, type HeldCopy } from './held-copy.js';
+import { findStoredCopy, openStoredImage, storeImage, type HeldCopy } from './held-copy.js';
+import { imageMeta } from './image-file.js';
+import type { DnssecMode } from '../zone/zone.js';
 import { judgeSerial } from './policy.js';
 import type { ZonePipeline } from './zone-pipeline.js';
 
@@ -30,6 +32,12 @@ export interface RefresherOptions extends Omit<AcquireOptions, 'dir'> {
   readonly sources: readonly string[];
   readonly clock?: Clock;
   readonly log?: Logger;
+  /**
+   * The served --dnssec mode: with it, a stored copy whose zone image matches
+   * is served at once at start and re-verified aside (image-file.ts); without
+   * it (a pipeline that writes no images), every start verifies first.
+   */
+  readonly dnssec?: DnssecMode;
 }
 
 export class Refresher extends EventEmitter<RefresherEvents> {
@@ -41,6 +49,8 @@ export class Refresher extends EventEmitter<RefresherEvents> {
   private currentIsBad = false;
   private inFlight: Promise<RefreshEvent> | undefined;
   private readonly parsedSources: readonly Source[];
+  /** The re-verification of a copy served from its image at start; resolves when it is done (withdrawn or not). */
+  startupCheck: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: RefresherOptions) {
     super();
@@ -73,12 +83,23 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     const removedLeftovers = await dd.prepare();
     this.prepared = true;
     if (removedLeftovers.length > 0) this.log.info('data dir: removed leftovers of an interrupted refresh', { removed: removedLeftovers });
+    const quick = this.opts.dnssec !== undefined ? await openStoredImage(dd, this.opts.dnssec, this.log) : undefined;
+    if (quick !== undefined) {
+      const { meta } = quick.held;
+      this.hold(quick.held);
+      this.serveHeldIfValid();
+      this.log.info(`data dir: serving current copy, serial ${meta.serial}, from its zone image; re-verifying the copy aside`, { source: meta.source });
+      this.startupCheck = this.reverify(quick.held, quick.copy);
+      const ev: LoadEvent = { slot: 'current', serial: meta.serial, problems: [], removedLeftovers };
+      this.emit('load', ev);
+      return ev;
+    }
     const { found, problems, currentIsBad } = await findStoredCopy(dd, this.opts.pipeline, this.clock.now(), this.log);
     this.currentIsBad = currentIsBad;
     let ev: LoadEvent = { slot: undefined, serial: undefined, problems, removedLeftovers };
     if (found !== undefined) {
       const { meta, slot } = found.held;
-      this.hold(found.held);
+      this.hold(found.image !== undefined ? { ...found.held, meta: await storeImage(dd, found.held, found.image, this.log) } : found.held);
       this.serveHeldIfValid();
       ev = { slot, serial: meta.serial, problems, removedLeftovers };
       this.log.info(`data dir: loaded ${slot} copy, serial ${meta.serial}`, { source: meta.source, layers: found.layers });
@@ -87,8 +108,38 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     return ev;
   }
 
+  /**
+   * The full check of a copy served from its image at start. If it fails, the
+   * copy is withdrawn exactly as one that fails at start is: not served, the
+   * previous copy tried (verified first), `current/` dropped at the next
+   * commit, and a refresh started.
+   */
+  private async reverify(held: HeldCopy, copy: StoredCopy): Promise<void> {
+    try {
+      const pgpApplies = parseSource(copy.meta.source).kind === 'http';
+      const checked = await this.opts.pipeline.check({ bytes: copy.zone, signature: copy.signature, source: copy.meta.source, pgpApplies }, this.clock.now());
+      if (checked.serial !== copy.meta.serial) throw new Error(`zone serial ${checked.serial} differs from meta.json serial ${copy.meta.serial}`);
+      this.log.info(`data dir: current copy, serial ${copy.meta.serial}, re-verified`, { layers: checked.layers });
+    } catch (err) {
+      // A refresh may have committed a newer copy meanwhile: that one stands.
+      if (this.heldCopy !== held) return;
+      this.log.error('data dir: current copy does not re-verify; withdrawn, not served', { error: err });
+      this.heldCopy = undefined;
+      this.currentIsBad = true;
+      this.opts.store.markUnavailable(`the stored copy, serial ${copy.meta.serial}, failed re-verification: ${(err as Error).message}`);
+      const { found } = await findStoredCopy(this.opts.dataDir, this.opts.pipeline, this.clock.now(), this.log, ['previous']);
+      if (found !== undefined && this.heldCopy === undefined) {
+        this.hold(found.held);
+        this.serveHeldIfValid();
+        this.log.info(`data dir: serving previous copy, serial ${found.held.meta.serial}`, { source: found.held.meta.source });
+      }
+      this.refresh().catch((e: unknown) => this.log.error('refresh after withdrawing the stored copy failed unexpectedly', { error: e }));
+    }
+  }
+
   /** Release the data dir (its lock) once no cycle runs. */
   async close(): Promise<void> {
+    await this.startupCheck.catch(() => undefined);
     await this.inFlight?.catch(() => undefined);
     await this.opts.dataDir.unlock();
   }
@@ -243,9 +294,10 @@ export class Refresher extends EventEmitter<RefresherEvents> {
           return { source, outcome: 'failed', reason: verdict.message, layers: checked.layers };
         }
       }
-      const meta = newCopyMeta(source, dl, signature, checked, now);
+      const fresh = newCopyMeta(source, dl, signature, checked, now);
+      const meta = checked.image !== undefined ? { ...fresh, image: imageMeta(checked.image, checked.zone.dnssec) } : fresh;
       lap();
-      await this.opts.dataDir.commit(dl.path, signature, meta, { dropCurrent: this.currentIsBad });
+      await this.opts.dataDir.commit(dl.path, signature, meta, { dropCurrent: this.currentIsBad, ...(checked.image !== undefined ? { image: checked.image } : {}) });
       timings.store = lap();
       tempPath = undefined;
       this.currentIsBad = false;

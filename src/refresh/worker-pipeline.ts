@@ -34,11 +34,6 @@ export interface WorkerPipelineOptions {
   readonly timeLimitMs?: number;
 }
 
-/** The zone as checked in the worker, with its image (to be persisted beside the copy). */
-export interface ImagedZone extends CheckedZone {
-  readonly image: Uint8Array;
-}
-
 /**
  * Where the worker's code is. The daemon runs the build (dist/); the test
  * runner runs the sources from src/ as TypeScript, which a worker cannot load,
@@ -56,7 +51,7 @@ export function createWorkerZonePipeline(opts: WorkerPipelineOptions): ZonePipel
     get lastTimings() {
       return lastTimings;
     },
-    async check(c: Candidate, at: number): Promise<ImagedZone> {
+    async check(c: Candidate, at: number): Promise<CheckedZone> {
       const job: RefreshJob = {
         files: { layers: [...opts.files.layers], pgpKeys: [...opts.files.pgpKeys], trustAnchors: [...opts.files.trustAnchors] },
         allSignatures: opts.allSignatures ?? false,

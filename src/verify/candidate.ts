@@ -45,6 +45,8 @@ export interface CheckedZone {
   readonly layers: LayerVerdicts;
   /** Earliest expiration (ms since epoch) of the apex SOA/ZONEMD RRSIGs, if signed. */
   readonly signaturesExpireAt: number | undefined;
+  /** The zone's image (zone/image.ts), when the check wrote one (the refresh worker does): stored beside the copy. */
+  readonly image?: Uint8Array;
 }
 
 /** A layer failed, or the zone did not parse/build. The served zone is untouched. */

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryLog } from '../src/log.js';
 import { DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_MAX_RECORDS, type MirrorConfig } from '../src/refresh/config.js';
 import { DataDir } from '../src/refresh/data-dir.js';
@@ -17,6 +17,8 @@ import type { Ticker } from '../src/refresh/scheduler.js';
 import { createWorkerZonePipeline } from '../src/refresh/worker-pipeline.js';
 import { CheckError } from '../src/verify/candidate.js';
 import { ZoneStore } from '../src/zone/store.js';
+import { ZoneImage } from '../src/zone/image.js';
+import { changeBetween } from '../src/zone/zone-change.js';
 import { assertBuilt } from './helpers/processes.js';
 import { FixtureServer, makeKey, sign, zoneText, type TestKey } from './refresh-kit.js';
 
@@ -180,6 +182,26 @@ describe('a restart answers from the stored zone image, and re-verifies the copy
     expect(text(again.log)).toMatch(/does not re-verify; withdrawn, not served/);
     expect(again.store.state.kind).toBe('unavailable');
     expect(again.store.state.kind === 'unavailable' && again.store.state.reason).toMatch(/failed re-verification: pgp/);
+  });
+});
+
+describe('what changed is computed in the worker too', () => {
+  it('the IXFR difference and the change report come with the new zone: the serving thread decodes no records at the swap', async () => {
+    await publish(2026120406, 3);
+    const { m, store } = await start();
+    const before = store.zone!;
+    await publish(2026120407, 4);
+    const records = vi.spyOn(ZoneImage.prototype, 'records');
+    const ev = await m.refresher.refresh();
+    expect(ev.outcome).toBe('updated');
+    const after = store.zone!;
+    const change = changeBetween(before, after);
+    expect(records).not.toHaveBeenCalled();
+    records.mockRestore();
+    expect(change.fromSerial).toBe(2026120406);
+    expect(change.diff.added.map((r) => r.name.toString())).toEqual(['t3.']);
+    expect(change.diff.deleted).toEqual([]);
+    expect(change.report.tldsAdded).toEqual(['t3.']);
   });
 });
 

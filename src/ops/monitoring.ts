@@ -7,7 +7,8 @@ import { systemClock, type Clock } from '../clock.js';
 import { readiness } from '../zone/readiness.js';
 import type { ZoneStore } from '../zone/store.js';
 import type { Zone } from '../zone/zone.js';
-import { changeReport, logChangeReport } from '../monitor/change-report.js';
+import { logChangeReport } from '../zone/change-report.js';
+import { changeBetween } from '../zone/zone-change.js';
 import { DEFAULT_MONITOR_INTERVAL_MS, DEFAULT_THRESHOLDS, type Thresholds } from '../monitor/drift.js';
 import { DriftMonitor, cronFor } from '../monitor/monitor.js';
 import { readRootHints, rootTargets, type AddressFamilies } from '../monitor/root-hints.js';
@@ -104,7 +105,8 @@ export async function startMonitoring(o: MonitoringOptions): Promise<Monitoring>
     // Off the swap path: the diff walks both zones once.
     setImmediate(() => {
       try {
-        const r = changeReport(previous, next);
+        // Computed in the refresh worker when the zone came from one (zone/zone-change.ts).
+        const r = changeBetween(previous, next).report;
         state.changeReport = r;
         logChangeReport(log.child({ component: 'change-report' }), r);
       } catch (e) {

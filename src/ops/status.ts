@@ -7,7 +7,7 @@
 
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import type { ChangeReport } from '../monitor/change-report.js';
+import type { ChangeReport } from '../zone/change-report.js';
 import type { DriftReport } from '../monitor/drift.js';
 import { redactUrl, redactUrlsIn } from '../redact-url.js';
 import type { ServerCounters } from '../server/counters.js';

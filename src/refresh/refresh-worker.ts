@@ -11,7 +11,11 @@ import { OperatorError } from '../errors.js';
 import { CheckError, verifyCandidate, type Candidate, type StepTimings } from '../verify/candidate.js';
 import { loadVerifiers, type VerifierFiles } from '../verify/layer-verifiers.js';
 import { writeImage } from '../zone/image-writer.js';
-import type { DnssecMode } from '../zone/zone.js';
+import type { DnssecMode, Zone } from '../zone/zone.js';
+import type { ChangeReport } from '../zone/change-report.js';
+import { ZoneImage } from '../zone/image.js';
+import { encodeRecords } from '../zone/record-wire.js';
+import { computeChange } from '../zone/zone-change.js';
 
 /** What the worker is started with (structured-cloned). */
 export interface RefreshJob {
@@ -23,6 +27,16 @@ export interface RefreshJob {
   readonly maxRecords: number | undefined;
   readonly candidate: Candidate;
   readonly at: number;
+  /** The image of the zone being served, to compute what changed (zone/zone-change.ts). */
+  readonly previousImage: Uint8Array | undefined;
+}
+
+/** A ZoneChange as it crosses threads: the difference's records in wire form (record-wire.ts). */
+export interface ChangeMessage {
+  readonly fromSerial: number;
+  readonly deleted: Uint8Array;
+  readonly added: Uint8Array;
+  readonly report: ChangeReport;
 }
 
 /** What it posts back: warnings as they come, then one result. */
@@ -35,6 +49,7 @@ export type RefreshMessage =
       readonly layers: CheckErrorLayers;
       readonly signaturesExpireAt: number | undefined;
       readonly timings: StepTimings;
+      readonly change: ChangeMessage | undefined;
     }
   | { readonly kind: 'failed'; readonly message: string; readonly operator: boolean; readonly layers: CheckErrorLayers; readonly timings: StepTimings };
 
@@ -57,11 +72,26 @@ async function run(job: RefreshJob): Promise<RefreshMessage> {
     const bytes = writeImage(checked.zone);
     timings.image = performance.now() - t0;
     const image = bytes.buffer.byteLength === bytes.length ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
-    return { kind: 'built', image, serial: checked.serial, layers: checked.layers, signaturesExpireAt: checked.signaturesExpireAt, timings };
+    return { kind: 'built', image, serial: checked.serial, layers: checked.layers, signaturesExpireAt: checked.signaturesExpireAt, timings, change: changeFrom(job.previousImage, checked.zone, timings) };
   } catch (err) {
     const operator = err instanceof OperatorError;
     const message = operator ? (err as Error).message : err instanceof Error ? (err.stack ?? err.message) : String(err);
     return { kind: 'failed', message, operator, layers: err instanceof CheckError ? err.layers : {}, timings };
+  }
+}
+
+/** What changed from the served zone, if one was given and its image opens (else the swap's readers compute it). */
+function changeFrom(previousImage: Uint8Array | undefined, zone: Zone, timings: StepTimings): ChangeMessage | undefined {
+  if (previousImage === undefined) return undefined;
+  const t0 = performance.now();
+  try {
+    const prev = new ZoneImage(previousImage);
+    const c = computeChange({ origin: prev.origin, serial: prev.serial, records: prev.records() }, zone);
+    return { fromSerial: c.fromSerial, deleted: encodeRecords(c.diff.deleted), added: encodeRecords(c.diff.added), report: c.report };
+  } catch {
+    return undefined;
+  } finally {
+    timings.change = performance.now() - t0;
   }
 }
 

@@ -276,7 +276,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
       const now = this.clock.now();
       let checked;
       try {
-        checked = await this.opts.pipeline.check({ bytes, signature, source, pgpApplies: parsed.kind === 'http' }, now);
+        checked = await this.opts.pipeline.check({ bytes, signature, source, pgpApplies: parsed.kind === 'http' }, now, held?.zone);
         timings.check = lap();
       } catch (err) {
         timings.check = lap();

@@ -13,9 +13,11 @@ import { Worker } from 'node:worker_threads';
 import type { Name } from '../dns/name.js';
 import { CheckError, type Candidate, type CheckedZone, type StepTimings } from '../verify/candidate.js';
 import type { VerifierFiles } from '../verify/layer-verifiers.js';
-import { ZoneImage } from '../zone/image.js';
+import { imageOf, ZoneImage } from '../zone/image.js';
+import { decodeRecords } from '../zone/record-wire.js';
+import { attachChange } from '../zone/zone-change.js';
 import { zoneFromImage } from '../zone/image-zone.js';
-import type { DnssecMode } from '../zone/zone.js';
+import type { DnssecMode, Zone } from '../zone/zone.js';
 import type { RefreshJob, RefreshMessage } from './refresh-worker.js';
 import type { ZonePipeline } from './zone-pipeline.js';
 
@@ -51,7 +53,7 @@ export function createWorkerZonePipeline(opts: WorkerPipelineOptions): ZonePipel
     get lastTimings() {
       return lastTimings;
     },
-    async check(c: Candidate, at: number): Promise<CheckedZone> {
+    async check(c: Candidate, at: number, previous?: Zone): Promise<CheckedZone> {
       const job: RefreshJob = {
         files: { layers: [...opts.files.layers], pgpKeys: [...opts.files.pgpKeys], trustAnchors: [...opts.files.trustAnchors] },
         allSignatures: opts.allSignatures ?? false,
@@ -60,6 +62,7 @@ export function createWorkerZonePipeline(opts: WorkerPipelineOptions): ZonePipel
         maxRecords: opts.maxRecords,
         candidate: { bytes: c.bytes, signature: c.signature, source: c.source, pgpApplies: c.pgpApplies, ...(c.noSignature !== undefined ? { noSignature: c.noSignature } : {}) },
         at,
+        previousImage: previous === undefined ? undefined : imageOf(previous).bytes,
       };
       const m = await runWorker(job, opts);
       lastTimings = m.timings;
@@ -69,6 +72,10 @@ export function createWorkerZonePipeline(opts: WorkerPipelineOptions): ZonePipel
       }
       const image = new Uint8Array(m.image);
       const zone = zoneFromImage(new ZoneImage(image));
+      if (m.change !== undefined) {
+        const { fromSerial, deleted, added, report } = m.change;
+        attachChange(zone, { fromSerial, diff: { deleted: decodeRecords(deleted), added: decodeRecords(added) }, report });
+      }
       return { zone, serial: m.serial, layers: m.layers, signaturesExpireAt: m.signaturesExpireAt, image };
     },
   };

@@ -8,13 +8,18 @@ import { Name } from '../dns/name.js';
 import { verifyCandidate, type Candidate, type CheckedZone, type StepTimings } from '../verify/candidate.js';
 import type { LayerVerifiers } from '../verify/layer-verifiers.js';
 import type { Layer } from '../verify/verdict.js';
-import type { DnssecMode } from '../zone/zone.js';
+import type { DnssecMode, Zone } from '../zone/zone.js';
 
 export interface ZonePipeline {
   /** The layers this pipeline requires (from `--verify`). */
   readonly layers: readonly Layer[];
-  /** Verify, parse and build `c` as of time `at` (ms). Throws CheckError (or ParseError/ZoneCheckError). */
-  check(c: Candidate, at: number): Promise<CheckedZone>;
+  /**
+   * Verify, parse and build `c` as of time `at` (ms). Throws CheckError (or
+   * ParseError/ZoneCheckError). `previous`: the zone the result would replace,
+   * so what changed can be computed aside (zone/zone-change.ts), if the
+   * pipeline does that.
+   */
+  check(c: Candidate, at: number, previous?: Zone): Promise<CheckedZone>;
 }
 
 export interface ZonePipelineOptions {

@@ -10,7 +10,8 @@
 
 import type { ResourceRecord } from '../dns/record.js';
 import { serialCompare } from '../dns/serial.js';
-import { zoneDiff, type ZoneDiff } from '../zone/diff.js';
+import type { ZoneDiff } from '../zone/diff.js';
+import { changeBetween } from '../zone/zone-change.js';
 import type { ZoneStore } from '../zone/store.js';
 import type { Zone } from '../zone/zone.js';
 
@@ -52,7 +53,8 @@ export class IxfrJournal {
     }
     const last = this.steps[this.steps.length - 1];
     if (last !== undefined && readSerial(last.to) !== previous.serial) this.steps = [];
-    const diff = zoneDiff(previous.records, next.records);
+    // Computed in the refresh worker when the zone came from one (zone/zone-change.ts).
+    const diff = changeBetween(previous, next).diff;
     this.steps.push({ from: previous.soa, to: next.soa, ...diff });
     if (this.steps.length > this.versions) this.steps.splice(0, this.steps.length - this.versions);
   }

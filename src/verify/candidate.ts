@@ -64,8 +64,8 @@ export class CheckError extends OperatorError {
 /** A step of the check, in the order they run. */
 export type Step = 'pgp' | 'parse' | 'checks' | 'zonemd' | 'dnssec' | 'build';
 
-/** Per-step wall time (ms), for logs and bench/refresh.mjs; `image`: writing the zone image (refresh/refresh-worker.ts), after the check. */
-export type StepTimings = { [S in Step | 'image']?: number };
+/** Per-step wall time (ms), for logs and bench/refresh.mjs; `image`: writing the zone image, `change`: what changed from the served zone (refresh/refresh-worker.ts), after the check. */
+export type StepTimings = { [S in Step | 'image' | 'change']?: number };
 
 export interface VerifyCandidateOptions {
   readonly layers: readonly Layer[];

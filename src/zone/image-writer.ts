@@ -22,6 +22,7 @@ import { EntryFlag, Flag, HEADER_SIZE, HEADER_WORDS, HeaderField, MAGIC, BYTE_OR
 import { answerFor, nodataAt, nxdomainWithProofs } from './lookup.js';
 import { result, type LookupResult } from './result.js';
 import { buildWireIndex } from './wire-index.js';
+import { encodeRecords, putRecord } from './record-wire.js';
 import type { Zone, ZoneNode } from './zone.js';
 
 /** A qtype no node holds, for asking lookup() for a node's NODATA answer (private use, RFC 6895). */
@@ -207,33 +208,6 @@ function encodeTemplates(list: readonly Template[]): [Uint32Array, Uint8Array] {
     out.set(f.bytes, o);
   });
   return [at, out];
-}
-
-/** Uncompressed wire RRs, one after another (RFC 1035 §4.1.3). */
-function encodeRecords(records: readonly ResourceRecord[]): Uint8Array {
-  let size = 0;
-  for (const rr of records) size += rr.name.wire.length + 10 + rr.rdata.length;
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const rr of records) o = putRecord(out, o, rr);
-  return out;
-}
-
-function putRecord(out: Uint8Array, o: number, rr: ResourceRecord): number {
-  out.set(rr.name.wire, o);
-  o += rr.name.wire.length;
-  out[o++] = rr.type >>> 8;
-  out[o++] = rr.type & 0xff;
-  out[o++] = rr.class >>> 8;
-  out[o++] = rr.class & 0xff;
-  out[o++] = rr.ttl >>> 24;
-  out[o++] = (rr.ttl >>> 16) & 0xff;
-  out[o++] = (rr.ttl >>> 8) & 0xff;
-  out[o++] = rr.ttl & 0xff;
-  out[o++] = rr.rdata.length >>> 8;
-  out[o++] = rr.rdata.length & 0xff;
-  out.set(rr.rdata, o);
-  return o + rr.rdata.length;
 }
 
 function encodeMeta(zone: Zone): Uint8Array {

@@ -12,12 +12,12 @@
 
 import { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
-import { skipName } from '../dns/rdata/wire-layout.js';
 import { RRType } from '../dns/types.js';
 import { template, EMPTY_TC, type Template } from './answer-template.js';
 import { BYTE_ORDER_MARK, EntryFlag, Flag, HEADER_SIZE, HEADER_WORDS, HeaderField, MAGIC, nodeKey, Section, SECTION_COUNT, TEMPLATE_HEAD, VERSION } from './image-format.js';
 import { writeImage } from './image-writer.js';
 import { labelCount, SLOT, type WireIndex } from './wire-index.js';
+import { decodeRecords, readRecord } from './record-wire.js';
 import type { Zone } from './zone.js';
 
 /** The bytes are not a usable image (truncated, corrupt, another version or byte order): rebuild it from the copy. */
@@ -185,13 +185,11 @@ export class ZoneImage {
   /** Every served record, canonical order: decoded afresh on each call (AXFR, export), so the image stays the only copy held. */
   records(): ResourceRecord[] {
     const { off, len } = this.sectionOf(Section.records);
-    const out: ResourceRecord[] = [];
-    const b = this.bytes.subarray(off, off + len);
-    let o = 0;
-    while (o < b.length) {
-      const r = readRecord(b, o);
-      out.push(r.rr);
-      o = r.next;
+    let out: ResourceRecord[];
+    try {
+      out = decodeRecords(this.bytes.subarray(off, off + len));
+    } catch (err) {
+      throw new ImageError(`zone image: ${(err as Error).message}`);
     }
     if (out.length !== this.recordCount) throw new ImageError(`zone image: ${out.length} records, its header says ${this.recordCount}`);
     return out;
@@ -201,7 +199,13 @@ export class ZoneImage {
   meta(): { soa: ResourceRecord; counts: Map<number, number> } {
     const { off, len } = this.sectionOf(Section.meta);
     const b = this.bytes.subarray(off, off + len);
-    const { rr: soa, next } = readRecord(b, 0);
+    let soa: ResourceRecord;
+    let next: number;
+    try {
+      ({ rr: soa, next } = readRecord(b, 0));
+    } catch (err) {
+      throw new ImageError(`zone image: ${(err as Error).message}`);
+    }
     if (soa.type !== RRType.SOA) throw new ImageError('zone image: no SOA in its meta section');
     const counts = new Map<number, number>();
     for (let o = next; o + 6 <= b.length; o += 6) counts.set((b[o]! << 8) | b[o + 1]!, ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0);
@@ -261,19 +265,6 @@ function search(keys: Float64Array, key: number): number {
     else hi = mid - 1;
   }
   return -1;
-}
-
-function readRecord(b: Uint8Array, o: number): { rr: ResourceRecord; next: number } {
-  const end = skipName(b, o);
-  if (end < 0 || end + 10 > b.length) throw new ImageError('zone image: a record runs past its section');
-  const name = Name.fromUncompressedWire(b.slice(o, end));
-  const type = (b[end]! << 8) | b[end + 1]!;
-  const cls = (b[end + 2]! << 8) | b[end + 3]!;
-  const ttl = ((b[end + 4]! << 24) | (b[end + 5]! << 16) | (b[end + 6]! << 8) | b[end + 7]!) >>> 0;
-  const rdlen = (b[end + 8]! << 8) | b[end + 9]!;
-  const next = end + 10 + rdlen;
-  if (next > b.length) throw new ImageError('zone image: a record runs past its section');
-  return { rr: { name, type, class: cls, ttl, rdata: b.slice(end + 10, next) }, next };
 }
 
 const images = new WeakMap<Zone, ZoneImage>();

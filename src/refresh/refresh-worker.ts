@@ -1,11 +1,11 @@
-// The refresh worker: one worker_threads worker per check (worker-pipeline.ts
-// starts it). It loads the verifiers from their files, verifies, parses and
-// builds the candidate (verify/candidate.ts), writes the zone image
-// (zone/image-writer.ts) and hands the image back by transfer, no copy. Then
-// it ends, and its heap — the parsed records, the built zone, everything the
-// check allocated — goes with it: the serving thread never holds any of it.
+// The refresh worker: one short-lived process per check (worker-pipeline.ts
+// forks it and says why a process rather than a thread). It loads the
+// verifiers from their files, verifies, parses and builds the candidate
+// (verify/candidate.ts), writes the zone image (zone/image-writer.ts) and
+// sends the image back. Then it exits, and its memory — the parsed records,
+// the built zone, everything the check allocated — goes back to the system:
+// the serving process never holds any of it.
 
-import { parentPort, workerData } from 'node:worker_threads';
 import { Name } from '../dns/name.js';
 import { OperatorError } from '../errors.js';
 import { CheckError, verifyCandidate, type Candidate, type StepTimings } from '../verify/candidate.js';
@@ -66,7 +66,7 @@ async function run(job: RefreshJob): Promise<RefreshMessage> {
       timings,
       ...(job.origin !== undefined ? { origin: Name.fromText(job.origin) } : {}),
       ...(job.maxRecords !== undefined ? { maxRecords: job.maxRecords } : {}),
-      onWarning: (text) => parentPort!.postMessage({ kind: 'warning', text } satisfies RefreshMessage),
+      onWarning: (text) => process.send?.({ kind: 'warning', text } satisfies RefreshMessage),
     });
     const t0 = performance.now();
     const bytes = writeImage(checked.zone);
@@ -95,7 +95,11 @@ function changeFrom(previousImage: Uint8Array | undefined, zone: Zone, timings: 
   }
 }
 
-if (parentPort !== null) {
-  const result = await run(workerData as RefreshJob);
-  parentPort.postMessage(result, result.kind === 'built' ? [result.image] : []);
+// Started by worker-pipeline.ts with an IPC channel: one job in, one result out, exit.
+if (process.send !== undefined) {
+  // The daemon went away: nobody is waiting for the result.
+  process.on('disconnect', () => process.exit(1));
+  process.once('message', (job: RefreshJob) => {
+    void run(job).then((result) => process.send!(result, () => process.disconnect()));
+  });
 }

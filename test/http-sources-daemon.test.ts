@@ -50,9 +50,10 @@ async function seededDataDir(name: string, serial: number): Promise<string> {
   return dir;
 }
 
-async function serve(dataDir: string, sources: readonly string[]): Promise<{ d: RootmirrorProcess; port: number }> {
+/** `fetchTimeout`: 1 s where a test waits for it to expire; more where only a busy host would hit it. */
+async function serve(dataDir: string, sources: readonly string[], fetchTimeout = '1'): Promise<{ d: RootmirrorProcess; port: number }> {
   const args = ['serve', '--data-dir', dataDir, '--verify', 'pgp', '--pgp-key', keyFile, '--listen', '127.0.0.1:0', '--http', '127.0.0.1:0'];
-  args.push('--monitor-interval', '0', '--on-expired', 'servfail', '--dnssec', 'keep', '--refresh-jitter', '0', '--fetch-timeout', '1');
+  args.push('--monitor-interval', '0', '--on-expired', 'servfail', '--dnssec', 'keep', '--refresh-jitter', '0', '--fetch-timeout', fetchTimeout);
   for (const s of sources) args.push('--source', s);
   const d = await startRootmirror(args);
   daemons.push(d);
@@ -102,7 +103,8 @@ describe('serve: every legal framing of the zone and its .sig gives the new seri
         const zonePath = name === 'gz-file' ? `/${name}/root.zone.gz` : `/${name}/root.zone`;
         srv.routes.set(zonePath, framing(c.body));
         srv.routes.set(`/${name}/root.zone.sig`, (name === 'gz-file' ? FRAMINGS['close-with-length'] : framing)(c.sig));
-        const { d, port } = await serve(dir, [srv.base + zonePath]);
+        // Five daemons at once: on a loaded 2-core host one download can take over a second.
+        const { d, port } = await serve(dir, [srv.base + zonePath], '15');
         expect(d.ready.serial).toBe(held);
         await logLine(d, new RegExp(`refresh from ${escape(srv.base + zonePath)}: updated`));
         expect(await servedSerial(port)).toBe(held + 1);

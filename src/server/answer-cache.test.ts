@@ -4,6 +4,7 @@
 // differential test (test/differential-nsd.test.ts); checked here on its own.
 
 import { readFileSync } from 'node:fs';
+import { rawQuery } from '../../test/helpers/raw-query.js';
 import { describe, expect, it } from 'vitest';
 import { readMessage, type Message } from '../../test/helpers/message-reader.js';
 import { Name } from '../dns/name.js';
@@ -29,22 +30,7 @@ function responder(zone: Zone): Responder {
   return new Responder({ store, counters: new ServerCounters(), allowQuery: new Acl(LOOPBACK) });
 }
 
-function query(name: string, type: number, edns?: { payload: number; dnssecOk: boolean }): Uint8Array {
-  const wire = Name.fromText(name).wire;
-  const b = Buffer.alloc(12 + wire.length + 4 + (edns ? 11 : 0));
-  b.writeUInt16BE(0x1234, 0);
-  b.writeUInt16BE(1, 4);
-  b.set(wire, 12);
-  let o = b.writeUInt16BE(type, 12 + wire.length);
-  o = b.writeUInt16BE(1, o);
-  if (edns) {
-    b.writeUInt16BE(1, 10);
-    b.writeUInt16BE(RRType.OPT, o + 1);
-    b.writeUInt16BE(edns.payload, o + 3);
-    b[o + 7] = edns.dnssecOk ? 0x80 : 0;
-  }
-  return b;
-}
+const query = rawQuery;
 
 /** Records as comparable strings: owner key, type, canonical RDATA (names in RDATA take the question's case too). */
 const text = (rrs: readonly { name: Name; type: number; rdata: Uint8Array }[]): string[] =>

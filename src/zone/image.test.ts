@@ -6,6 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { rawQuery } from '../../test/helpers/raw-query.js';
 import { describe, expect, it, vi } from 'vitest';
 import { Name } from '../dns/name.js';
 import { RRType } from '../dns/types.js';
@@ -48,22 +49,7 @@ function responder(zone: Zone): Responder {
   return new Responder({ store, counters: new ServerCounters(), allowQuery: new Acl(LOOPBACK) });
 }
 
-function query(name: Name, type: number, edns?: { payload: number; dnssecOk: boolean }): Uint8Array {
-  const wire = name.wire;
-  const b = Buffer.alloc(12 + wire.length + 4 + (edns ? 11 : 0));
-  b.writeUInt16BE(0x4242, 0);
-  b.writeUInt16BE(1, 4);
-  b.set(wire, 12);
-  let o = b.writeUInt16BE(type, 12 + wire.length);
-  o = b.writeUInt16BE(1, o);
-  if (edns) {
-    b.writeUInt16BE(1, 10);
-    b.writeUInt16BE(RRType.OPT, o + 1);
-    b.writeUInt16BE(edns.payload, o + 3);
-    b[o + 7] = edns.dnssecOk ? 0x80 : 0;
-  }
-  return b;
-}
+const query = rawQuery;
 
 /** Names at, below and beside every node, in mixed case, plus names outside the zone. */
 function names(zone: Zone, n: number): Name[] {

@@ -111,6 +111,15 @@ export class MessageWriter {
     return b.slice(0, this.pos);
   }
 
+  /** Start a new message in the same buffer (a writer that encodes many messages one after another). */
+  reset(): void {
+    this.pos = 12;
+    this.table.clear();
+    this.counts.fill(0);
+    this.pointers.length = 0;
+    this.added.length = 0;
+  }
+
   sectionCount(i: 0 | 1 | 2 | 3): number {
     return this.counts[i]!;
   }

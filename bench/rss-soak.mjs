@@ -25,8 +25,8 @@ const arg = (name, def) => {
 const refreshes = Number(arg('refreshes', '100'));
 const idleS = Number(arg('idle', '30'));
 const json = process.argv.includes('--json');
-if (!(refreshes >= 2 && idleS >= 0)) {
-  console.error('usage: node bench/rss-soak.mjs [--refreshes N ≥ 2] [--idle SECONDS] [--json]');
+if (!(refreshes >= 4 && idleS >= 0)) {
+  console.error('usage: node bench/rss-soak.mjs [--refreshes N ≥ 4] [--idle SECONDS] [--json]');
   process.exit(2);
 }
 const say = (s) => json || process.stderr.write(s + '\n');

@@ -208,7 +208,7 @@ export function rssBytes(pid) {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
-/** CPU ms (utime+stime) of each thread of `pid`: { main, others, byName } (the main thread's tid is the pid). */
+/** CPU ms (utime+stime) of `pid`: { main, others }, the main thread (its tid is the pid) and all other threads summed. */
 export function threadCpuMs(pid) {
   const tick = 1000 / 100; // USER_HZ is 100 on Linux
   const out = { main: 0, others: 0 };

@@ -14,13 +14,16 @@ const SOCKETS = 8;
 
 /**
  * @param {{ host: string, port: number, qps: number, durationMs: number,
- *   queries: Uint8Array[], allowed: Uint8Array[][], graceMs?: number, maxBurstMs?: number }} o
+ *   queries: Uint8Array[], allowed?: Uint8Array[][], graceMs?: number, maxBurstMs?: number, timeline?: boolean }} o
  *   `allowed[k]`: the answers query k may get (one per zone it may be answered from; one
  *   when the zones agree). `byAllowed[j]` counts answers equal to `allowed[k][j]` for the
- *   queries with more than one.
+ *   queries with more than one. Without `allowed` any answer counts (an echo peer).
+ *   `timeline`: also return, per query in send order, its send time (ms since `startEpochMs`)
+ *   and its latency (NaN when unanswered), to cut the run into windows.
  * @returns {Promise<{ sent: number, answered: number, lost: number, duplicates: number, mismatched: number,
  *   byAllowed: number[], examples: string[], elapsedMs: number, maxLagMs: number, slipMs: number,
- *   p50Ms: number, p99Ms: number, maxMs: number }>}
+ *   p50Ms: number, p99Ms: number, p999Ms: number, maxMs: number, startEpochMs: number,
+ *   sentAtMs?: Float64Array, latencyMs?: Float64Array }>}
  */
 export function runLoad(o) {
   return new Promise((resolve, reject) => {
@@ -36,12 +39,12 @@ if (!isMainThread && workerData?.queries) {
   const total = Math.round((o.qps * o.durationMs) / 1000);
   if (total > 65536 * SOCKETS) throw new Error(`at most ${65536 * SOCKETS} queries per run`);
   const queries = o.queries.map((q) => Buffer.from(q));
-  const allowed = o.allowed.map((as) => as.map((a) => Buffer.from(a)));
+  const allowed = o.allowed?.map((as) => as.map((a) => Buffer.from(a)));
   // Run-time state lives in typed arrays: 200k queries must not cost the GC anything.
   const sentAt = new Float64Array(total);
   const latency = new Float64Array(total);
   const seen = new Uint8Array(total);
-  const byAllowed = new Array(Math.max(...allowed.map((a) => a.length))).fill(0);
+  const byAllowed = new Array(allowed ? Math.max(...allowed.map((a) => a.length)) : 0).fill(0);
   let answered = 0;
   let duplicates = 0;
   let mismatched = 0;
@@ -64,6 +67,7 @@ if (!isMainThread && workerData?.queries) {
       seen[i] = 1;
       answered++;
       latency[i] = now - sentAt[i];
+      if (!allowed) return;
       const k = i % queries.length;
       const which = allowed[k].findIndex((a) => a.length === m.length && a.compare(m, 2, m.length, 2, a.length) === 0);
       if (which < 0) {
@@ -128,6 +132,18 @@ if (!isMainThread && workerData?.queries) {
     slipMs,
     p50Ms: pct(0.5),
     p99Ms: pct(0.99),
+    p999Ms: pct(0.999),
     maxMs: lat.length ? lat[lat.length - 1] : NaN,
+    startEpochMs: performance.timeOrigin + start,
+    ...(o.timeline ? timeline() : {}),
   });
+  function timeline() {
+    const sentAtMs = new Float64Array(sent);
+    const latencyMs = new Float64Array(sent);
+    for (let i = 0; i < sent; i++) {
+      sentAtMs[i] = sentAt[i] - start;
+      latencyMs[i] = seen[i] ? latency[i] : NaN;
+    }
+    return { sentAtMs, latencyMs };
+  }
 }

@@ -208,10 +208,21 @@ export function rssBytes(pid) {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
-/** CPU ms (utime+stime) of `pid`: { main, others }, the main thread (its tid is the pid) and all other threads summed. */
+/**
+ * CPU ms (utime+stime) of `pid`: { main, others, children }: the main thread
+ * (its tid is the pid), all other threads summed, and its children that have
+ * ended (cutime+cstime: the refresh checks run in short-lived child processes).
+ */
 export function threadCpuMs(pid) {
   const tick = 1000 / 100; // USER_HZ is 100 on Linux
-  const out = { main: 0, others: 0 };
+  const out = { main: 0, others: 0, children: 0 };
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    out.children = (Number(f[13]) + Number(f[14])) * tick; // fields 16 and 17: cutime, cstime
+  } catch {
+    // gone
+  }
   for (const tid of readdirTasks(pid)) {
     let stat;
     try {

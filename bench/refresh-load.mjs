@@ -14,7 +14,8 @@
 // latency; an answer later than 1 s or none counts as lost; every answer is
 // compared byte for byte (ID aside) with what one of the served serials gives.
 // CPU per thread of the daemon from /proc/PID/task/*/stat: the main thread
-// (tid = pid) answers queries; the refresh runs in worker threads.
+// (tid = pid) answers queries; the refresh runs in child processes (counted
+// from the daemon's cutime/cstime once they have ended) and other threads.
 //
 //   npx tsc -p tsconfig.json && node bench/refresh-load.mjs [--qps 20000] [--seconds 15] [--refreshes 3] [--serve-args '...'] [--json]
 
@@ -115,7 +116,8 @@ function window(r, fromMs = 0, toMs = Infinity) {
   lat.sort((a, b) => a - b);
   return { queries: n, lost, p50: pct(lat, 0.5), p99: pct(lat, 0.99), p999: pct(lat, 0.999), max: lat.at(-1) ?? NaN };
 }
-const cpuDelta = (a, b) => ({ mainMs: b.main - a.main, workersMs: b.others - a.others });
+// Off the serving thread: other threads of the daemon plus its refresh child processes.
+const cpuDelta = (a, b) => ({ mainMs: b.main - a.main, workersMs: b.others - a.others + (b.children - a.children) });
 
 say(`warm-up: 3 s at ${qps} qps`);
 await runLoad({ host: '127.0.0.1', port: d.port, qps, durationMs: 3000, queries, allowed });

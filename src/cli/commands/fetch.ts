@@ -12,7 +12,7 @@ import { createLogger, nullLogger, type Logger } from '../../log.js';
 import { Refresher } from '../../refresh/refresher.js';
 import { loadVerifiers } from '../../verify/layer-verifiers.js';
 import type { Layer } from '../../verify/verdict.js';
-import { createZonePipeline } from '../../refresh/zone-pipeline.js';
+import { createWorkerZonePipeline } from '../../refresh/worker-pipeline.js';
 import { ZoneStore } from '../../zone/store.js';
 import { MIRROR_OPTIONS, mirrorConfigFromArgs, verifierOptions } from '../mirror-options.js';
 import { UsageError, bool, defaultedStr, type Command } from '../options.js';
@@ -36,7 +36,7 @@ export const command: Command = {
   options: [
     ...MIRROR_OPTIONS,
     // keep: fetch checks that the whole zone, signatures included, builds; and no ROOTMIRROR_DNSSEC, which is serve's mode, not this check's.
-    dnssecOption({ default: 'keep', env: false, help: 'build check mode (the zone is stored as downloaded either way)' }),
+    dnssecOption({ default: 'keep', env: false, help: 'build check mode, and the mode of the zone image stored beside the copy (serve with the same --dnssec starts from it at once; the zone is stored as downloaded either way)' }),
     { name: 'verbose', short: 'v', type: 'boolean', help: 'log each step on stderr', env: false },
   ],
   async run(args) {
@@ -44,9 +44,18 @@ export const command: Command = {
     const config = mirrorConfigFromArgs(args);
     const verbose = bool(args, 'verbose');
     const log = quietLog(verbose);
-    const verifiers = await loadVerifiers(config, verifierOptions(args));
+    // Read now so a bad key or anchor file is one line and exit 78; the check's own process reads them again.
+    await loadVerifiers(config, verifierOptions(args));
     const tsigKeys = await readTsigKeyFiles(config.tsigKeyFiles ?? [], checkSourcesAgainstLayers(config.sources, config.layers));
-    const pipeline = createZonePipeline({ layers: config.layers, dnssec: defaultedStr(args, 'dnssec') as 'keep' | 'strip', verifiers, maxRecords: config.maxRecords });
+    // As `serve` checks: in a child process, which also writes the zone image stored beside the copy, so a
+    // `serve` started on this data dir answers at once.
+    const pipeline = createWorkerZonePipeline({
+      files: { layers: config.layers, pgpKeys: config.pgpKeys, trustAnchors: config.trustAnchors },
+      allSignatures: verifierOptions(args).allSignatures ?? false,
+      dnssec: defaultedStr(args, 'dnssec') as 'keep' | 'strip',
+      maxRecords: config.maxRecords,
+      onWarning: (w) => log.warn(w),
+    });
     const refresher = new Refresher({
       dataDir: new DataDir(config.dataDir),
       store: new ZoneStore(config.onExpired),

@@ -43,3 +43,12 @@ export function readUint16(b: Uint8Array, o: number): number {
 export function readUint32(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }
+
+/**
+ * A file's contents (a Buffer from readFile) as a plain Uint8Array view of the
+ * same memory. `new Uint8Array(buffer)` would copy it element by element:
+ * 23 ms for a 5.6 MB zone image, on the thread that answers queries.
+ */
+export function fileBytes(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}

@@ -43,6 +43,15 @@ export function combinedSignal(opts: HttpOptions): AbortSignal | undefined {
 let undiciModule: Promise<typeof import('undici')> | undefined;
 const undici = (): Promise<typeof import('undici')> => (undiciModule ??= import('undici'));
 
+/**
+ * Load the HTTP client now. `serve` does this before it answers anything:
+ * loading and compiling undici takes 0.1–0.3 s of the one thread, which on
+ * first use would stall queries in the middle of the first refresh.
+ */
+export async function loadHttpClient(): Promise<void> {
+  await undici();
+}
+
 export async function makeDispatcher(t: Partial<Timeouts> | undefined): Promise<Agent> {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...t };
   const { Agent } = await undici();

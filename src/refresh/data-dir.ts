@@ -13,6 +13,7 @@
 // and the loader falls back to it. Loading checks the sha256 in meta.json
 // before anything else, and the caller re-verifies before serving.
 
+import { fileBytes } from '../bytes.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -265,7 +266,7 @@ export class DataDir {
     const meta = parsed;
     let zone: Uint8Array;
     try {
-      zone = new Uint8Array(await readFile(join(dir, ZONE_FILE)));
+      zone = fileBytes(await readFile(join(dir, ZONE_FILE)));
     } catch (err) {
       throw new DataDirError(`${dir}: cannot read ${ZONE_FILE} (${(err as NodeJS.ErrnoException).code ?? err})`, 'corrupt', { cause: err });
     }
@@ -278,7 +279,7 @@ export class DataDir {
     let signature: Uint8Array | undefined;
     if (meta.hasSignature) {
       try {
-        signature = new Uint8Array(await readFile(join(dir, SIG_FILE)));
+        signature = fileBytes(await readFile(join(dir, SIG_FILE)));
       } catch (err) {
         throw new DataDirError(`${dir}: meta.json says signed but ${SIG_FILE} is missing`, 'corrupt', { cause: err });
       }

@@ -23,7 +23,7 @@ export interface HeldCopy {
 
 export interface StoredCopies {
   /** The newest copy that re-verified, with its verdicts and the zone image the check wrote (if it wrote one). */
-  readonly found: { readonly held: HeldCopy; readonly layers: LayerVerdicts; readonly image: Uint8Array | undefined } | undefined;
+  readonly found: { readonly held: HeldCopy; readonly layers: LayerVerdicts; readonly image: Uint8Array | undefined; readonly imageSha256: string | undefined } | undefined;
   /** One line per ignored copy. */
   readonly problems: readonly string[];
   /** `current/` is there but unusable: the next commit drops it and keeps `previous/`. */
@@ -52,7 +52,7 @@ export async function findStoredCopy(dd: DataDir, pipeline: ZonePipeline, at: nu
       const checked = await pipeline.check({ bytes: copy.zone, signature: copy.signature, source: copy.meta.source, pgpApplies }, at);
       if (checked.serial !== copy.meta.serial) throw new Error(`zone serial ${checked.serial} differs from meta.json serial ${copy.meta.serial}`);
       const held = { slot, meta: copy.meta, zone: checked.zone, soaExpire: decodeSoa(checked.zone.soa.rdata).expire };
-      return { found: { held, layers: checked.layers, image: checked.image }, problems, currentIsBad };
+      return { found: { held, layers: checked.layers, image: checked.image, imageSha256: checked.imageSha256 }, problems, currentIsBad };
     } catch (err) {
       problems.push(`${slot}: does not re-verify: ${(err as Error).message}`);
       log.error(`data dir: ${slot} copy does not re-verify; ignored, not served`, { error: err });
@@ -85,8 +85,8 @@ export async function openStoredImage(dd: DataDir, dnssec: DnssecMode, log: Logg
 }
 
 /** Store the image a check wrote beside the copy it checked, for the next start. A failure costs only that start's speed. */
-export async function storeImage(dd: DataDir, held: HeldCopy, image: Uint8Array, log: Logger): Promise<CopyMeta> {
-  const meta: CopyMeta = { ...held.meta, image: imageMeta(image, held.zone.dnssec) };
+export async function storeImage(dd: DataDir, held: HeldCopy, image: Uint8Array, log: Logger, sha256?: string): Promise<CopyMeta> {
+  const meta: CopyMeta = { ...held.meta, image: imageMeta(image, held.zone.dnssec, sha256) };
   try {
     await writeImageFile(dd.slotDir(held.slot), image);
     await dd.updateMeta(held.slot, meta);

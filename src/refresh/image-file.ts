@@ -8,6 +8,7 @@
 // older rootmirror's, another mode's — is not an error, only a slower start:
 // the copy is verified and built as before and a new image is stored.
 
+import { fileBytes } from '../bytes.js';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,8 +17,13 @@ import { ZoneImage } from '../zone/image.js';
 import type { DnssecMode } from '../zone/zone.js';
 import { IMAGE_FILE, writeFileAtomic, type CopyMeta, type ImageMeta } from './data-dir.js';
 
-export function imageMeta(image: Uint8Array, dnssec: DnssecMode): ImageMeta {
-  return { sha256: createHash('sha256').update(image).digest('hex'), bytes: image.length, version: VERSION, dnssec };
+/** `sha256`: the image's, when known already (the check's process computes it). */
+export function imageMeta(image: Uint8Array, dnssec: DnssecMode, sha256?: string): ImageMeta {
+  return { sha256: sha256 ?? imageDigest(image), bytes: image.length, version: VERSION, dnssec };
+}
+
+export function imageDigest(image: Uint8Array): string {
+  return createHash('sha256').update(image).digest('hex');
 }
 
 export async function writeImageFile(slotDir: string, image: Uint8Array): Promise<void> {
@@ -32,7 +38,7 @@ export async function readImageFile(slotDir: string, meta: CopyMeta, dnssec: Dns
   if (m.dnssec !== dnssec) return { unusable: `image built for --dnssec ${m.dnssec}, serving --dnssec ${dnssec}` };
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await readFile(join(slotDir, IMAGE_FILE)));
+    bytes = fileBytes(await readFile(join(slotDir, IMAGE_FILE)));
   } catch (err) {
     return { unusable: `cannot read ${IMAGE_FILE} (${(err as NodeJS.ErrnoException).code ?? err})` };
   }

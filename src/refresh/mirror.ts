@@ -78,6 +78,7 @@ export function prepareMirror(opts: MirrorOptions): PreparedMirror {
       dnssec: opts.dnssec,
       maxRecords: config.maxRecords,
       onWarning: (w) => log.warn(w),
+      scratchDir: config.dataDir,
     });
   const refresher = new Refresher({
     dataDir: opts.dataDir ?? new DataDir(config.dataDir),

@@ -6,11 +6,14 @@
 // the built zone, everything the check allocated — goes back to the system:
 // the serving process never holds any of it.
 
+import { fileBytes } from '../bytes.js';
+import { readFile, writeFile } from 'node:fs/promises';
 import { Name } from '../dns/name.js';
 import { OperatorError } from '../errors.js';
 import { CheckError, verifyCandidate, type Candidate, type StepTimings } from '../verify/candidate.js';
 import { loadVerifiers, type VerifierFiles } from '../verify/layer-verifiers.js';
 import { writeImage } from '../zone/image-writer.js';
+import { imageDigest } from './image-file.js';
 import type { DnssecMode, Zone } from '../zone/zone.js';
 import type { ChangeReport } from '../zone/change-report.js';
 import { ZoneImage } from '../zone/image.js';
@@ -25,10 +28,14 @@ export interface RefreshJob {
   /** Presentation form; undefined: the zone's own SOA owner. */
   readonly origin: string | undefined;
   readonly maxRecords: number | undefined;
-  readonly candidate: Candidate;
+  /** The candidate, its bytes in the file `bytesPath` (big data goes by file, not over the IPC channel). */
+  readonly candidate: Omit<Candidate, 'bytes'>;
+  readonly bytesPath: string;
   readonly at: number;
-  /** The image of the zone being served, to compute what changed (zone/zone-change.ts). */
-  readonly previousImage: Uint8Array | undefined;
+  /** A file holding the image of the zone being served, to compute what changed (zone/zone-change.ts). */
+  readonly previousImagePath: string | undefined;
+  /** Where to write the new zone's image. */
+  readonly imagePath: string;
 }
 
 /** A ZoneChange as it crosses threads: the difference's records in wire form (record-wire.ts). */
@@ -44,7 +51,8 @@ export type RefreshMessage =
   | { readonly kind: 'warning'; readonly text: string }
   | {
       readonly kind: 'built';
-      readonly image: ArrayBuffer;
+      /** The image was written to the job's imagePath; its sha256 (hex). */
+      readonly imageSha256: string;
       readonly serial: number;
       readonly layers: CheckErrorLayers;
       readonly signaturesExpireAt: number | undefined;
@@ -59,7 +67,8 @@ async function run(job: RefreshJob): Promise<RefreshMessage> {
   const timings: StepTimings = {};
   try {
     const verifiers = await loadVerifiers(job.files, { allSignatures: job.allSignatures });
-    const checked = await verifyCandidate(job.candidate, job.at, {
+    const candidate: Candidate = { ...job.candidate, bytes: fileBytes(await readFile(job.bytesPath)) };
+    const checked = await verifyCandidate(candidate, job.at, {
       layers: job.files.layers,
       dnssec: job.dnssec,
       verifiers,
@@ -69,10 +78,12 @@ async function run(job: RefreshJob): Promise<RefreshMessage> {
       onWarning: (text) => process.send?.({ kind: 'warning', text } satisfies RefreshMessage),
     });
     const t0 = performance.now();
-    const bytes = writeImage(checked.zone);
+    const image = writeImage(checked.zone);
+    await writeFile(job.imagePath, image);
+    const imageSha256 = imageDigest(image);
     timings.image = performance.now() - t0;
-    const image = bytes.buffer.byteLength === bytes.length ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
-    return { kind: 'built', image, serial: checked.serial, layers: checked.layers, signaturesExpireAt: checked.signaturesExpireAt, timings, change: changeFrom(job.previousImage, checked.zone, timings) };
+    const previous = job.previousImagePath === undefined ? undefined : fileBytes(await readFile(job.previousImagePath));
+    return { kind: 'built', imageSha256, serial: checked.serial, layers: checked.layers, signaturesExpireAt: checked.signaturesExpireAt, timings, change: changeFrom(previous, checked.zone, timings) };
   } catch (err) {
     const operator = err instanceof OperatorError;
     const message = operator ? (err as Error).message : err instanceof Error ? (err.stack ?? err.message) : String(err);

@@ -5,6 +5,7 @@
 // source that yields a verified new copy or confirms the held one ends the
 // cycle. At start, load() serves the newest stored copy that re-verifies.
 
+import { fileBytes } from '../bytes.js';
 import { EventEmitter } from 'node:events';
 import { readFile, rm } from 'node:fs/promises';
 import { systemClock, type Clock } from '../clock.js';
@@ -99,7 +100,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     let ev: LoadEvent = { slot: undefined, serial: undefined, problems, removedLeftovers };
     if (found !== undefined) {
       const { meta, slot } = found.held;
-      this.hold(found.image !== undefined ? { ...found.held, meta: await storeImage(dd, found.held, found.image, this.log) } : found.held);
+      this.hold(found.image !== undefined ? { ...found.held, meta: await storeImage(dd, found.held, found.image, this.log, found.imageSha256) } : found.held);
       this.serveHeldIfValid();
       ev = { slot, serial: meta.serial, problems, removedLeftovers };
       this.log.info(`data dir: loaded ${slot} copy, serial ${meta.serial}`, { source: meta.source, layers: found.layers });
@@ -271,7 +272,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
         signature = sig.signature;
         timings.signature = lap();
       }
-      const bytes = new Uint8Array(await readFile(dl.path));
+      const bytes = fileBytes(await readFile(dl.path));
       lap();
       const now = this.clock.now();
       let checked;
@@ -295,7 +296,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
         }
       }
       const fresh = newCopyMeta(source, dl, signature, checked, now);
-      const meta = checked.image !== undefined ? { ...fresh, image: imageMeta(checked.image, checked.zone.dnssec) } : fresh;
+      const meta = checked.image !== undefined ? { ...fresh, image: imageMeta(checked.image, checked.zone.dnssec, checked.imageSha256) } : fresh;
       lap();
       await this.opts.dataDir.commit(dl.path, signature, meta, { dropCurrent: this.currentIsBad, ...(checked.image !== undefined ? { image: checked.image } : {}) });
       timings.store = lap();

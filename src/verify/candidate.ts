@@ -47,6 +47,8 @@ export interface CheckedZone {
   readonly signaturesExpireAt: number | undefined;
   /** The zone's image (zone/image.ts), when the check wrote one (the refresh worker does): stored beside the copy. */
   readonly image?: Uint8Array;
+  /** Its sha256 (hex), computed where it was written, so the serving thread does not hash it again. */
+  readonly imageSha256?: string;
 }
 
 /** A layer failed, or the zone did not parse/build. The served zone is untouched. */

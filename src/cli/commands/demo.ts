@@ -9,6 +9,7 @@
 //
 // Ctrl-C stops everything and removes the temporary directory.
 
+import { fileBytes } from '../../bytes.js';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -55,7 +56,7 @@ export const command: Command = {
       for (const stop of stops.reverse()) await stop().catch(() => undefined);
     };
     try {
-      const zoneBytes = new Uint8Array(await readFile(DEMO_DIR + 'sample-root.zone'));
+      const zoneBytes = fileBytes(await readFile(DEMO_DIR + 'sample-root.zone'));
 
       // 1. The source: the zone and a detached signature by a key made now.
       const { privateKey, publicKey } = await openpgp.generateKey({ userIDs: [{ name: 'rootmirror demo (throw-away)' }], format: 'object' });

@@ -55,6 +55,7 @@ export const command: Command = {
       dnssec: defaultedStr(args, 'dnssec') as 'keep' | 'strip',
       maxRecords: config.maxRecords,
       onWarning: (w) => log.warn(w),
+      scratchDir: config.dataDir,
     });
     const refresher = new Refresher({
       dataDir: new DataDir(config.dataDir),

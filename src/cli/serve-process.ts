@@ -39,6 +39,8 @@ import { monitoringSettings } from './monitoring-options.js';
 import { checkNotifyKeys, freshnessOptions, notifyPolicy, startNotifier, startTrigger } from './freshness.js';
 import type { RefreshTrigger } from '../refresh/refresh-trigger.js';
 import { defaultSignaturePath, readSignature } from './zone-input.js';
+import { announceZone, followLeader, onRelayedNotify, relayNotify } from './follower.js';
+import type { WorkerSetup } from './worker-messages.js';
 import { UsageError, bool, defaultedNum, defaultedStr, list, str, type ParsedArgs } from './options.js';
 
 /** Load, check, optionally verify and build the zone file; with when its apex RRSIGs expire (before --dnssec strip drops them). */
@@ -66,6 +68,8 @@ async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs, 
 /** A running `serve`: listeners, the mirror (fetching mode), monitoring. */
 export interface Daemon {
   readonly server: RunningServer;
+  /** The addresses bound, as --listen takes them (ports resolved). */
+  readonly listen: readonly string[];
   readonly store: ZoneStore;
   readonly mirror: Mirror | undefined;
   readonly monitoring: Monitoring | undefined;
@@ -142,9 +146,17 @@ function checkOptions(args: ParsedArgs) {
   return { dnssec, zoneFile, onExpired, mon, listen, mirrorConfig, rateLimit, fresh };
 }
 
-/** Start everything `serve` starts, from its parsed options, and log the ready line. All or nothing: see the top of this file. */
-export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon> {
-  const { dnssec, zoneFile, onExpired, mon, listen, mirrorConfig, rateLimit, fresh } = checkOptions(args);
+/**
+ * Start everything `serve` starts, from its parsed options, and log the ready
+ * line. All or nothing: see the top of this file. `worker`: this is one of
+ * --workers N (cluster-primary.ts): its sockets are its own (SO_REUSEPORT);
+ * a follower keeps no copy, runs no ops endpoint, sends no NOTIFY, and in
+ * fetching mode serves what the leader stored (follower.ts).
+ */
+export async function startDaemon(args: ParsedArgs, log: Logger, worker?: WorkerSetup): Promise<Daemon> {
+  const { dnssec, zoneFile, onExpired, mon, listen: listenArgs, mirrorConfig, rateLimit, fresh } = checkOptions(args);
+  const listen = worker?.listen ?? listenArgs;
+  const leads = worker?.role !== 'follower';
 
   // 2. Files. Root hints are read even when only the monitor needs them, so a bad path fails now.
   let hints: RootServer[] | undefined;
@@ -172,7 +184,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
 
     // 3. The data dir: a directory, writable, and ours.
     let prepared: PreparedMirror | undefined;
-    if (mirrorConfig !== undefined) {
+    if (mirrorConfig !== undefined && leads) {
       const dataDir = new DataDir(mirrorConfig.dataDir);
       await dataDir.open();
       undo.push(() => dataDir.unlock());
@@ -182,7 +194,8 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
 
     // 4. Sockets. NOTIFY in reaches the trigger once the mirror has started (step 5).
     let trigger: RefreshTrigger | undefined;
-    const policy = notifyPolicy(fresh, tsigKeys, () => trigger);
+    // A follower's socket gets its share of the NOTIFYs too: the leader's trigger decides on them.
+    const policy = notifyPolicy(fresh, tsigKeys, leads ? (serial, client) => trigger?.notify(serial, client) : relayNotify);
     const server: RunningServer = await startServer({
       listen,
       store,
@@ -196,6 +209,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
       ...(fallback ? { fallback } : {}),
       ...(rateLimit.options ? { rateLimit: rateLimit.options } : {}),
       ...(policy ? { notify: policy } : {}),
+      reusePort: worker !== undefined,
     });
     undo.push(() => server.close());
     if (rateLimit.options) {
@@ -204,9 +218,8 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
     } else if (rateLimit.offOnLoopback) {
       log.info('--rate-limit not applied: every --listen address is loopback, and a resolver on this host is never limited (--rate-limit-loopback applies it anyway)');
     }
-    const isFirstWorker = !cluster.isWorker || cluster.worker?.id === 1;
     let monitoring: Monitoring | undefined;
-    if (isFirstWorker) {
+    if (leads) {
       monitoring = await startMonitoring({
         store,
         ...(prepared ? { refresher: prepared.refresher } : {}),
@@ -219,7 +232,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
     }
 
     // 5. Serve. NOTIFY out listens first, so the first serial served is announced too.
-    const notifier = isFirstWorker ? startNotifier({ options: fresh, store, counters: server.counters, keys: tsigKeys, log }) : undefined;
+    const notifier = leads ? startNotifier({ options: fresh, store, counters: server.counters, keys: tsigKeys, log }) : undefined;
     undo.push(async () => notifier?.stop());
     if (zoneFile !== undefined) {
       const loaded = await zoneFromFile(zoneFile, dnssec, args, log);
@@ -227,6 +240,10 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
       store.setDeadline(loaded.signaturesExpireAt === undefined ? undefined : signatureDeadline(loaded.signaturesExpireAt));
       store.swap(loaded.zone);
     }
+    // The leader announces before its mirror starts, so the first zone it serves reaches the followers too.
+    const unannounce = worker?.role === 'leader' && mirrorConfig !== undefined ? announceZone(store) : undefined;
+    const unrelay = worker?.role === 'leader' ? onRelayedNotify((serial, client) => trigger?.notify(serial, client)) : undefined;
+    const follower = !leads && mirrorConfig !== undefined ? await followLeader({ store, dataDir: mirrorConfig.dataDir, dnssec, log }) : undefined;
     const mirror = prepared !== undefined ? await prepared.start() : undefined;
     trigger = startTrigger({ options: fresh, mirror, monitoring, jitterMs: defaultedNum(args, 'refresh-jitter') * 1000, log });
     if (store.state.kind === 'serving') {
@@ -234,27 +251,32 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
       monitoring?.monitor?.runOnce().catch((e: unknown) => log.error('monitor run failed', { error: e }));
     }
     const served = store.zone;
+    const listenTexts = server.addresses.map((a) => `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`);
     // The same readiness as /readyz: "ready" is the line tests and operators wait for; it says whether we are.
     const r = readiness(store, Date.now());
     log[r.ready ? 'info' : 'warn']('ready', {
       ready: r.ready,
       reason: r.reason,
-      listen: server.addresses.map((a) => `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`),
+      listen: listenTexts,
       serial: served?.serial ?? null,
       mode: zoneFile !== undefined ? 'zone-file' : 'mirror',
       dnssec,
       onExpired,
       http: monitoring ? `${monitoring.http.address.host}:${monitoring.http.address.port}` : null,
-      ...(cluster.isWorker ? { worker: cluster.worker?.id } : {}),
+      ...(worker !== undefined ? { worker: cluster.worker?.id, role: worker.role } : {}),
     });
     return {
       server,
+      listen: listenTexts,
       store,
       mirror,
       monitoring,
       async stop() {
         trigger?.stop();
         notifier?.stop();
+        unannounce?.();
+        unrelay?.();
+        follower?.stop();
         mirror?.stop();
         await Promise.all([server.close(), monitoring?.stop()]);
       },

@@ -43,6 +43,14 @@ export interface ServerOptions {
   /** --tsig-key: AXFR and IXFR must be signed with one of these keys. */
   readonly tsigKeys?: TsigKeyring;
   readonly clock?: Clock;
+  /**
+   * --workers > 1: this process's UDP socket and TCP listener are its own,
+   * bound with SO_REUSEPORT beside the other workers' on the same address and
+   * port (exclusive: not handed to the node:cluster primary). The kernel
+   * hashes each datagram's 4-tuple to one socket, so one query wakes one
+   * process. The port must be a fixed one: port 0 would give each its own.
+   */
+  readonly reusePort?: boolean;
 }
 
 export interface RunningServer {
@@ -73,10 +81,10 @@ function bound<T>(target: net.Server | dgram.Socket, begin: (done: () => void) =
   });
 }
 
-function bindTcp(server: net.Server, at: ListenAddress): Promise<number> {
+function bindTcp(server: net.Server, at: ListenAddress, reusePort: boolean): Promise<number> {
   return bound(
     server,
-    (done) => server.listen({ host: at.address, port: at.port, exclusive: false }, done),
+    (done) => server.listen({ host: at.address, port: at.port, ...(reusePort ? { reusePort: true, exclusive: true } : { exclusive: false }) }, done),
     () => (server.address() as net.AddressInfo).port,
   );
 }
@@ -99,10 +107,11 @@ function literalLookup(address: string, _family: unknown, callback: (err: Error 
  */
 const UDP_RECV_BUFFER = 4 << 20;
 
-function bindUdp(socket: dgram.Socket, at: ListenAddress): Promise<void> {
+function bindUdp(socket: dgram.Socket, at: ListenAddress, reusePort: boolean): Promise<void> {
   return bound(
     socket,
-    (done) => socket.bind({ address: at.address, port: at.port, exclusive: false }, done),
+    // exclusive with reusePort: bound by this process itself, not through the cluster primary.
+    (done) => socket.bind({ address: at.address, port: at.port, exclusive: reusePort }, done),
     () => {
       try {
         socket.setRecvBufferSize(UDP_RECV_BUFFER);
@@ -143,6 +152,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     tsigKeys: opts.tsigKeys,
     clock,
   };
+  const reusePort = opts.reusePort ?? false;
   const tcpServers: net.Server[] = [];
   const udpSockets: dgram.Socket[] = [];
   const addresses: ListenAddress[] = [];
@@ -158,15 +168,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       for (let attempt = 0; ; attempt++) {
         // allowHalfOpen: a client may send its queries and shut its write side; it still gets every answer.
         const tcp = net.createServer({ pauseOnConnect: false, allowHalfOpen: true });
-        const udp = dgram.createSocket({ type: at.address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false, lookup: literalLookup });
+        const udp = dgram.createSocket({ type: at.address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false, reusePort, lookup: literalLookup });
         let port: number;
         try {
-          port = await bindTcp(tcp, at);
+          port = await bindTcp(tcp, at, reusePort);
         } catch (e) {
           throw explainBindError(e as NodeJS.ErrnoException, at);
         }
         try {
-          await bindUdp(udp, { address: at.address, port });
+          await bindUdp(udp, { address: at.address, port }, reusePort);
         } catch (e) {
           tcp.close();
           udp.close();

@@ -263,7 +263,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger, worker?: Worker
       dnssec,
       onExpired,
       http: monitoring ? `${monitoring.http.address.host}:${monitoring.http.address.port}` : null,
-      ...(worker !== undefined ? { worker: cluster.worker?.id, role: worker.role } : {}),
+      ...(worker !== undefined ? { worker: cluster.worker?.id, role: worker.role, pid: process.pid } : {}),
     });
     return {
       server,

@@ -210,6 +210,8 @@ export async function startDaemon(args: ParsedArgs, log: Logger, worker?: Worker
       ...(rateLimit.options ? { rateLimit: rateLimit.options } : {}),
       ...(policy ? { notify: policy } : {}),
       reusePort: worker !== undefined,
+      // The first leader checks the ports are free; later workers (listen given by the primary) join its sockets.
+      claimPort: worker?.role === 'leader' && worker.listen === undefined,
     });
     undo.push(() => server.close());
     if (rateLimit.options) {

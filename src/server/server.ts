@@ -51,6 +51,14 @@ export interface ServerOptions {
    * process. The port must be a fixed one: port 0 would give each its own.
    */
   readonly reusePort?: boolean;
+  /**
+   * With reusePort, the first worker of the group: first check that no other
+   * process holds each fixed port. SO_REUSEPORT lets any socket of the same
+   * user with the option join the port, so another rootmirror with --workers
+   * on the same address would otherwise share the queries silently instead of
+   * failing with EADDRINUSE.
+   */
+  readonly claimPort?: boolean;
 }
 
 export interface RunningServer {
@@ -122,6 +130,25 @@ function bindUdp(socket: dgram.Socket, at: ListenAddress, reusePort: boolean): P
   );
 }
 
+/** Bind and close a plain (no SO_REUSEPORT) UDP socket and TCP listener on `at`: EADDRINUSE if another process holds it. */
+async function checkPortFree(at: ListenAddress): Promise<void> {
+  const tcp = net.createServer();
+  const udp = dgram.createSocket({ type: at.address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
+  try {
+    await bindTcp(tcp, at, false);
+    await bound(udp, (done) => udp.bind({ address: at.address, port: at.port, exclusive: true }, done), () => undefined);
+  } catch (e) {
+    throw explainBindError(e as NodeJS.ErrnoException, at);
+  } finally {
+    await new Promise<void>((r) => (tcp.listening ? tcp.close(() => r()) : r()));
+    try {
+      udp.close();
+    } catch {
+      // never bound
+    }
+  }
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const counters = opts.counters ?? new ServerCounters();
   const log = opts.log ?? nullLogger;
@@ -164,6 +191,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   try {
     for (const text of opts.listen) {
       const at = parseListen(text);
+      if (reusePort && opts.claimPort === true && at.port !== 0) await checkPortFree(at);
       // TCP first: with port 0 it picks the port, and UDP takes the same one.
       for (let attempt = 0; ; attempt++) {
         // allowHalfOpen: a client may send its queries and shut its write side; it still gets every answer.

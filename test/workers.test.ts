@@ -2,7 +2,8 @@
 // loopback, the kernel's SO_REUSEPORT spreading queries between them.
 //   - --zone-file --workers 2: two UDP sockets on one port, owned by the two
 //     workers' pids (ss -ulpn), and both answer a share of the queries (each
-//     worker's count, logged when it stops). A second instance on the same
+//     worker's count, logged when it stops); the follower serves the image
+//     the leader built, not its own build. A second instance on the same
 //     port fails as "in use" rather than joining the SO_REUSEPORT group.
 //   - fetching mode --workers 2 from an empty data dir, a local HTTP source:
 //     both workers serve the first serial; a NOTIFY (ldns-notify) brings the
@@ -22,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import packet from 'dns-packet';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeQuery, udpExchange } from './helpers/dns-client.js';
-import { assertBuilt, findProgram, freePort, startRootmirror, type RootmirrorProcess } from './helpers/processes.js';
+import { assertBuilt, findProgram, startRootmirror, type RootmirrorProcess } from './helpers/processes.js';
 import { FixtureServer, makeKey, sign, zoneText, type TestKey } from './refresh-kit.js';
 
 const ZONE = fileURLToPath(new URL('./fixtures/root-zone/root.zone.2026082201', import.meta.url));
@@ -138,6 +139,10 @@ describe.skipIf(SS === undefined)('serve --zone-file --workers 2', () => {
     const port = portOf(leader.listen[0]!);
     expect(udpOwners(host, port)).toEqual([leader.pid, follower.pid].sort());
 
+    // The follower opened the leader's image of the file instead of building its own.
+    expect(d.log()).toMatch(/follower: serving the leader's image of the zone file, serial 2026082201/);
+    expect(d.log()).not.toMatch(/building the zone file here/);
+
     const answered = await serials(host, port, 400);
     expect([...answered]).toEqual([2026082201]);
 
@@ -150,12 +155,13 @@ describe.skipIf(SS === undefined)('serve --zone-file --workers 2', () => {
 
   it('a second --workers 2 on the same port fails (in use) instead of joining the first one\'s SO_REUSEPORT group', async () => {
     const host = '127.0.62.3';
-    const port = await freePort(host);
-    const args = ['serve', '--zone-file', ZONE, '--listen', `${host}:${port}`, '--http', `${host}:0`, '--monitor-interval', '0', '--workers', '2'];
-    const d = await startRootmirror(args);
+    // Port 0 for the first (a port free for TCP may be some client's UDP port); the second asks for the port it got.
+    const args = (port: number) => ['serve', '--zone-file', ZONE, '--listen', `${host}:${port}`, '--http', `${host}:0`, '--monitor-interval', '0', '--workers', '2'];
+    const d = await startRootmirror(args(0));
     running.push(d);
     const { leader, followers } = await workersReady(d, 1);
-    const second = startRootmirror(args);
+    const port = portOf(leader.listen[0]!);
+    const second = startRootmirror(args(port));
     // Should it start after all (the failure this test is for), it is stopped with the rest.
     second.then((p) => running.push(p), () => undefined);
     await expect(second).rejects.toThrow(/exited 1 before ready[\s\S]*in use by another process/);

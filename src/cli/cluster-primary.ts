@@ -26,6 +26,8 @@ export function runPrimary(workers: number, log: Logger): Promise<number> {
     let listen: readonly string[] | undefined;
     // The leader's last word on its zone: what a follower that starts (or restarts) must mirror first.
     let news: ZoneNews | undefined;
+    // --zone-file: the image the leader built, for the followers to open instead of building their own.
+    let image: WorkerMessage | undefined;
     const fork = (role: WorkerRole): void => {
       alive++;
       const w = cluster.fork(workerEnv({ role, listen }));
@@ -50,7 +52,11 @@ export function runPrimary(workers: number, log: Logger): Promise<number> {
           news = m.news;
           for (const f of withRole('follower')) send(f, m);
           break;
+        case 'rootmirror:image':
+          if (roles.get(w.id) === 'leader') image = m;
+          break;
         case 'rootmirror:hello':
+          if (image !== undefined) send(w, image);
           send(w, { type: 'rootmirror:zone', news });
           break;
         case 'rootmirror:notify':
@@ -78,6 +84,8 @@ export function runPrimary(workers: number, log: Logger): Promise<number> {
       }
       if (stopping && alive === 0) resolve(failedAtStart ?? 0);
     });
+    // Structured clone: the --zone-file image (megabytes) goes as bytes, not as a JSON object of numbers.
+    cluster.setupPrimary({ serialization: 'advanced' });
     fork('leader');
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

@@ -11,6 +11,7 @@
 import type { Logger } from '../log.js';
 import { DataDir, SLOTS } from '../refresh/data-dir.js';
 import { readImageFile } from '../refresh/image-file.js';
+import { imageOf, ZoneImage } from '../zone/image.js';
 import { zoneFromImage } from '../zone/image-zone.js';
 import type { StoreState, ZoneStore } from '../zone/store.js';
 import type { DnssecMode, Zone } from '../zone/zone.js';
@@ -42,6 +43,42 @@ export function onRelayedNotify(handle: (serial: number | undefined, client: str
 /** Follower: a NOTIFY for . answered here goes to the leader's refresh trigger. */
 export function relayNotify(serial: number | undefined, client: string): void {
   toPrimary({ type: 'rootmirror:notify', serial, client });
+}
+
+/** Leader, --zone-file: hand the zone built from the file to the followers, as its image. */
+export function shareImage(zone: Zone, signaturesExpireAt: number | undefined): void {
+  toPrimary({ type: 'rootmirror:image', image: imageOf(zone).bytes, signaturesExpireAt });
+}
+
+/**
+ * Follower, --zone-file: the leader's image of the file, opened (the leader
+ * starts first, so the primary has it). Undefined when there is none or it
+ * cannot be opened: the caller then builds the file itself.
+ */
+export function imageFromLeader(timeoutMs = 10_000): Promise<{ zone: Zone; signaturesExpireAt: number | undefined; problem?: undefined } | { problem: string }> {
+  return new Promise((resolve) => {
+    const done = (r: Awaited<ReturnType<typeof imageFromLeader>>): void => {
+      clearTimeout(timer);
+      process.off('message', listener);
+      resolve(r);
+    };
+    const listener = (m: unknown): void => {
+      if (!isWorkerMessage(m)) return;
+      if (m.type === 'rootmirror:image') {
+        try {
+          done({ zone: zoneFromImage(new ZoneImage(m.image)), signaturesExpireAt: m.signaturesExpireAt });
+        } catch (e) {
+          done({ problem: `the leader's image cannot be opened: ${(e as Error).message}` });
+        }
+      } else if (m.type === 'rootmirror:zone') {
+        // The primary answers hello with the image first, then the news: news alone means no image.
+        done({ problem: 'the leader shared no image' });
+      }
+    };
+    const timer = setTimeout(() => done({ problem: `no answer from the primary in ${timeoutMs} ms` }), timeoutMs);
+    process.on('message', listener);
+    toPrimary({ type: 'rootmirror:hello' });
+  });
 }
 
 export interface FollowerOptions {

@@ -39,7 +39,7 @@ import { monitoringSettings } from './monitoring-options.js';
 import { checkNotifyKeys, freshnessOptions, notifyPolicy, startNotifier, startTrigger } from './freshness.js';
 import type { RefreshTrigger } from '../refresh/refresh-trigger.js';
 import { defaultSignaturePath, readSignature } from './zone-input.js';
-import { announceZone, followLeader, onRelayedNotify, relayNotify } from './follower.js';
+import { announceZone, followLeader, imageFromLeader, onRelayedNotify, relayNotify, shareImage } from './follower.js';
 import type { WorkerSetup } from './worker-messages.js';
 import { UsageError, bool, defaultedNum, defaultedStr, list, str, type ParsedArgs } from './options.js';
 
@@ -237,7 +237,12 @@ export async function startDaemon(args: ParsedArgs, log: Logger, worker?: Worker
     const notifier = leads ? startNotifier({ options: fresh, store, counters: server.counters, keys: tsigKeys, log }) : undefined;
     undo.push(async () => notifier?.stop());
     if (zoneFile !== undefined) {
-      const loaded = await zoneFromFile(zoneFile, dnssec, args, log);
+      // --workers: the leader builds the file, the followers open its image (follower.ts); failing that, they build it too.
+      const shared = worker?.role === 'follower' ? await imageFromLeader() : undefined;
+      if (shared?.problem !== undefined) log.warn(`follower: ${shared.problem}; building the zone file here`);
+      else if (shared !== undefined) log.info(`follower: serving the leader's image of the zone file, serial ${shared.zone.serial}`);
+      const loaded = shared !== undefined && shared.problem === undefined ? shared : await zoneFromFile(zoneFile, dnssec, args, log);
+      if (worker?.role === 'leader') shareImage(loaded.zone, loaded.signaturesExpireAt);
       // Served as asked, but not "ready" once its signatures have expired (src/zone/readiness.ts).
       store.setDeadline(loaded.signaturesExpireAt === undefined ? undefined : signatureDeadline(loaded.signaturesExpireAt));
       store.swap(loaded.zone);

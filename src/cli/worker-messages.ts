@@ -41,7 +41,13 @@ export type WorkerMessage =
   | { readonly type: 'rootmirror:ready'; readonly listen: readonly string[] }
   /** leader → primary → every follower; primary → a follower that said hello: the last news, if any. */
   | { readonly type: 'rootmirror:zone'; readonly news: ZoneNews | undefined }
-  /** follower → primary: send me the leader's last news. */
+  /**
+   * --zone-file: leader → primary (kept) → a follower that said hello: the
+   * zone image the leader built from the file, so no follower parses and
+   * builds it again. Needs the cluster's 'advanced' (structured clone) IPC.
+   */
+  | { readonly type: 'rootmirror:image'; readonly image: Uint8Array; readonly signaturesExpireAt: number | undefined }
+  /** follower → primary: send me the leader's last news (and its image, with --zone-file). */
   | { readonly type: 'rootmirror:hello' }
   /** follower → primary → leader: a NOTIFY for . arrived on the follower's socket (RFC 1996); the leader's trigger decides. */
   | { readonly type: 'rootmirror:notify'; readonly serial: number | undefined; readonly client: string };

@@ -1,7 +1,7 @@
 // serve --workers N (issue 14), through the real thing: spawned processes on
 // loopback, the kernel's SO_REUSEPORT spreading queries between them.
-//   - --zone-file --workers 2: two UDP sockets on one port, owned by the two
-//     workers' pids (ss -ulpn), and both answer a share of the queries (each
+//   - --zone-file --workers 2: two UDP sockets and two TCP listeners on one
+//     port, owned by the two workers' pids (ss -ulpn, ss -tlpn), and both answer a share of the queries (each
 //     worker's count, logged when it stops); the follower serves the image
 //     the leader built, not its own build. A second instance on the same
 //     port fails as "in use" rather than joining the SO_REUSEPORT group.
@@ -88,9 +88,9 @@ async function workersReady(d: RootmirrorProcess, followers: number, exclude: re
   );
 }
 
-/** Pids owning a UDP socket bound to host:port (ss -ulpn: one line per socket). */
-function udpOwners(host: string, port: number): number[] {
-  const out = execFileSync(SS!, ['-H', '-u', '-l', '-p', '-n'], { encoding: 'utf8' });
+/** Pids owning a UDP socket (or a TCP listener) bound to host:port (ss -ulpn, ss -tlpn: one line per socket). */
+function udpOwners(host: string, port: number, proto: '-u' | '-t' = '-u'): number[] {
+  const out = execFileSync(SS!, ['-H', proto, '-l', '-p', '-n'], { encoding: 'utf8' });
   return out
     .split('\n')
     .filter((l) => l.split(/\s+/).includes(`${host}:${port}`))
@@ -138,6 +138,8 @@ describe.skipIf(SS === undefined)('serve --zone-file --workers 2', () => {
     expect(follower.listen).toEqual(leader.listen);
     const port = portOf(leader.listen[0]!);
     expect(udpOwners(host, port)).toEqual([leader.pid, follower.pid].sort());
+    // TCP too: each worker its own listener (reusePort + exclusive), not the cluster primary's.
+    expect(udpOwners(host, port, '-t')).toEqual([leader.pid, follower.pid].sort());
 
     // The follower opened the leader's image of the file instead of building its own.
     expect(d.log()).toMatch(/follower: serving the leader's image of the zone file, serial 2026082201/);

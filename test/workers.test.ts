@@ -11,6 +11,8 @@
 //   - kill -9 the follower: another follower, serving the same serial; kill -9
 //     the leader: restarted as the leader, takes over the data dir lock, and
 //     keeps refreshing (a NOTIFY after the restart reaches both again).
+//   - the leader's copy expires (SOA expire 4 s, source gone): the follower
+//     stops serving it too (SERVFAIL from both); a new copy: both serve again.
 // "Both serve serial S" is checked with many queries, each from a new source
 // port: the kernel hashes the 4-tuple to a socket, so a stale worker would
 // answer some of them with another serial (2^-k odds of missing it).
@@ -116,8 +118,8 @@ async function serials(host: string, port: number, n: number): Promise<Set<numbe
   return seen;
 }
 
-/** Until 60 queries in a row all get `serial`; ms taken. */
-async function untilAllServe(host: string, port: number, serial: number, ms: number): Promise<number> {
+/** Until 60 queries in a row all get `serial` (or all SERVFAIL); ms taken. */
+async function untilAllServe(host: string, port: number, serial: number | 'servfail', ms: number): Promise<number> {
   const t0 = performance.now();
   await waitFor(async () => {
     const s = await serials(host, port, 60);
@@ -181,8 +183,8 @@ describe.skipIf(SS === undefined || LDNS_NOTIFY === undefined)('serve --workers 
   afterAll(async () => {
     await src?.stop();
   });
-  async function publish(serial: number): Promise<void> {
-    const b = zoneText(serial, { filler: 20 });
+  async function publish(serial: number, expire?: number): Promise<void> {
+    const b = zoneText(serial, { filler: 20, ...(expire !== undefined ? { expire } : {}) });
     src.file('/root.zone', b);
     src.file('/root.zone.sig', await sign(key, b));
   }
@@ -244,5 +246,35 @@ describe.skipIf(SS === undefined || LDNS_NOTIFY === undefined)('serve --workers 
     await publish(N + 2);
     await notify(host, port, N + 2);
     await untilAllServe(host, port, N + 2, 5_000);
+  }, 120_000);
+
+  it('the leader\'s copy expires: both stop serving it (SERVFAIL); a NOTIFYed new copy: both serve again', async () => {
+    const host = '127.0.62.4';
+    const dir = join(tmp, 'data-expiry');
+    const pgpFile = join(tmp, 'key-expiry.asc');
+    await writeFile(pgpFile, key.publicKey.armor());
+    // SOA expire 4 s: unconfirmed for 4 s, the copy must not be served (RFC 8806 §3, RFC 1035 SOA EXPIRE).
+    await publish(N, 4);
+    const d = await startRootmirror([
+      'serve', '--data-dir', dir, '--verify', 'pgp', '--pgp-key', pgpFile, '--source', `${src.base}/root.zone`,
+      '--listen', `${host}:0`, '--http', `${host}:0`, '--dnssec', 'keep', '--on-expired', 'servfail',
+      '--refresh', '1d', '--refresh-jitter', '0', '--monitor-interval', '0',
+      '--notify-from', '127.0.0.0/8', '--notify-min-interval', '0', '--workers', '2',
+    ]);
+    running.push(d);
+    const { leader } = await workersReady(d, 1);
+    const port = portOf(leader.listen[0]!);
+    await untilAllServe(host, port, N, 15_000);
+    // The source goes away: nothing confirms the copy; the leader's expiry check (every 10 s) withdraws it, and the follower with it.
+    src.routes.delete('/root.zone');
+    await untilAllServe(host, port, 'servfail', 30_000);
+    // Why, from the leader (the follower has no ops endpoint; it SERVFAILs only because the leader said so).
+    const readyz = await fetch(`http://${leader.http}/readyz`);
+    expect(readyz.status).toBe(503);
+    expect(await readyz.text()).toMatch(/expire/);
+
+    await publish(N + 1);
+    await notify(host, port, N + 1);
+    await untilAllServe(host, port, N + 1, 5_000);
   }, 120_000);
 });

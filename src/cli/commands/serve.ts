@@ -5,8 +5,9 @@
 // endpoint and the drift monitor, one "ready" line, clean stop on SIGTERM/SIGINT.
 //
 // This module holds the options and the process shape only; the daemon
-// itself (src/cli/daemon.ts) is loaded by the processes that answer, so the
-// --workers primary, which only forks and restarts them, stays small.
+// itself (src/cli/serve-process.ts) is loaded by the processes that answer, so the
+// --workers primary (src/cli/cluster-primary.ts), which only forks, relays and
+// restarts them, stays small.
 
 import cluster from 'node:cluster';
 import { createLogger } from '../../log.js';

@@ -12,7 +12,8 @@
 //     the leader: restarted as the leader, takes over the data dir lock, and
 //     keeps refreshing (a NOTIFY after the restart reaches both again).
 //   - the leader's copy expires (SOA expire 4 s, source gone): the follower
-//     stops serving it too (SERVFAIL from both); a new copy: both serve again.
+//     stops serving it too (SERVFAIL from both); a new copy: both serve again;
+//     a leader restarted with nothing to serve: the follower stops too.
 // "Both serve serial S" is checked with many queries, each from a new source
 // port: the kernel hashes the 4-tuple to a socket, so a stale worker would
 // answer some of them with another serial (2^-k odds of missing it).
@@ -276,5 +277,13 @@ describe.skipIf(SS === undefined || LDNS_NOTIFY === undefined)('serve --workers 
     await publish(N + 1);
     await notify(host, port, N + 1);
     await untilAllServe(host, port, N + 1, 5_000);
+
+    // A leader restarted with no copy to serve (data dir emptied, source gone): the follower stops serving the old one.
+    src.routes.delete('/root.zone');
+    await rm(join(dir, 'current'), { recursive: true, force: true });
+    await rm(join(dir, 'previous'), { recursive: true, force: true });
+    process.kill(leader.pid, 'SIGKILL');
+    await workersReady(d, 1, [leader.pid]);
+    await untilAllServe(host, port, 'servfail', 10_000);
   }, 120_000);
 });

@@ -31,6 +31,16 @@ export function announceZone(store: ZoneStore): () => void {
   };
 }
 
+/**
+ * Leader, once its mirror has loaded: say what it serves now. A restarted
+ * leader that found no servable copy emits no event (its store starts
+ * unavailable), and the followers must not go on serving the dead one's.
+ */
+export function announceCurrent(store: ZoneStore): void {
+  const s = store.state;
+  toPrimary({ type: 'rootmirror:zone', news: s.kind === 'serving' ? { kind: 'serving', serial: s.zone.serial } : { kind: 'unavailable', reason: s.reason } });
+}
+
 /** Leader: NOTIFYs that arrived on a follower's socket (the kernel picks the socket), relayed by the primary. Returns the unsubscribe. */
 export function onRelayedNotify(handle: (serial: number | undefined, client: string) => void): () => void {
   const listener = (m: unknown): void => {

@@ -39,7 +39,7 @@ import { monitoringSettings } from './monitoring-options.js';
 import { checkNotifyKeys, freshnessOptions, notifyPolicy, startNotifier, startTrigger } from './freshness.js';
 import type { RefreshTrigger } from '../refresh/refresh-trigger.js';
 import { defaultSignaturePath, readSignature } from './zone-input.js';
-import { announceZone, followLeader, imageFromLeader, onRelayedNotify, relayNotify, shareImage } from './follower.js';
+import { announceCurrent, announceZone, followLeader, imageFromLeader, onRelayedNotify, relayNotify, shareImage } from './follower.js';
 import type { WorkerSetup } from './worker-messages.js';
 import { UsageError, bool, defaultedNum, defaultedStr, list, str, type ParsedArgs } from './options.js';
 
@@ -252,6 +252,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger, worker?: Worker
     const unrelay = worker?.role === 'leader' ? onRelayedNotify((serial, client) => trigger?.notify(serial, client)) : undefined;
     const follower = !leads && mirrorConfig !== undefined ? await followLeader({ store, dataDir: mirrorConfig.dataDir, dnssec, log }) : undefined;
     const mirror = prepared !== undefined ? await prepared.start() : undefined;
+    if (unannounce !== undefined) announceCurrent(store);
     trigger = startTrigger({ options: fresh, mirror, monitoring, jitterMs: defaultedNum(args, 'refresh-jitter') * 1000, log });
     if (store.state.kind === 'serving') {
       // The monitor was started (step 4) before the zone was served, so it did not run at once; it does when a zone is served.

@@ -5,16 +5,19 @@
 // Shared by bench/swap-load.mjs and test/swap-load.test.ts.
 //
 // Query i goes out on socket i % SOCKETS with ID floor(i / SOCKETS), so up to
-// 65536 × SOCKETS queries are told apart without reusing an ID.
+// 65536 × SOCKETS queries are told apart without reusing an ID. SOCKETS is 8
+// unless `sockets` says otherwise: each is one source port, and a server with
+// SO_REUSEPORT sockets (--workers) is spread by the kernel per source port, so
+// a few sockets spread unevenly (bench/workers.mjs takes 64).
 
 import dgram from 'node:dgram';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
-const SOCKETS = 8;
+const DEFAULT_SOCKETS = 8;
 
 /**
  * @param {{ host: string, port: number, qps: number, durationMs: number,
- *   queries: Uint8Array[], allowed?: Uint8Array[][], graceMs?: number, maxBurstMs?: number, timeline?: boolean }} o
+ *   queries: Uint8Array[], allowed?: Uint8Array[][], graceMs?: number, maxBurstMs?: number, timeline?: boolean, sockets?: number }} o
  *   `allowed[k]`: the answers query k may get (one per zone it may be answered from; one
  *   when the zones agree). `byAllowed[j]` counts answers equal to `allowed[k][j]` for the
  *   queries with more than one. Without `allowed` any answer counts (an echo peer).
@@ -36,6 +39,7 @@ export function runLoad(o) {
 
 if (!isMainThread && workerData?.queries) {
   const o = workerData;
+  const SOCKETS = o.sockets ?? DEFAULT_SOCKETS;
   const total = Math.round((o.qps * o.durationMs) / 1000);
   if (total > 65536 * SOCKETS) throw new Error(`at most ${65536 * SOCKETS} queries per run`);
   const queries = o.queries.map((q) => Buffer.from(q));

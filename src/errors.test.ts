@@ -53,6 +53,11 @@ describe('OperatorError: one base, the exit status on the type', () => {
     expect(err('EACCES').exitCode).toBe(ExitCode.config);
     expect(err('EACCES').message).toMatch(/no permission to bind port 53.*CAP_NET_BIND_SERVICE/);
     expect(err('EADDRNOTAVAIL').exitCode).toBe(ExitCode.config);
+    // --workers > 1 on a kernel without SO_REUSEPORT (libuv: ENOTSUP; Linux < 3.9: ENOPROTOOPT): the host's configuration.
+    for (const code of ['ENOTSUP', 'ENOPROTOOPT', 'EOPNOTSUPP']) {
+      expect(err(code).exitCode).toBe(ExitCode.config);
+      expect(err(code).message).toBe(`cannot listen on 127.53.53.53:53 (--listen): this kernel has no SO_REUSEPORT, which --workers > 1 needs (${code}); use --workers 1`);
+    }
   });
 
   it('main prints an OperatorError in one line and exits with its status', async () => {

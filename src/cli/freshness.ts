@@ -53,9 +53,9 @@ export function checkNotifyKeys(o: FreshnessOptions, keys: TsigKeyring | undefin
 }
 
 /** The server's NOTIFY policy (step 4); NOTIFYs before startFreshness() are answered and otherwise ignored (the first refresh runs anyway). */
-export function notifyPolicy(o: FreshnessOptions, keys: TsigKeyring | undefined, trigger: () => RefreshTrigger | undefined): NotifyPolicy | undefined {
+export function notifyPolicy(o: FreshnessOptions, keys: TsigKeyring | undefined, onNotify: (serial: number | undefined, client: string) => void): NotifyPolicy | undefined {
   if (o.notifyFrom === undefined) return undefined;
-  return { from: o.notifyFrom, ...(keys !== undefined ? { keys } : {}), onNotify: (ev) => trigger()?.notify(ev.serial, ev.client) };
+  return { from: o.notifyFrom, ...(keys !== undefined ? { keys } : {}), onNotify: (ev) => onNotify(ev.serial, ev.client) };
 }
 
 export interface FreshnessParts {
@@ -78,7 +78,7 @@ export function startNotifier(p: Pick<FreshnessParts, 'options' | 'store' | 'cou
   return n;
 }
 
-/** After the mirror started: the trigger, fed by NOTIFY (through notifyPolicy's getter) and by the monitor. */
+/** After the mirror started: the trigger, fed by NOTIFY (through notifyPolicy's callback) and by the monitor. */
 export function startTrigger(p: Pick<FreshnessParts, 'options' | 'mirror' | 'monitoring' | 'jitterMs' | 'log'>): RefreshTrigger | undefined {
   const mirror = p.mirror;
   if (mirror === undefined) return undefined;

@@ -40,6 +40,8 @@ import { monitoringSettings } from './monitoring-options.js';
 import { checkNotifyKeys, freshnessOptions, notifyPolicy, startNotifier, startTrigger } from './freshness.js';
 import type { RefreshTrigger } from '../refresh/refresh-trigger.js';
 import { defaultSignaturePath, readSignature } from './zone-input.js';
+import { announceCurrent, announceZone, followLeader, imageFromLeader, onRelayedNotify, relayNotify, shareImage } from './follower.js';
+import type { WorkerSetup } from './worker-messages.js';
 import { UsageError, bool, defaultedNum, defaultedStr, list, str, type ParsedArgs } from './options.js';
 
 /** Load, check, optionally verify and build the zone file; with when its apex RRSIGs expire (before --dnssec strip drops them). */
@@ -67,6 +69,8 @@ async function zoneFromFile(path: string, dnssec: DnssecMode, args: ParsedArgs, 
 /** A running `serve`: listeners, the mirror (fetching mode), monitoring. */
 export interface Daemon {
   readonly server: RunningServer;
+  /** The addresses bound, as --listen takes them (ports resolved). */
+  readonly listen: readonly string[];
   readonly store: ZoneStore;
   readonly mirror: Mirror | undefined;
   readonly monitoring: Monitoring | undefined;
@@ -143,9 +147,17 @@ function checkOptions(args: ParsedArgs) {
   return { dnssec, zoneFile, onExpired, mon, listen, mirrorConfig, rateLimit, fresh };
 }
 
-/** Start everything `serve` starts, from its parsed options, and log the ready line. All or nothing: see the top of this file. */
-export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon> {
-  const { dnssec, zoneFile, onExpired, mon, listen, mirrorConfig, rateLimit, fresh } = checkOptions(args);
+/**
+ * Start everything `serve` starts, from its parsed options, and log the ready
+ * line. All or nothing: see the top of this file. `worker`: this is one of
+ * --workers N (cluster-primary.ts): its sockets are its own (SO_REUSEPORT);
+ * a follower keeps no copy, runs no ops endpoint, sends no NOTIFY, and in
+ * fetching mode serves what the leader stored (follower.ts).
+ */
+export async function startDaemon(args: ParsedArgs, log: Logger, worker?: WorkerSetup): Promise<Daemon> {
+  const { dnssec, zoneFile, onExpired, mon, listen: listenArgs, mirrorConfig, rateLimit, fresh } = checkOptions(args);
+  const listen = worker?.listen ?? listenArgs;
+  const leads = worker?.role !== 'follower';
 
   // 2. Files. Root hints are read even when only the monitor needs them, so a bad path fails now.
   let hints: RootServer[] | undefined;
@@ -175,7 +187,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
 
     // 3. The data dir: a directory, writable, and ours.
     let prepared: PreparedMirror | undefined;
-    if (mirrorConfig !== undefined) {
+    if (mirrorConfig !== undefined && leads) {
       const dataDir = new DataDir(mirrorConfig.dataDir);
       await dataDir.open();
       undo.push(() => dataDir.unlock());
@@ -185,7 +197,8 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
 
     // 4. Sockets. NOTIFY in reaches the trigger once the mirror has started (step 5).
     let trigger: RefreshTrigger | undefined;
-    const policy = notifyPolicy(fresh, tsigKeys, () => trigger);
+    // A follower's socket gets its share of the NOTIFYs too: the leader's trigger decides on them.
+    const policy = notifyPolicy(fresh, tsigKeys, leads ? (serial, client) => trigger?.notify(serial, client) : relayNotify);
     const server: RunningServer = await startServer({
       listen,
       store,
@@ -199,6 +212,9 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
       ...(fallback ? { fallback } : {}),
       ...(rateLimit.options ? { rateLimit: rateLimit.options } : {}),
       ...(policy ? { notify: policy } : {}),
+      reusePort: worker !== undefined,
+      // The first leader checks the ports are free; later workers (listen given by the primary) join its sockets.
+      claimPort: worker?.role === 'leader' && worker.listen === undefined,
     });
     undo.push(() => server.close());
     if (rateLimit.options) {
@@ -207,9 +223,8 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
     } else if (rateLimit.offOnLoopback) {
       log.info('--rate-limit not applied: every --listen address is loopback, and a resolver on this host is never limited (--rate-limit-loopback applies it anyway)');
     }
-    const isFirstWorker = !cluster.isWorker || cluster.worker?.id === 1;
     let monitoring: Monitoring | undefined;
-    if (isFirstWorker) {
+    if (leads) {
       monitoring = await startMonitoring({
         store,
         ...(prepared ? { refresher: prepared.refresher } : {}),
@@ -222,42 +237,57 @@ export async function startDaemon(args: ParsedArgs, log: Logger): Promise<Daemon
     }
 
     // 5. Serve. NOTIFY out listens first, so the first serial served is announced too.
-    const notifier = isFirstWorker ? startNotifier({ options: fresh, store, counters: server.counters, keys: tsigKeys, log }) : undefined;
+    const notifier = leads ? startNotifier({ options: fresh, store, counters: server.counters, keys: tsigKeys, log }) : undefined;
     undo.push(async () => notifier?.stop());
     if (zoneFile !== undefined) {
-      const loaded = await zoneFromFile(zoneFile, dnssec, args, log);
+      // --workers: the leader builds the file, the followers open its image (follower.ts); failing that, they build it too.
+      const shared = worker?.role === 'follower' ? await imageFromLeader() : undefined;
+      if (shared?.problem !== undefined) log.warn(`follower: ${shared.problem}; building the zone file here`);
+      else if (shared !== undefined) log.info(`follower: serving the leader's image of the zone file, serial ${shared.zone.serial}`);
+      const loaded = shared !== undefined && shared.problem === undefined ? shared : await zoneFromFile(zoneFile, dnssec, args, log);
+      if (worker?.role === 'leader') shareImage(loaded.zone, loaded.signaturesExpireAt);
       // Served as asked, but not "ready" once its signatures have expired (src/zone/readiness.ts).
       store.setDeadline(loaded.signaturesExpireAt === undefined ? undefined : signatureDeadline(loaded.signaturesExpireAt));
       store.swap(loaded.zone);
     }
+    // The leader announces before its mirror starts, so the first zone it serves reaches the followers too.
+    const unannounce = worker?.role === 'leader' && mirrorConfig !== undefined ? announceZone(store) : undefined;
+    const unrelay = worker?.role === 'leader' ? onRelayedNotify((serial, client) => trigger?.notify(serial, client)) : undefined;
+    const follower = !leads && mirrorConfig !== undefined ? await followLeader({ store, dataDir: mirrorConfig.dataDir, dnssec, log }) : undefined;
     const mirror = prepared !== undefined ? await prepared.start() : undefined;
+    if (unannounce !== undefined) announceCurrent(store);
     trigger = startTrigger({ options: fresh, mirror, monitoring, jitterMs: defaultedNum(args, 'refresh-jitter') * 1000, log });
     if (store.state.kind === 'serving') {
       // The monitor was started (step 4) before the zone was served, so it did not run at once; it does when a zone is served.
       monitoring?.monitor?.runOnce().catch((e: unknown) => log.error('monitor run failed', { error: e }));
     }
     const served = store.zone;
+    const listenTexts = server.addresses.map((a) => `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`);
     // The same readiness as /readyz: "ready" is the line tests and operators wait for; it says whether we are.
     const r = readiness(store, Date.now());
     log[r.ready ? 'info' : 'warn']('ready', {
       ready: r.ready,
       reason: r.reason,
-      listen: server.addresses.map((a) => `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`),
+      listen: listenTexts,
       serial: served?.serial ?? null,
       mode: zoneFile !== undefined ? 'zone-file' : 'mirror',
       dnssec,
       onExpired,
       http: monitoring ? `${monitoring.http.address.host}:${monitoring.http.address.port}` : null,
-      ...(cluster.isWorker ? { worker: cluster.worker?.id } : {}),
+      ...(worker !== undefined ? { worker: cluster.worker?.id, role: worker.role, pid: process.pid } : {}),
     });
     return {
       server,
+      listen: listenTexts,
       store,
       mirror,
       monitoring,
       async stop() {
         trigger?.stop();
         notifier?.stop();
+        unannounce?.();
+        unrelay?.();
+        follower?.stop();
         mirror?.stop();
         await Promise.all([server.close(), monitoring?.stop()]);
       },

@@ -47,6 +47,11 @@ export function explainBindError(e: NodeJS.ErrnoException, at: BindAddress, opti
       return new BindError(`cannot listen on ${where} (${option}): it is in use by another process; stop that process or choose another ${option}`, e.code);
     case 'EAFNOSUPPORT':
       return new BindError(`cannot listen on ${where} (${option}): IPv6 is not available on this host; drop the IPv6 ${option} address`, e.code);
+    case 'ENOPROTOOPT':
+    case 'ENOTSUP':
+    case 'EOPNOTSUPP':
+      // Only --workers > 1 asks for SO_REUSEPORT (server.ts reusePort); Linux has it since 3.9.
+      return new BindError(`cannot listen on ${where} (${option}): this kernel has no SO_REUSEPORT, which --workers > 1 needs (${e.code}); use --workers 1`, e.code);
     default:
       return new BindError(`cannot listen on ${where} (${option}): ${e.message}`, e.code);
   }

@@ -43,6 +43,22 @@ export interface ServerOptions {
   /** --tsig-key: AXFR and IXFR must be signed with one of these keys. */
   readonly tsigKeys?: TsigKeyring;
   readonly clock?: Clock;
+  /**
+   * --workers > 1: this process's UDP socket and TCP listener are its own,
+   * bound with SO_REUSEPORT beside the other workers' on the same address and
+   * port (exclusive: not handed to the node:cluster primary). The kernel
+   * hashes each datagram's 4-tuple to one socket, so one query wakes one
+   * process. The port must be a fixed one: port 0 would give each its own.
+   */
+  readonly reusePort?: boolean;
+  /**
+   * With reusePort, the first worker of the group: first check that no other
+   * process holds each fixed port. SO_REUSEPORT lets any socket of the same
+   * user with the option join the port, so another rootmirror with --workers
+   * on the same address would otherwise share the queries silently instead of
+   * failing with EADDRINUSE.
+   */
+  readonly claimPort?: boolean;
 }
 
 export interface RunningServer {
@@ -73,10 +89,10 @@ function bound<T>(target: net.Server | dgram.Socket, begin: (done: () => void) =
   });
 }
 
-function bindTcp(server: net.Server, at: ListenAddress): Promise<number> {
+function bindTcp(server: net.Server, at: ListenAddress, reusePort: boolean): Promise<number> {
   return bound(
     server,
-    (done) => server.listen({ host: at.address, port: at.port, exclusive: false }, done),
+    (done) => server.listen({ host: at.address, port: at.port, ...(reusePort ? { reusePort: true, exclusive: true } : { exclusive: false }) }, done),
     () => (server.address() as net.AddressInfo).port,
   );
 }
@@ -99,10 +115,11 @@ function literalLookup(address: string, _family: unknown, callback: (err: Error 
  */
 const UDP_RECV_BUFFER = 4 << 20;
 
-function bindUdp(socket: dgram.Socket, at: ListenAddress): Promise<void> {
+function bindUdp(socket: dgram.Socket, at: ListenAddress, reusePort: boolean): Promise<void> {
   return bound(
     socket,
-    (done) => socket.bind({ address: at.address, port: at.port, exclusive: false }, done),
+    // exclusive with reusePort: bound by this process itself, not through the cluster primary.
+    (done) => socket.bind({ address: at.address, port: at.port, exclusive: reusePort }, done),
     () => {
       try {
         socket.setRecvBufferSize(UDP_RECV_BUFFER);
@@ -111,6 +128,25 @@ function bindUdp(socket: dgram.Socket, at: ListenAddress): Promise<void> {
       }
     },
   );
+}
+
+/** Bind and close a plain (no SO_REUSEPORT) UDP socket and TCP listener on `at`: EADDRINUSE if another process holds it. */
+async function checkPortFree(at: ListenAddress): Promise<void> {
+  const tcp = net.createServer();
+  const udp = dgram.createSocket({ type: at.address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
+  try {
+    await bindTcp(tcp, at, false);
+    await bound(udp, (done) => udp.bind({ address: at.address, port: at.port, exclusive: true }, done), () => undefined);
+  } catch (e) {
+    throw explainBindError(e as NodeJS.ErrnoException, at);
+  } finally {
+    await new Promise<void>((r) => (tcp.listening ? tcp.close(() => r()) : r()));
+    try {
+      udp.close();
+    } catch {
+      // never bound
+    }
+  }
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
@@ -143,6 +179,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     tsigKeys: opts.tsigKeys,
     clock,
   };
+  const reusePort = opts.reusePort ?? false;
   const tcpServers: net.Server[] = [];
   const udpSockets: dgram.Socket[] = [];
   const addresses: ListenAddress[] = [];
@@ -154,19 +191,20 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   try {
     for (const text of opts.listen) {
       const at = parseListen(text);
+      if (reusePort && opts.claimPort === true && at.port !== 0) await checkPortFree(at);
       // TCP first: with port 0 it picks the port, and UDP takes the same one.
       for (let attempt = 0; ; attempt++) {
         // allowHalfOpen: a client may send its queries and shut its write side; it still gets every answer.
         const tcp = net.createServer({ pauseOnConnect: false, allowHalfOpen: true });
-        const udp = dgram.createSocket({ type: at.address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false, lookup: literalLookup });
+        const udp = dgram.createSocket({ type: at.address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false, reusePort, lookup: literalLookup });
         let port: number;
         try {
-          port = await bindTcp(tcp, at);
+          port = await bindTcp(tcp, at, reusePort);
         } catch (e) {
           throw explainBindError(e as NodeJS.ErrnoException, at);
         }
         try {
-          await bindUdp(udp, { address: at.address, port });
+          await bindUdp(udp, { address: at.address, port }, reusePort);
         } catch (e) {
           tcp.close();
           udp.close();

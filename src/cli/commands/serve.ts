@@ -5,17 +5,20 @@
 // endpoint and the drift monitor, one "ready" line, clean stop on SIGTERM/SIGINT.
 //
 // This module holds the options and the process shape only; the daemon
-// itself (src/cli/daemon.ts) is loaded by the processes that answer, so the
-// --workers primary, which only forks and restarts them, stays small.
+// itself (src/cli/serve-process.ts) is loaded by the processes that answer, so the
+// --workers primary (src/cli/cluster-primary.ts), which only forks, relays and
+// restarts them, stays small.
 
 import cluster from 'node:cluster';
-import { createLogger, type Logger } from '../../log.js';
+import { createLogger } from '../../log.js';
 import { LOOPBACK } from '../../server/acl.js';
 import { EXIT_CODES_HELP } from '../../errors.js';
 import { MIRROR_OPTIONS } from '../mirror-options.js';
 import { MONITORING_OPTIONS } from '../monitoring-options.js';
-import { UsageError, defaultedNum, defaultedStr, str, type Command, type OptionSpec } from '../options.js';
+import { UsageError, defaultedNum, defaultedStr, type Command, type OptionSpec } from '../options.js';
 import { dnssecOption, listenOption, logLevelOption } from '../shared-options.js';
+import { runPrimary } from '../cluster-primary.js';
+import { toPrimary, workerSetup } from '../worker-messages.js';
 
 export const SERVER_OPTIONS: readonly OptionSpec[] = [
   { name: 'zone-file', type: 'string', metavar: 'FILE', help: 'serve this zone file (gzip accepted) instead of fetching (no refresh; only --verify layers named explicitly are checked)' },
@@ -50,7 +53,7 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
     metavar: 'ADDR[:PORT][?tsig=KEY]',
     help: 'send NOTIFY for . with the new SOA to this downstream after every swap to a new serial, retried per RFC 1996 §3.6 (port 53 unless given; ?tsig= signs with that --tsig-key key)',
   },
-  { name: 'workers', type: 'number', default: 1, metavar: 'N', help: 'answering processes sharing the sockets (--zone-file mode)' },
+  { name: 'workers', type: 'number', default: 1, metavar: 'N', help: 'answering processes, each with its own UDP and TCP socket on every --listen address (SO_REUSEPORT: the kernel spreads the queries); one leader keeps the copy, monitors and sends NOTIFY, the others serve the image it stores' },
   logLevelOption(),
 ];
 
@@ -78,22 +81,21 @@ export const command: Command = {
   async run(args) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]} (the zone file goes after --zone-file)`);
     const log = createLogger({ level: defaultedStr(args, 'log-level') as 'info', fields: { cmd: 'serve' } });
-    const zoneFile = str(args, 'zone-file');
     const workers = defaultedNum(args, 'workers');
     if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers ${workers}: expected 1 to 64`);
-    if (workers > 1 && zoneFile === undefined) {
-      throw new UsageError('--workers > 1 needs --zone-file (in fetching mode one process keeps the copy; use --workers 1)');
-    }
     if (workers > 1 && cluster.isPrimary) return runPrimary(workers, log);
 
     const { startDaemon } = await import('../serve-process.js');
+    const setup = cluster.isWorker ? workerSetup() : undefined;
     try {
-      const daemon = await startDaemon(args, log);
-      // Tell the --workers primary this worker started (a worker that dies before this is not restarted).
-      if (cluster.isWorker) process.send?.(WORKER_READY);
+      const daemon = await startDaemon(args, log, setup);
+      // Tell the --workers primary this worker started (a worker that dies before this is not restarted), and where it listens.
+      if (setup !== undefined) toPrimary({ type: 'rootmirror:ready', listen: daemon.listen });
       const signal = await untilSignal();
       log.info('stopping', { signal });
       await daemon.stop();
+      // Per process: with --workers, /metrics shows the leader's counters only; this line is each worker's share.
+      log.info('stopped', { queries: daemon.server.counters.totalQueries, ...(setup !== undefined ? { role: setup.role } : {}) });
       return 0;
     } finally {
       // A worker's IPC channel to the primary would keep it alive, stopped or failed: let go of it.
@@ -101,49 +103,3 @@ export const command: Command = {
     }
   },
 };
-
-/** What a worker sends its primary once startDaemon has returned. */
-const WORKER_READY = 'rootmirror:worker-ready';
-
-/**
- * --workers N: fork N answering processes sharing the listening sockets
- * (node:cluster), and start another when one dies. A worker that dies before
- * it was ready failed at start (configuration, port in use): another would
- * fail the same way, so the primary stops the others and exits with its status.
- */
-function runPrimary(workers: number, log: Logger): Promise<number> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    let failedAtStart: number | undefined;
-    let alive = 0;
-    const ready = new Set<number>();
-    const fork = (): void => {
-      alive++;
-      cluster.fork();
-    };
-    cluster.on('message', (w, message) => {
-      if (message === WORKER_READY) ready.add(w.id);
-    });
-    const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) return;
-      stopping = true;
-      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
-    };
-    cluster.on('exit', (w, code, signal) => {
-      alive--;
-      if (!stopping && !ready.has(w.id)) {
-        // Its own one-line error is already on stderr (workers share it).
-        failedAtStart = code ?? 1;
-        log.error('worker failed at start; stopping', { worker: w.id, code, signal });
-        stop('SIGTERM');
-      } else if (!stopping) {
-        log.error('worker died; starting another', { worker: w.id, code, signal });
-        fork();
-      }
-      if (stopping && alive === 0) resolve(failedAtStart ?? 0);
-    });
-    for (let i = 0; i < workers; i++) fork();
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
-}

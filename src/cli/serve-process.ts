@@ -28,7 +28,6 @@ import { RootFallback } from '../server/fallback.js';
 import { readiness } from '../zone/readiness.js';
 import { signatureDeadline } from '../refresh/expiry.js';
 import { createWorkerZonePipeline } from '../refresh/worker-pipeline.js';
-import { loadHttpClient } from '../fetch/http-request.js';
 import { loadVerifiers } from '../verify/layer-verifiers.js';
 import { Name } from '../dns/name.js';
 import { parseListen, startServer, type RunningServer } from '../server/server.js';
@@ -164,8 +163,6 @@ export async function startDaemon(args: ParsedArgs, log: Logger, worker?: Worker
   if (onExpired === 'fallback' || mon.monitorIntervalMs > 0) hints = await readRootHints(mon.rootHints);
   // The zone file is only looked at here (parsing it takes a while, and is step 5).
   if (zoneFile !== undefined) await checkReadable(zoneFile, '--zone-file');
-  // The HTTP client is loaded now, not by the first refresh while queries wait.
-  if (mirrorConfig?.sources.some((src) => /^https?:/i.test(src))) await loadHttpClient();
   // Key and anchor files are read now (a bad one exits 78 before anything is bound); each check reads them again in its worker.
   if (mirrorConfig !== undefined) await loadVerifiers(mirrorConfig, verifierOptions(args));
   // The same keys sign transfers in (axfr:// sources) and are required of transfers out.

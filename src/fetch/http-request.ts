@@ -38,19 +38,12 @@ export function combinedSignal(opts: HttpOptions): AbortSignal | undefined {
   return signals.length <= 1 ? signals[0] : AbortSignal.any(signals);
 }
 
-// undici (~18 MB resident once loaded) is loaded on the first download, not
-// with this module: `serve --zone-file` never downloads and never pays for it.
+// undici (~18-28 MB resident once loaded) is loaded on the first download, not
+// with this module: `serve` downloads in child processes (refresh/download-child.ts)
+// and never pays for it.
 let undiciModule: Promise<typeof import('undici')> | undefined;
 const undici = (): Promise<typeof import('undici')> => (undiciModule ??= import('undici'));
 
-/**
- * Load the HTTP client now. `serve` does this before it answers anything:
- * loading and compiling undici takes 0.1–0.3 s of the one thread, which on
- * first use would stall queries in the middle of the first refresh.
- */
-export async function loadHttpClient(): Promise<void> {
-  await undici();
-}
 
 export async function makeDispatcher(t: Partial<Timeouts> | undefined): Promise<Agent> {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...t };

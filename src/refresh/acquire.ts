@@ -9,7 +9,9 @@ import { axfr, querySoaSerial, type AxfrOptions } from '../fetch/axfr.js';
 import { ConfigError } from '../errors.js';
 import { startDeadline } from '../fetch/deadline.js';
 import type { TsigKeyring } from '../dns/tsig-keys.js';
-import { download, fetchSmall, type FetchedFile } from '../fetch/http.js';
+import { download, fetchSmall, type Conditional, type FetchedFile } from '../fetch/http.js';
+import { runInChild } from './child-process.js';
+import { errorFrom, type DownloadJob, type DownloadMessage } from './download-job.js';
 import type { HttpOptions } from '../fetch/http-request.js';
 import { signatureUrl, type Source } from '../fetch/source.js';
 import { writeZoneText } from '../fetch/zone-text.js';
@@ -26,7 +28,18 @@ export interface AcquireOptions {
   /** The --tsig-key keys; an `axfr://HOST?tsig=NAME` source signs its SOA check and transfer with NAME's (RFC 8945). */
   readonly tsigKeys?: TsigKeyring;
   readonly progress?: Writable & { isTTY?: boolean };
+  /**
+   * HTTP(S) downloads run in a short-lived child process (download-child.ts),
+   * so the serving process never loads the HTTP client: the daemon sets this;
+   * tests that hand in their own dispatcher run in-process.
+   */
+  readonly downloadInChild?: boolean;
+  /** The attempt will want the detached signature: a child fetches it with the zone. */
+  readonly wantSignature?: boolean;
 }
+
+/** The download child's code: the build's (see refreshWorkerUrl in worker-pipeline.ts for the src/ → dist/ rule). */
+const DOWNLOAD_CHILD = import.meta.url.endsWith('.ts') ? new URL('../../dist/refresh/download-child.js', import.meta.url) : new URL('./download-child.js', import.meta.url);
 
 export type Acquired = { readonly kind: 'not-modified'; readonly reason: string } | (FetchedFile & { readonly kind: 'file' });
 
@@ -35,6 +48,9 @@ export type SignatureResult = { readonly ok: true; readonly signature: Uint8Arra
 /** One attempt at one source: its deadline starts now. */
 export class Acquisition {
   private readonly http: HttpOptions;
+  private readonly startedAt = performance.now();
+  /** The signature a download child fetched with the zone. */
+  private prefetched: Extract<DownloadMessage, { kind: 'file' }>['signature'];
 
   constructor(
     readonly source: Source,
@@ -59,6 +75,7 @@ export class Acquisition {
       return { kind: 'file', url: source.url, path: file.path, sha256: file.sha256, bytes: file.bytes, etag: undefined, lastModified: undefined };
     }
     const conditional = fromHere !== undefined ? { etag: fromHere.etag, lastModified: fromHere.lastModified } : undefined;
+    if (this.opts.downloadInChild === true && this.http.dispatcher === undefined) return this.zoneInChild(conditional, held);
     const dl = await download(source.url, {
       ...this.http,
       dir: this.opts.dir,
@@ -67,6 +84,35 @@ export class Acquisition {
     });
     if (dl.kind === 'not-modified') return { kind: 'not-modified', reason: `HTTP 304: serial ${held?.serial} is current` };
     return { kind: 'file', url: dl.url, path: dl.path, sha256: dl.sha256, bytes: dl.bytes, etag: dl.etag, lastModified: dl.lastModified };
+  }
+
+  /** zone() for HTTP(S), in a child process (download-child.ts); the signature comes with it when wanted. */
+  private async zoneInChild(conditional: Conditional | undefined, held: CopyMeta | undefined): Promise<Acquired> {
+    const fetchTimeoutMs = this.opts.fetchTimeoutMs;
+    const remainingMs = Math.floor(fetchTimeoutMs - (performance.now() - this.startedAt));
+    const job: DownloadJob = {
+      url: this.source.url,
+      dir: this.opts.dir,
+      maxBytes: this.http.maxBytes,
+      timeouts: this.http.timeouts,
+      maxRedirects: this.http.maxRedirects,
+      deadline: { remainingMs, ms: fetchTimeoutMs, option: '--fetch-timeout' },
+      conditional,
+      signature: this.opts.wantSignature === true,
+      progress: this.opts.progress?.isTTY === true,
+    };
+    const m = await runInChild<DownloadMessage, DownloadMessage>(DOWNLOAD_CHILD, job, {
+      heapLimitMb: 256,
+      // The deadline is the child's to enforce; this only catches a child that hangs past it.
+      timeLimitMs: Math.max(1, remainingMs) + 10_000,
+      what: 'the download',
+      isResult: (_m): _m is DownloadMessage => true,
+      inheritStderr: job.progress,
+    });
+    if (m.kind === 'error') throw errorFrom(m.error);
+    if (m.kind === 'not-modified') return { kind: 'not-modified', reason: `HTTP 304: serial ${held?.serial} is current` };
+    this.prefetched = m.signature;
+    return { kind: 'file', url: m.url, path: m.path, sha256: m.sha256, bytes: m.bytes, etag: m.etag, lastModified: m.lastModified };
   }
 
   /** AXFR options with the source's TSIG key, when it names one. */
@@ -82,10 +128,13 @@ export class Acquisition {
   /** The detached signature beside the zone's final URL; a failure is a reason, PGP being required (fail closed). */
   async signature(zoneUrl: string): Promise<SignatureResult> {
     const sigUrl = signatureUrl(zoneUrl);
+    const failed = (err: Error): SignatureResult => ({ ok: false, reason: `no signature from ${sigUrl} (${err.message}); PGP is required (fail closed) unless removed with --verify`, error: err });
+    const pre = this.prefetched;
+    if (pre !== undefined) return pre.ok ? { ok: true, signature: pre.bytes } : failed(errorFrom(pre.error));
     try {
       return { ok: true, signature: await fetchSmall(sigUrl, this.http) };
     } catch (err) {
-      return { ok: false, reason: `no signature from ${sigUrl} (${(err as Error).message}); PGP is required (fail closed) unless removed with --verify`, error: err as Error };
+      return failed(err as Error);
     }
   }
 }

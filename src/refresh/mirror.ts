@@ -85,7 +85,8 @@ export function prepareMirror(opts: MirrorOptions): PreparedMirror {
     store: opts.store,
     pipeline,
     // Stored images are written by the worker pipeline; an injected one (tests) may write none.
-    ...(opts.pipeline === undefined ? { dnssec: opts.dnssec } : {}),
+    // Downloads run in child processes too (download-child.ts), as the checks do.
+    ...(opts.pipeline === undefined ? { dnssec: opts.dnssec, downloadInChild: true } : {}),
     sources: config.sources,
     clock,
     log,

@@ -109,8 +109,14 @@ function changeFrom(previousImage: Uint8Array | undefined, zone: Zone, timings: 
 // Started by worker-pipeline.ts with an IPC channel: one job in, one result out, exit.
 if (process.send !== undefined) {
   // The daemon went away: nobody is waiting for the result.
-  process.on('disconnect', () => process.exit(1));
+  let sent = false;
+  process.on('disconnect', () => sent || process.exit(1));
   process.once('message', (job: RefreshJob) => {
-    void run(job).then((result) => process.send!(result, () => process.disconnect()));
+    void run(job).then((result) =>
+      process.send!(result, () => {
+        sent = true;
+        process.exit(0);
+      }),
+    );
   });
 }

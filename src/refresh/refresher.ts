@@ -243,7 +243,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     const held = this.heldCopy;
     let tempPath: string | undefined;
     const timings: AttemptTimings = {};
-    const acquisition = new Acquisition(parsed, { ...this.opts, dir: this.opts.dataDir.root });
+    const acquisition = new Acquisition(parsed, { ...this.opts, dir: this.opts.dataDir.root, wantSignature: parsed.kind === 'http' && this.opts.pipeline.layers.includes('pgp') });
     try {
       let t = performance.now();
       const lap = (): number => {

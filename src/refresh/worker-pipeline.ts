@@ -16,12 +16,10 @@
 // the held zone keeps being served and the daemon lives on.
 
 import { fileBytes } from '../bytes.js';
-import { fork } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { runInChild } from './child-process.js';
 import { join } from 'node:path';
-import { setPriority } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { Name } from '../dns/name.js';
 import { CheckError, type Candidate, type CheckedZone, type StepTimings } from '../verify/candidate.js';
 import type { VerifierFiles } from '../verify/layer-verifiers.js';
@@ -121,66 +119,14 @@ function opened(m: Extract<RefreshMessage, { kind: 'built' }>, image: Uint8Array
 
 type Result = Exclude<RefreshMessage, { kind: 'warning' }>;
 
-/** Keep this much of the worker's stderr (V8 prints why it died there) for the error. */
-const STDERR_KEEP = 2048;
-
 function runWorker(job: RefreshJob, opts: WorkerPipelineOptions): Promise<Result> {
-  return new Promise<Result>((resolve, reject) => {
-    let done = false;
-    let stderr = '';
-    const heapMb = opts.heapLimitMb ?? 2048;
-    const child = fork(fileURLToPath(refreshWorkerUrl()), [], {
-      execArgv: [`--max-old-space-size=${heapMb}`],
-      serialization: 'advanced',
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    // The lowest CPU priority (nice 19): where the host has fewer idle cores
-    // than the serving thread and a check need (2 cores and a busy resolver),
-    // the kernel gives the serving thread the CPU first and the check waits.
-    // Measured at 20,000 qps on 2 cores: without it, queries stalled up to
-    // 0.5 s and 1,312 were lost during a refresh.
-    if (child.pid !== undefined) {
-      try {
-        setPriority(child.pid, 19);
-      } catch {
-        // Not permitted here (a sandbox): the check runs at our priority.
-      }
-    }
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (d: string) => (stderr = (stderr + d).slice(-STDERR_KEEP)));
-    const finish = (f: () => void): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      f();
-    };
-    const limitMs = opts.timeLimitMs ?? 600_000;
-    const timer = setTimeout(
-      () =>
-        finish(() => {
-          child.kill('SIGKILL');
-          reject(new CheckError(`the check did not finish within ${limitMs >= 1000 ? `${Math.round(limitMs / 1000)} s` : `${limitMs} ms`}; stopped`));
-        }),
-      limitMs,
-    );
-    timer.unref();
-    child.on('message', (m: RefreshMessage) => {
+  return runInChild<RefreshMessage, Result>(refreshWorkerUrl(), job, {
+    heapLimitMb: opts.heapLimitMb ?? 2048,
+    timeLimitMs: opts.timeLimitMs ?? 600_000,
+    what: "the check",
+    isResult: (m): m is Result => m.kind !== 'warning',
+    onOther: (m) => {
       if (m.kind === 'warning') opts.onWarning?.(m.text);
-      else finish(() => resolve(m));
-    });
-    child.on('error', (err: Error) => finish(() => reject(new CheckError(`the check's worker process failed: ${err.message}`))));
-    child.on('exit', (code, signal) =>
-      finish(() => {
-        const oom = /heap out of memory|Reached heap limit/i.test(stderr);
-        const why = oom ? `ran out of its ${heapMb} MiB heap (a zone far larger than expected?)` : `exited (${signal ?? `code ${code}`}) without a result${stderr.trim() !== '' ? `: ${lastLine(stderr)}` : ''}`;
-        reject(new CheckError(`the check's worker process ${why}`));
-      }),
-    );
-    child.send(job);
+    },
   });
-}
-
-function lastLine(text: string): string {
-  const lines = text.trim().split('\n');
-  return lines[lines.length - 1]!.trim();
 }

@@ -1,0 +1,50 @@
+// An HTTP(S) download in a short-lived child process (child-process.ts):
+// the zone into a temp file in the data dir and, when PGP is checked, its
+// detached signature, under one deadline (--fetch-timeout). The serving
+// process then never loads the HTTP client (undici and its WebAssembly
+// parser, ~28 MB resident) nor spends its thread on the transfer. What
+// acquire.ts did in-process, with the same results and the same errors.
+
+import { download, fetchSmall } from '../fetch/http.js';
+import { signatureUrl } from '../fetch/source.js';
+import { errorData, type DownloadJob, type DownloadMessage } from './download-job.js';
+
+async function run(job: DownloadJob): Promise<DownloadMessage> {
+  const http = {
+    ...(job.maxBytes !== undefined ? { maxBytes: job.maxBytes } : {}),
+    ...(job.timeouts !== undefined ? { timeouts: job.timeouts } : {}),
+    ...(job.maxRedirects !== undefined ? { maxRedirects: job.maxRedirects } : {}),
+    ...(job.deadline !== undefined ? { deadline: { signal: AbortSignal.timeout(Math.max(1, Math.floor(job.deadline.remainingMs))), ms: job.deadline.ms, option: job.deadline.option } } : {}),
+  };
+  try {
+    const dl = await download(job.url, { ...http, dir: job.dir, ...(job.conditional !== undefined ? { conditional: job.conditional } : {}), ...(job.progress ? { progress: process.stderr } : {}) });
+    if (dl.kind === 'not-modified') return { kind: 'not-modified' };
+    let signature: Extract<DownloadMessage, { kind: 'file' }>['signature'];
+    if (job.signature) {
+      try {
+        signature = { ok: true, bytes: await fetchSmall(signatureUrl(dl.url), http) };
+      } catch (err) {
+        signature = { ok: false, error: errorData(err) };
+      }
+    }
+    return { kind: 'file', url: dl.url, path: dl.path, sha256: dl.sha256, bytes: dl.bytes, etag: dl.etag, lastModified: dl.lastModified, signature };
+  } catch (err) {
+    return { kind: 'error', error: errorData(err) };
+  }
+}
+
+// Started by acquire.ts with an IPC channel: one job in, one result out, exit.
+if (process.send !== undefined) {
+  let sent = false;
+  process.on('disconnect', () => sent || process.exit(1));
+  process.once('message', (job: DownloadJob) => {
+    void run(job)
+      .catch((err: unknown): DownloadMessage => ({ kind: 'error', error: errorData(err) }))
+      .then((result) =>
+        process.send!(result, () => {
+          sent = true;
+          process.exit(0);
+        }),
+      );
+  });
+}

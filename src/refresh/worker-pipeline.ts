@@ -71,7 +71,14 @@ export function createWorkerZonePipeline(opts: WorkerPipelineOptions): ZonePipel
       return lastTimings;
     },
     async check(c: Candidate, at: number, previous?: Zone): Promise<CheckedZone> {
-      const dir = await mkdtemp(join(opts.scratchDir ?? tmpdir(), '.tmp-check-'));
+      const scratch = opts.scratchDir ?? tmpdir();
+      let dir: string;
+      try {
+        dir = await mkdtemp(join(scratch, '.tmp-check-'));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? String(err);
+        throw new CheckError(`cannot make a scratch directory for the check in ${scratch} (${code}); make it writable, or set TMPDIR to a writable directory`, {}, { cause: err });
+      }
       try {
         const bytesPath = join(dir, 'candidate');
         const imagePath = join(dir, 'image');

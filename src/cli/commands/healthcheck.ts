@@ -3,58 +3,34 @@
 // reads the same ROOTMIRROR_HTTP as `serve`, and a wildcard listen address
 // (0.0.0.0:8053, for a kubelet or Prometheus outside) is asked on loopback.
 
-import http from 'node:http';
-import { parseHostPort } from '../../ops/http.js';
-import { LOOPBACK_FOR_WILDCARD } from '../listen-default.js';
-import { UsageError, defaultedNum, defaultedStr, type Command } from '../options.js';
-import { httpOption } from '../shared-options.js';
-
+import { UsageError, type Command } from '../options.js';
+import { getOps, hostPort, opsClientOptions, opsTarget, type OpsTarget } from '../ops-client.js';
 
 export interface HealthResult {
   readonly ok: boolean;
   readonly line: string;
 }
 
-/** One GET of `http://HOST:PORT/readyz`; never throws. */
-export function probeReady(host: string, port: number, timeoutMs: number): Promise<HealthResult> {
-  const target = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-  return new Promise((resolve) => {
-    const req = http.get({ host, port, path: '/readyz', timeout: timeoutMs, headers: { connection: 'close' } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        if (body.length < 512) body += d;
-      });
-      res.on('end', () => {
-        const text = body.trim().split('\n')[0] ?? '';
-        resolve({ ok: res.statusCode === 200, line: `${res.statusCode === 200 ? 'healthy' : 'unhealthy'}: ${target}/readyz ${res.statusCode}: ${text}` });
-      });
-      res.on('error', (e) => resolve({ ok: false, line: `unhealthy: ${target}/readyz: ${e.message}` }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (e) => resolve({ ok: false, line: `unhealthy: ${target}/readyz: ${e.message}` }));
-  });
+/** One GET of /readyz; never throws. */
+export async function probeReady(t: OpsTarget): Promise<HealthResult> {
+  const target = hostPort(t);
+  try {
+    const { status, body } = await getOps(t, '/readyz', { maxBytes: 512, overflow: 'truncate' });
+    const text = body.trim().split('\n')[0] ?? '';
+    return { ok: status === 200, line: `${status === 200 ? 'healthy' : 'unhealthy'}: ${target}/readyz ${status}: ${text}` };
+  } catch (e) {
+    return { ok: false, line: `unhealthy: ${target}/readyz: ${(e as Error).message}` };
+  }
 }
 
 export const command: Command = {
   name: 'healthcheck',
   summary: 'ask the ops endpoint whether a verified, unexpired zone is served (GET /readyz); exit 0 if so, else 1',
   usage: '',
-  options: [
-    httpOption({ help: 'the ops endpoint `rootmirror serve` listens on (the same variable serve reads; a wildcard address is asked on loopback)' }),
-    { name: 'timeout', type: 'duration', default: 3, metavar: 'D', help: 'give up after this long' },
-  ],
+  options: opsClientOptions(),
   async run(args) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
-    let target: { host: string; port: number };
-    try {
-      target = parseHostPort(defaultedStr(args, 'http'));
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-    const timeout = defaultedNum(args, 'timeout');
-    if (timeout <= 0) throw new UsageError('--timeout must be more than 0');
-    const r = await probeReady(LOOPBACK_FOR_WILDCARD[target.host] ?? target.host, target.port, timeout * 1000);
+    const r = await probeReady(opsTarget(args));
     (r.ok ? process.stdout : process.stderr).write(r.line + '\n');
     return r.ok ? 0 : 1;
   },

@@ -6,40 +6,26 @@
 // It finds the endpoint as `healthcheck` does: the same ROOTMIRROR_HTTP as
 // `serve`, a wildcard listen address asked on loopback.
 
-import http from 'node:http';
 import { OperatorError } from '../../errors.js';
-import { parseHostPort } from '../../ops/http.js';
-import { LOOPBACK_FOR_WILDCARD } from '../listen-default.js';
-import { UsageError, bool, defaultedNum, defaultedStr, type Command } from '../options.js';
-import { httpOption, jsonOption } from '../shared-options.js';
+import { UsageError, bool, type Command } from '../options.js';
+import { getOps, hostPort, opsClientOptions, opsTarget, type OpsTarget } from '../ops-client.js';
+import { jsonOption } from '../shared-options.js';
 import { formatStatus, type StatusView } from '../status-table.js';
 
 /** /status is a few kB (the change report included); more than this is not our endpoint. */
 const MAX_BODY = 4 << 20;
 
-/** GET http://HOST:PORT/status: the body on 200; an OperatorError (exit 1) saying what failed otherwise. */
-export function readStatus(host: string, port: number, timeoutMs: number): Promise<string> {
-  const target = `http://${host.includes(':') ? `[${host}]` : host}:${port}/status`;
-  const fail = (why: string) => new OperatorError(`cannot read ${target}: ${why}; is \`rootmirror serve\` running with --http there?`);
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host, port, path: '/status', timeout: timeoutMs, headers: { connection: 'close', accept: 'application/json' } }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (d: Buffer) => {
-        size += d.length;
-        if (size > MAX_BODY) req.destroy(new Error(`answer larger than ${MAX_BODY} bytes`));
-        else chunks.push(d);
-      });
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        if (res.statusCode !== 200) reject(fail(`HTTP ${res.statusCode}: ${body.trim().split('\n')[0] ?? ''}`));
-        else resolve(body);
-      });
-      res.on('error', (e) => reject(fail(e.message)));
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (e) => reject(fail(e.message)));
-  });
+/** GET /status: the body on 200; an OperatorError (exit 1) saying what failed otherwise. */
+export async function readStatus(t: OpsTarget): Promise<string> {
+  const fail = (why: string) => new OperatorError(`cannot read http://${hostPort(t)}/status: ${why}; is \`rootmirror serve\` running with --http there?`);
+  let r: { status: number; body: string };
+  try {
+    r = await getOps(t, '/status', { maxBytes: MAX_BODY, overflow: 'fail', accept: 'application/json' });
+  } catch (e) {
+    throw fail((e as Error).message);
+  }
+  if (r.status !== 200) throw fail(`HTTP ${r.status}: ${r.body.trim().split('\n')[0] ?? ''}`);
+  return r.body;
 }
 
 export const command: Command = {
@@ -47,27 +33,18 @@ export const command: Command = {
   summary: "show the running daemon's status (GET /status): serial, age, expiry, refresh, live serial per root; exit 1 if it cannot be read",
   usage: '',
   options: [
-    httpOption({ help: 'the ops endpoint `rootmirror serve` listens on (the same variable serve reads; a wildcard address is asked on loopback)' }),
-    { name: 'timeout', type: 'duration', default: 3, metavar: 'D', help: 'give up after this long' },
+    ...opsClientOptions(),
     jsonOption({ help: 'print the /status document as JSON instead of a table' }),
   ],
   async run(args) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
-    let target: { host: string; port: number };
-    try {
-      target = parseHostPort(defaultedStr(args, 'http'));
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-    const timeout = defaultedNum(args, 'timeout');
-    if (timeout <= 0) throw new UsageError('--timeout must be more than 0');
-    const host = LOOPBACK_FOR_WILDCARD[target.host] ?? target.host;
-    const body = await readStatus(host, target.port, timeout * 1000);
+    const t = opsTarget(args);
+    const body = await readStatus(t);
     let doc: StatusView;
     try {
       doc = JSON.parse(body) as StatusView;
     } catch {
-      throw new OperatorError(`${host}:${target.port}/status did not answer JSON: is --http pointing at rootmirror's ops endpoint?`);
+      throw new OperatorError(`${hostPort(t)}/status did not answer JSON: is --http pointing at rootmirror's ops endpoint?`);
     }
     process.stdout.write(bool(args, 'json') ? JSON.stringify(doc, null, 2) + '\n' : formatStatus(doc));
     return 0;

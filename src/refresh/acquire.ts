@@ -10,7 +10,7 @@ import { ConfigError } from '../errors.js';
 import { startDeadline } from '../fetch/deadline.js';
 import type { TsigKeyring } from '../dns/tsig-keys.js';
 import { download, fetchSmall, type Conditional, type FetchedFile } from '../fetch/http.js';
-import { runInChild } from './child-process.js';
+import { childEntry, runInChild } from './child-process.js';
 import { errorFrom, type DownloadJob, type DownloadMessage } from './download-job.js';
 import type { HttpOptions } from '../fetch/http-request.js';
 import { signatureUrl, type Source } from '../fetch/source.js';
@@ -38,8 +38,6 @@ export interface AcquireOptions {
   readonly wantSignature?: boolean;
 }
 
-/** The download child's code: the build's (see refreshWorkerUrl in worker-pipeline.ts for the src/ → dist/ rule). */
-const DOWNLOAD_CHILD = import.meta.url.endsWith('.ts') ? new URL('../../dist/refresh/download-child.js', import.meta.url) : new URL('./download-child.js', import.meta.url);
 
 export type Acquired = { readonly kind: 'not-modified'; readonly reason: string } | (FetchedFile & { readonly kind: 'file' });
 
@@ -101,7 +99,7 @@ export class Acquisition {
       signature: this.opts.wantSignature === true,
       progress: this.opts.progress?.isTTY === true,
     };
-    const m = await runInChild<DownloadMessage, DownloadMessage>(DOWNLOAD_CHILD, job, {
+    const m = await runInChild<DownloadMessage, DownloadMessage>(childEntry('download-child.js'), job, {
       heapLimitMb: 256,
       // The deadline is the child's to enforce; this only catches a child that hangs past it.
       timeLimitMs: Math.max(1, remainingMs) + 10_000,

@@ -27,6 +27,17 @@ export interface ChildOptions<M, R extends M> {
   readonly inheritStderr?: boolean;
 }
 
+/**
+ * The URL of a child's entry module in this folder (`refresh-worker.js`,
+ * `download-child.js`). The daemon runs the build (dist/); the test runner
+ * runs the sources from src/ as TypeScript, which a child cannot load, so
+ * there it starts the build of the same file (`npm test` builds first).
+ */
+export function childEntry(file: string): URL {
+  const here = import.meta.url;
+  return here.endsWith('.ts') ? new URL(`../../dist/refresh/${file}`, here) : new URL(`./${file}`, here);
+}
+
 /** Keep this much of the child's stderr (V8 prints why it died there) for the error. */
 const STDERR_KEEP = 2048;
 

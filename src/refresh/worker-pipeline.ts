@@ -18,7 +18,7 @@
 import { fileBytes } from '../bytes.js';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { runInChild } from './child-process.js';
+import { childEntry, runInChild } from './child-process.js';
 import { join } from 'node:path';
 import type { Name } from '../dns/name.js';
 import { CheckError, type Candidate, type CheckedZone, type StepTimings } from '../verify/candidate.js';
@@ -53,15 +53,6 @@ export interface WorkerPipelineOptions {
   readonly scratchDir?: string;
 }
 
-/**
- * Where the worker's code is. The daemon runs the build (dist/); the test
- * runner runs the sources from src/ as TypeScript, which a worker cannot load,
- * so there it starts the build of the same file (`npm test` builds first).
- */
-export function refreshWorkerUrl(): URL {
-  const here = import.meta.url;
-  return here.endsWith('.ts') ? new URL('../../dist/refresh/refresh-worker.js', here) : new URL('./refresh-worker.js', here);
-}
 
 export function createWorkerZonePipeline(opts: WorkerPipelineOptions): ZonePipeline & { readonly lastTimings: StepTimings } {
   let lastTimings: StepTimings = {};
@@ -127,7 +118,7 @@ function opened(m: Extract<RefreshMessage, { kind: 'built' }>, image: Uint8Array
 type Result = Exclude<RefreshMessage, { kind: 'warning' }>;
 
 function runWorker(job: RefreshJob, opts: WorkerPipelineOptions): Promise<Result> {
-  return runInChild<RefreshMessage, Result>(refreshWorkerUrl(), job, {
+  return runInChild<RefreshMessage, Result>(childEntry('refresh-worker.js'), job, {
     heapLimitMb: opts.heapLimitMb ?? 2048,
     timeLimitMs: opts.timeLimitMs ?? 600_000,
     what: "the check",

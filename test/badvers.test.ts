@@ -19,7 +19,8 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain .mjs helper without types
-import { peerAvailable, startPeer } from '../bench/peers/peers.mjs';
+import { peerAvailable } from '../bench/peers/peers.mjs';
+import { nsdDuringSuite } from './helpers/nsd.js';
 import { FakeRoot } from './helpers/fake-root.js';
 import { RootFallback } from '../src/server/fallback.js';
 import { startServer, type RunningServer } from '../src/server/server.js';
@@ -211,13 +212,7 @@ const NSD_ADDR = '127.61.0.1';
 const NSD_PORT = 5362;
 
 describe.skipIf(!peerAvailable('nsd'))('BADVERS: the same replies as NSD 4.6', () => {
-  let nsd: { stop(): Promise<unknown> } | undefined;
-  beforeAll(async () => {
-    nsd = (await startPeer('nsd', SMALL_PATH, NSD_ADDR, NSD_PORT, { readyTimeoutMs: 60_000 })) as { stop(): Promise<unknown> };
-  }, 70_000);
-  afterAll(async () => {
-    await nsd?.stop();
-  });
+  nsdDuringSuite(SMALL_PATH, NSD_ADDR, NSD_PORT);
 
   it('every question, UDP and TCP, with and without DO: rcode, flags, counts and OPT version agree', async () => {
     const ours = servers.serving.addresses[0]!;

@@ -15,7 +15,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain .mjs helper without types
-import { peerAvailable, startPeer } from '../bench/peers/peers.mjs';
+import { peerAvailable } from '../bench/peers/peers.mjs';
+import { nsdDuringSuite } from './helpers/nsd.js';
 import { udpExchange } from './helpers/dns-client.js';
 import { startServer, type RunningServer } from '../src/server/server.js';
 import { ZoneStore } from '../src/zone/store.js';
@@ -154,13 +155,7 @@ const NSD_ADDR = '127.61.0.3';
 const NSD_PORT = 5364;
 
 describe.skipIf(!peerAvailable('nsd'))('FORMERR: NSD 4.6 answers the same, or as each row says', () => {
-  let nsd: { stop(): Promise<unknown> } | undefined;
-  beforeAll(async () => {
-    nsd = (await startPeer('nsd', SMALL_PATH, NSD_ADDR, NSD_PORT, { readyTimeoutMs: 60_000 })) as { stop(): Promise<unknown> };
-  }, 70_000);
-  afterAll(async () => {
-    await nsd?.stop();
-  });
+  nsdDuringSuite(SMALL_PATH, NSD_ADDR, NSD_PORT);
 
   it('every case', async () => {
     for (const c of CASES) {

@@ -4,6 +4,8 @@
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { startPeer } from '../../bench/peers/peers.mjs';
 import { startDaemon, waitTcp, type Daemon } from './processes.js';
 
 export function nsdServerConf(dir: string, port: number, address = '127.0.0.1'): string {
@@ -37,4 +39,18 @@ export async function startNsd(nsd: string, dir: string, port: number, clauses: 
   const d = startDaemon(nsd, ['-d', '-c', join(dir, 'nsd.conf')]);
   await waitTcp('127.0.0.1', port, 15_000, 'nsd');
   return d;
+}
+
+/**
+ * NSD (bench/peers' start-up) serving `zonePath` on addr:port for the
+ * duration of the enclosing describe: started before its tests, stopped after.
+ */
+export function nsdDuringSuite(zonePath: string, addr: string, port: number): void {
+  let nsd: { stop(): Promise<unknown> } | undefined;
+  beforeAll(async () => {
+    nsd = (await startPeer('nsd', zonePath, addr, port, { readyTimeoutMs: 60_000 })) as { stop(): Promise<unknown> };
+  }, 70_000);
+  afterAll(async () => {
+    await nsd?.stop();
+  });
 }

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { startServer } from '../dist/server/server.js';
 import { ZoneStore } from '../dist/zone/store.js';
 import { buildZone } from '../dist/zone/build.js';
+import { changeBetween } from '../dist/zone/zone-change.js';
 import { parseZoneText } from '../dist/zone/parser.js';
 import { cleanAnswerer } from './clean-answers.mjs';
 import { tldsOf } from './querymix-lib.mjs';
@@ -36,6 +37,11 @@ const { queries, allowed, distinguishing } = swapQueries(tldsOf(texts[0].toStrin
 
 const store = new ZoneStore();
 store.swap(zones[0]);
+// What changed between the two (the IXFR journal's difference, the change
+// report) comes computed from the refresh's child process in the daemon; zones
+// built here have it computed now, before the load, not at the first swap.
+changeBetween(zones[0], zones[1]);
+changeBetween(zones[1], zones[0]);
 const server = await startServer({ listen: [listen], store });
 const { address, port } = server.addresses[0];
 if (!process.argv.includes('--json')) console.log(`swap-load: ${qps} qps for ${seconds} s against ${address}:${port}, zones ${zones.map((z) => z.serial).join(' <-> ')} every ${swapMs} ms; ${queries.length} queries, ${distinguishing} tell the zones apart`);

@@ -4,7 +4,6 @@
 // NSD's build-aside-then-swap).
 
 import { EventEmitter } from 'node:events';
-import { imageOf } from './image.js';
 import type { Zone } from './zone.js';
 
 /** What the server should do when it has no usable (verified, unexpired) zone. */
@@ -57,10 +56,6 @@ export class ZoneStore extends EventEmitter<StoreEvents> {
 
   /** Swap in a new zone (already verified and built). One assignment. */
   swap(next: Zone): void {
-    // The answer path reads the zone's image (image.ts). A zone opened from one
-    // has it; any other (built in this process: tests, tools, the demo) gets it
-    // written here, before it is served, not by the first query after the swap.
-    imageOf(next);
     const previous = this.snapshot.zone;
     this.snapshot = { kind: 'serving', zone: next };
     this.emit('swap', next, previous);

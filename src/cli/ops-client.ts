@@ -2,11 +2,13 @@
 // (`healthcheck`: GET /readyz, `status`: GET /status): where to ask (--http,
 // a wildcard address asked on loopback, --timeout) and one bounded GET.
 
-import http from 'node:http';
 import { parseHostPort } from '../ops/http.js';
 import { LOOPBACK_FOR_WILDCARD } from './listen-default.js';
 import { UsageError, defaultedNum, defaultedStr, type OptionSpec, type ParsedArgs } from './options.js';
 import { httpOption } from './shared-options.js';
+
+// Not an ESM import: see src/ops/http.ts (node:http's facade loads undici).
+const http = process.getBuiltinModule('node:http');
 
 /** --http and --timeout, as both commands take them. */
 export function opsClientOptions(): OptionSpec[] {

@@ -2,12 +2,19 @@
 // /status. GET and HEAD only, no request bodies, short timeouts: this listens
 // on loopback for a scraper and an orchestrator, not for the world.
 
-import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
 import { explainBindError } from '../server/bind-error.js';
 import { renderMetrics } from './metrics.js';
 import { isReady, statusDocument, type OpsSnapshot } from './status.js';
+
+// Not `import http from 'node:http'`: an ESM import makes Node build the
+// module's ESM facade, which reads every export, and node:http's lazy
+// WebSocket/EventSource getters then load Node's bundled undici: 30-60 ms and
+// ~14 MB resident at every start, for nothing we use (nodejs/node#57649,
+// #59686, open). process.getBuiltinModule returns the CommonJS exports as
+// require() does, without the facade.
+const http = process.getBuiltinModule('node:http');
 
 /** Parse `ADDR:PORT` or `[V6]:PORT`. Throws RangeError with a hint. */
 export function parseHostPort(text: string, what = '--http'): { host: string; port: number } {

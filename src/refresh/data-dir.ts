@@ -153,8 +153,10 @@ export class DataDir {
       try {
         const fh = await open(path, 'wx', 0o644);
         try {
+          // Not fsynced (that cost ~60 ms at every start here): the lock only
+          // matters while this process lives, and a lock file a power cut left
+          // empty names no pid, so it is taken over.
           await fh.writeFile(`${process.pid}\n`);
-          await fh.sync();
         } finally {
           await fh.close();
         }

@@ -8,13 +8,13 @@
 
 import { spawn, type SpawnOptions } from 'node:child_process';
 import dgram from 'node:dgram';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, BIN, freePort, isRoot } from './helpers/processes.js';
+import { assertBuilt, BIN, freePort, isRoot, startRootmirror } from './helpers/processes.js';
 
 const FIX = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const ZONE = join(FIX, 'root-zone/root.zone.2026082201');
@@ -157,6 +157,25 @@ describe('serve: a configuration error exits 78 at once, having bound nothing', 
     if (unprivilegedFrom <= 53) return; // this host lets anyone bind port 53: nothing to refuse
     const r = await run(['serve', '--zone-file', ZONE, '--listen', '127.0.44.7:53', '--http', '127.0.44.7:0', '--monitor-interval', '0'], isRoot ? { uid: NOBODY, gid: NOBODY } : {});
     expectStartFailure(r, 78, /cannot listen on 127\.0\.44\.7:53 \(--listen\): no permission to bind port 53.*CAP_NET_BIND_SERVICE/);
+  });
+});
+
+describe('serve: a passed --pgp-key check is remembered in the data dir (src/refresh/key-check-record.ts)', () => {
+  it('an unchanged key file is not parsed again at the next start; a changed one is, and a bad one still exits 78', async () => {
+    const m = await mirrorArgs('127.0.44.30', 'remembered');
+    const key = join(tmp, 'remembered.key');
+    copyFileSync(fileURLToPath(new URL('../keys/registry-admin.key', import.meta.url)), key);
+    const args = [...m.args, '--pgp-key', key, '--log-level', 'debug'];
+    const first = await startRootmirror(args);
+    await first.stop();
+    expect(first.log()).not.toMatch(/not parsed again/);
+    expect(existsSync(join(m.dataDir, 'pgp-keys-checked.json'))).toBe(true);
+    const second = await startRootmirror(args);
+    await second.stop();
+    expect(second.log()).toMatch(/--pgp-key files unchanged since they last passed the key check/);
+    writeFileSync(key, readFileSync(key, 'utf8').replace(/[A-Za-z](?=[A-Za-z0-9+/]{20}\n)/, (c) => (c === 'A' ? 'B' : 'A')));
+    expectStartFailure(await run(args), 78, /is not an OpenPGP public key/);
+    await expectReleased('127.0.44.30', m.port);
   });
 });
 

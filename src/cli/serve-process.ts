@@ -28,6 +28,7 @@ import { RootFallback } from '../server/fallback.js';
 import { readiness } from '../zone/readiness.js';
 import { signatureDeadline } from '../refresh/expiry.js';
 import { createWorkerZonePipeline } from '../refresh/worker-pipeline.js';
+import { checkVerifierFiles } from '../refresh/key-check-record.js';
 import { loadVerifiers } from '../verify/layer-verifiers.js';
 import { Name } from '../dns/name.js';
 import { parseListen, startServer, type RunningServer } from '../server/server.js';
@@ -163,8 +164,9 @@ export async function startDaemon(args: ParsedArgs, log: Logger, worker?: Worker
   if (onExpired === 'fallback' || mon.monitorIntervalMs > 0) hints = await readRootHints(mon.rootHints);
   // The zone file is only looked at here (parsing it takes a while, and is step 5).
   if (zoneFile !== undefined) await checkReadable(zoneFile, '--zone-file');
-  // Key and anchor files are read now (a bad one exits 78 before anything is bound); each check reads them again in its worker.
-  if (mirrorConfig !== undefined) await loadVerifiers(mirrorConfig, verifierOptions(args));
+  // Key and anchor files are read now (a bad one exits 78 before anything is bound; key files that passed before, byte for byte, are not parsed again: key-check-record.ts); each check reads them again in its child.
+  const keyCheck = mirrorConfig !== undefined ? await checkVerifierFiles(mirrorConfig, mirrorConfig.dataDir) : undefined;
+  if (keyCheck?.pgpKeysRemembered) log.debug('--pgp-key files unchanged since they last passed the key check (key-check-record.ts); not parsed again here');
   // The same keys sign transfers in (axfr:// sources) and are required of transfers out.
   const tsigKeys =
     mirrorConfig !== undefined
@@ -188,6 +190,7 @@ export async function startDaemon(args: ParsedArgs, log: Logger, worker?: Worker
       const dataDir = new DataDir(mirrorConfig.dataDir);
       await dataDir.open();
       undo.push(() => dataDir.unlock());
+      await keyCheck?.remember();
       prepared = prepareMirror({ config: mirrorConfig, store, dnssec, allSignatures: verifierOptions(args).allSignatures ?? false, log, dataDir, tsigKeys });
       undo.push(() => prepared!.close());
     }

@@ -19,6 +19,11 @@ import { CheckError } from '../src/verify/candidate.js';
 import { ZoneStore } from '../src/zone/store.js';
 import { ZoneImage } from '../src/zone/image.js';
 import { changeBetween } from '../src/zone/zone-change.js';
+import { buildZone } from '../src/zone/build.js';
+import { parseZoneText } from '../src/zone/parser.js';
+import { writeImage } from '../src/zone/image-writer.js';
+import { Name } from '../src/dns/name.js';
+import { lookup } from '../src/zone/lookup.js';
 import { assertBuilt } from './helpers/processes.js';
 import { FixtureServer, makeKey, sign, zoneText, type TestKey } from './refresh-kit.js';
 
@@ -182,6 +187,48 @@ describe('a restart answers from the stored zone image, and re-verifies the copy
     expect(text(again.log)).toMatch(/does not re-verify; withdrawn, not served/);
     expect(again.store.state.kind).toBe('unavailable');
     expect(again.store.state.kind === 'unavailable' && again.store.state.reason).toMatch(/failed re-verification: pgp/);
+  });
+});
+
+describe('the image served at start must be the one the verified copy builds', () => {
+  it('an image of another zone with the same serial, its sha256 rewritten in meta.json: served at start, then replaced by the image built from the verified copy', async () => {
+    await publish(2026120404, 3);
+    await start();
+    await stopAll();
+    // Another zone with the same serial: it opens, and its sha256 matches what meta.json now says.
+    const forged = writeImage(buildZone(parseZoneText(zoneWith(2026120404, 0)), { dnssec: 'keep' }));
+    await writeFile(imagePath(), forged);
+    const meta = JSON.parse(await readFile(metaPath(), 'utf8')) as { image: { sha256: string; bytes: number } };
+    meta.image.sha256 = createHash('sha256').update(forged).digest('hex');
+    meta.image.bytes = forged.length;
+    await writeFile(metaPath(), JSON.stringify(meta));
+    srv.routes.clear();
+    const again = await start();
+    const t2 = (): string => lookup(again.store.zone!, Name.fromText('t2.'), 2, { dnssecOk: false }).kind;
+    expect(t2()).toBe('nxdomain'); // the forged image is what answers at first
+    await again.m.refresher.startupCheck;
+    expect(text(again.log)).toMatch(/re-verified/);
+    expect(text(again.log)).toMatch(/stored zone image of serial 2026120404 is not the one its verified copy builds; serving the one just built/);
+    expect(again.store.state.kind).toBe('serving');
+    expect(t2()).toBe('referral');
+    // ... and stored, so the next start serves the right one at once.
+    const stored = await readFile(imagePath());
+    const metaAfter = JSON.parse(await readFile(metaPath(), 'utf8')) as { image: { sha256: string } };
+    expect(metaAfter.image.sha256).toBe(createHash('sha256').update(stored).digest('hex'));
+    expect(metaAfter.image.sha256).not.toBe(meta.image.sha256);
+  });
+
+  it('the same image it builds: nothing replaced', async () => {
+    await publish(2026120405, 3);
+    await start();
+    await stopAll();
+    const before = await readFile(imagePath());
+    const again = await start();
+    const served = again.store.zone;
+    await again.m.refresher.startupCheck;
+    expect(text(again.log)).not.toMatch(/is not the one its verified copy builds/);
+    expect(again.store.zone).toBe(served);
+    expect(Buffer.compare(await readFile(imagePath()), before)).toBe(0);
   });
 });
 

@@ -24,6 +24,7 @@ import { imageMeta } from './image-file.js';
 import type { DnssecMode } from '../zone/zone.js';
 import { judgeSerial } from './policy.js';
 import type { ZonePipeline } from './zone-pipeline.js';
+import type { CheckedZone } from '../verify/candidate.js';
 
 /** What the refresher needs, and how each source is fetched (--fetch-timeout, caps; acquire.ts). */
 export interface RefresherOptions extends Omit<AcquireOptions, 'dir'> {
@@ -121,6 +122,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
       const checked = await this.opts.pipeline.check({ bytes: copy.zone, signature: copy.signature, source: copy.meta.source, pgpApplies }, this.clock.now());
       if (checked.serial !== copy.meta.serial) throw new Error(`zone serial ${checked.serial} differs from meta.json serial ${copy.meta.serial}`);
       this.log.info(`data dir: current copy, serial ${copy.meta.serial}, re-verified`, { layers: checked.layers });
+      if (checked.image !== undefined && checked.imageSha256 !== held.meta.image?.sha256) await this.replaceImage(held, checked);
     } catch (err) {
       // A refresh may have committed a newer copy meanwhile: that one stands.
       if (this.heldCopy !== held) return;
@@ -136,6 +138,25 @@ export class Refresher extends EventEmitter<RefresherEvents> {
       }
       this.refresh().catch((e: unknown) => this.log.error('refresh after withdrawing the stored copy failed unexpectedly', { error: e }));
     }
+  }
+
+  /**
+   * The copy re-verified, but the image served since start is not the one it
+   * builds (meta.json's sha256 matched a file that was replaced with both, or
+   * another build wrote it): serve and store the image just built from the
+   * verified copy, so what is answered is what was verified.
+   */
+  private async replaceImage(held: HeldCopy, checked: CheckedZone): Promise<void> {
+    if (this.heldCopy !== held) return; // a refresh committed a newer copy meanwhile
+    this.log.warn(`data dir: the stored zone image of serial ${held.meta.serial} is not the one its verified copy builds; serving the one just built`, {
+      stored: held.meta.image?.sha256,
+      built: checked.imageSha256,
+    });
+    const rebuilt: HeldCopy = { ...held, zone: checked.zone };
+    const meta = await storeImage(this.opts.dataDir, rebuilt, checked.image!, this.log, checked.imageSha256);
+    if (this.heldCopy !== held) return;
+    this.hold({ ...rebuilt, meta });
+    this.serveHeldIfValid();
   }
 
   /** Release the data dir (its lock) once no cycle runs. */

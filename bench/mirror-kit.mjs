@@ -209,6 +209,28 @@ export function rssBytes(pid) {
 }
 
 /**
+ * What the RSS of `pid` is made of (bytes), from /proc/PID/status: `anon`,
+ * memory this process wrote (V8 heap, buffers, malloc), and `file`, pages of
+ * mapped files, nearly all the node executable's own code and read-only data
+ * (shared with every Node process on the host, the refresh children too).
+ */
+export function rssParts(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+  const kb = (field) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) * 1024;
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
+}
+
+/** rssParts of a bare `node` (an empty event loop, same flags), for reference in the same run. */
+export async function bareNodeRss(nodeArgs = ['--max-semi-space-size=1']) {
+  const { child, exited } = spawnChild(process.execPath, [...nodeArgs, '-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 1000));
+  const parts = rssParts(child.pid);
+  child.kill('SIGKILL');
+  await exited;
+  return parts;
+}
+
+/**
  * CPU ms (utime+stime) of `pid`: { main, others, children }: the main thread
  * (its tid is the pid), all other threads summed, and its children that have
  * ended (cutime+cstime: the refresh checks run in short-lived child processes).

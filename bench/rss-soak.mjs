@@ -10,13 +10,16 @@
 // checkpoints. Reported: RSS steady after start, the peak during the
 // refreshes, after every 10th refresh, after an idle period at the end, and
 // the least-squares slope of RSS after each refresh over the last half (MB
-// per 100 refreshes: flat is ~0).
+// per 100 refreshes: flat is ~0). Each RSS is split into anonymous memory
+// (what the daemon wrote: V8 heap, buffers, malloc) and file-backed pages
+// (nearly all the node executable's code, shared with every Node process),
+// with a bare `node` measured the same way in the same run for reference.
 //
 //   npx tsc -p tsconfig.json && node bench/rss-soak.mjs [--refreshes 100] [--idle 30] [--json]
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BASE_SERIAL, MB, ZONE_FILE, metric, mirrorArgs, runFetch, rssBytes, signedRootVersions, startServe, startSource, tempDir, udpClient } from './mirror-kit.mjs';
+import { BASE_SERIAL, MB, ZONE_FILE, metric, mirrorArgs, runFetch, rssBytes, rssParts, bareNodeRss, signedRootVersions, startServe, startSource, tempDir, udpClient } from './mirror-kit.mjs';
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -66,7 +69,7 @@ const querier = setInterval(() => {
   void client.soaSerial(d.port, 1000).then((s) => s !== undefined && q.answered++);
 }, 5);
 const peakSince = (t0) => Math.max(...samples.filter((s) => s.t >= t0).map((s) => s.rss));
-const checkpoint = async (label) => ({ label, rss: rssBytes(d.pid), heapUsed: await metric(d.http, 'nodejs_heap_size_used_bytes') });
+const checkpoint = async (label) => ({ label, ...rssParts(d.pid), heapUsed: await metric(d.http, 'nodejs_heap_size_used_bytes') });
 
 await sleep(5000);
 const points = [await checkpoint('steady after start (5 s)')];
@@ -100,6 +103,7 @@ clearInterval(sampler);
 const served = await client.soaSerial(d.port, 1000);
 if (served !== BASE_SERIAL + refreshes) throw new Error(`at the end the daemon answers serial ${served}, not ${BASE_SERIAL + refreshes}`);
 await d.stop();
+const bare = await bareNodeRss();
 
 // Least squares over the last half: RSS after refresh k against k, in MB per 100 refreshes.
 const half = afterEach.slice(Math.floor(refreshes / 2));
@@ -117,7 +121,8 @@ const result = {
   refreshes,
   idleS,
   layers: 'pgp,zonemd,dnssec',
-  points: points.map((p) => ({ label: p.label, rssMB: +MB(p.rss).toFixed(1), heapUsedMB: +MB(p.heapUsed).toFixed(1) })),
+  points: points.map((p) => ({ label: p.label, rssMB: +MB(p.rss).toFixed(1), anonMB: +MB(p.anon).toFixed(1), fileMB: +MB(p.file).toFixed(1), heapUsedMB: +MB(p.heapUsed).toFixed(1) })),
+  bareNode: { rssMB: +MB(bare.rss).toFixed(1), anonMB: +MB(bare.anon).toFixed(1), fileMB: +MB(bare.file).toFixed(1) },
   peakRssMB: +MB(peak).toFixed(1),
   slopeMBPer100: +slopeMbPer100.toFixed(2),
   refreshMs: { median: sortedTook[Math.floor(sortedTook.length / 2)], max: sortedTook.at(-1) },
@@ -128,9 +133,11 @@ if (json) {
   process.exit(0);
 }
 console.log(`\n**RSS soak** (\`node bench/rss-soak.mjs --refreshes ${refreshes} --idle ${idleS}\`; ${date}, Node ${process.versions.node}; mirror mode, --dnssec keep, --verify pgp,zonemd,dnssec, the signed root-sized zone; ${refreshes} NOTIFY-triggered refreshes back to back, each a new serial, ~200 qps of \`. SOA\` throughout; VmRSS sampled every 100 ms)\n`);
-console.log('| when | RSS | heap used |');
-console.log('|---|---:|---:|');
-for (const p of result.points) console.log(`| ${p.label} | ${p.rssMB} MB | ${p.heapUsedMB} MB |`);
+console.log('| when | RSS | anonymous | file-backed (node executable) | heap used |');
+console.log('|---|---:|---:|---:|---:|');
+for (const p of result.points) console.log(`| ${p.label} | ${p.rssMB} MB | ${p.anonMB} MB | ${p.fileMB} MB | ${p.heapUsedMB} MB |`);
+const b = result.bareNode;
+console.log(`| bare \`node -e\` (same flags, same run) | ${b.rssMB} MB | ${b.anonMB} MB | ${b.fileMB} MB | – |`);
 console.log(`\npeak RSS during the refreshes: ${result.peakRssMB} MB (target ≤ 90 MB: ${result.peakRssMB <= 90 ? 'PASS' : 'FAIL'}); steady ${result.points[0].rssMB} MB (target ≤ 60 MB: ${result.points[0].rssMB <= 60 ? 'PASS' : 'FAIL'})`);
 console.log(`RSS slope over the last ${half.length} refreshes: ${result.slopeMBPer100} MB per 100 refreshes`);
 console.log(`refresh NOTIFY → served: median ${result.refreshMs.median.toFixed(0)} ms, max ${result.refreshMs.max.toFixed(0)} ms; queries ${q.answered} answered of ${q.sent}`);

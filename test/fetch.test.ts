@@ -63,6 +63,8 @@ describe('rootmirror fetch', () => {
     await writeFile(join(dir, 'test.key'), key.publicKey.armor());
     expect(await fetch('--pgp-key', join(dir, 'test.key'), '--trust-anchors', ANCHOR)).toBe(0);
     expect(out.join('')).toMatch(/^stored serial 2026110100 from .* \(pgp ok, zonemd ok, dnssec ok\) in /);
+    // The key check that passed is remembered, so a `serve` on this data dir does not parse the key again.
+    expect(JSON.parse(await readFile(join(dir, 'pgp-keys-checked.json'), 'utf8'))).toMatchObject({ files: [{ file: join(dir, 'test.key') }] });
   });
 
   it('default layers against the real anchors: the DNSSEC layer refuses a zone signed by another key, one line, exit 1', async () => {

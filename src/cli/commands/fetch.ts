@@ -10,7 +10,7 @@ import { readTsigKeyFiles } from '../../refresh/tsig-key-files.js';
 import { DataDir, DataDirError } from '../../refresh/data-dir.js';
 import { createLogger, nullLogger, type Logger } from '../../log.js';
 import { Refresher } from '../../refresh/refresher.js';
-import { loadVerifiers } from '../../verify/layer-verifiers.js';
+import { checkVerifierFiles } from '../../refresh/key-check-record.js';
 import type { Layer } from '../../verify/verdict.js';
 import { createWorkerZonePipeline } from '../../refresh/worker-pipeline.js';
 import { ZoneStore } from '../../zone/store.js';
@@ -45,7 +45,8 @@ export const command: Command = {
     const verbose = bool(args, 'verbose');
     const log = quietLog(verbose);
     // Read now so a bad key or anchor file is one line and exit 78; the check's own process reads them again.
-    await loadVerifiers(config, verifierOptions(args));
+    // A passed key check is remembered in the data dir, as `serve` remembers it (key-check-record.ts).
+    const keyCheck = await checkVerifierFiles(config, config.dataDir);
     const tsigKeys = await readTsigKeyFiles(config.tsigKeyFiles ?? [], checkSourcesAgainstLayers(config.sources, config.layers));
     // As `serve` checks: in a child process, which also writes the zone image stored beside the copy, so a
     // `serve` started on this data dir answers at once.
@@ -74,6 +75,7 @@ export const command: Command = {
       let loaded;
       try {
         loaded = await refresher.load();
+        await keyCheck.remember();
       } catch (err) {
         if (err instanceof DataDirError) {
           process.stderr.write(`rootmirror fetch: ${err.message}\n`);

@@ -169,6 +169,22 @@ describe('a restart answers from the stored zone image, and re-verifies the copy
     });
   }
 
+  it('a copy whose bytes no longer match meta.json (a bit flipped on disk): its image is opened (only meta.json and the image are read before serving), then withdrawn as corrupt', async () => {
+    await publish(2026120407);
+    await start();
+    await stopAll();
+    const zonePath = join(dir, 'current', 'root.zone');
+    const b = await readFile(zonePath);
+    b[b.length >> 1] ^= 0x01;
+    await writeFile(zonePath, b);
+    srv.routes.clear();
+    const again = await start();
+    expect(text(again.log)).toMatch(/from its zone image; re-verifying the copy aside/);
+    await again.m.refresher.startupCheck;
+    expect(text(again.log)).toMatch(/does not re-verify; withdrawn, not served/);
+    expect(again.store.state.kind === 'unavailable' && again.store.state.reason).toMatch(/failed re-verification: .*corrupt: sha256/);
+  });
+
   it('a tampered copy (bytes and meta.json sha256 rewritten to match) is served from its image, then withdrawn when it fails re-verification', async () => {
     await publish(2026120403);
     await start();

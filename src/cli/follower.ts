@@ -140,7 +140,7 @@ export async function followLeader(o: FollowerOptions): Promise<Follower> {
     for (const slot of SLOTS) {
       let meta;
       try {
-        meta = (await dd.read(slot)).meta;
+        meta = await dd.readMeta(slot); // the image is checked against it; the copy is the leader's to verify
       } catch (e) {
         why.push(`${slot}: ${(e as Error).message}`);
         continue;

@@ -245,11 +245,8 @@ export class DataDir {
     return removed;
   }
 
-  /**
-   * Read one slot. Throws DataDirError when files are missing, meta.json is
-   * malformed, or the zone's sha256 does not match meta.json (corruption).
-   */
-  async read(slot: Slot): Promise<StoredCopy> {
+  /** One slot's meta.json alone (what `read` checks first): DataDirError when it is missing or malformed. */
+  async readMeta(slot: Slot): Promise<CopyMeta> {
     const dir = this.slotDir(slot);
     let metaText: string;
     try {
@@ -265,7 +262,16 @@ export class DataDir {
       throw new DataDirError(`${dir}/${META_FILE}: not valid JSON; the copy is ignored`, 'corrupt', { cause: err });
     }
     if (!isMeta(parsed)) throw new DataDirError(`${dir}/${META_FILE}: missing or malformed fields; the copy is ignored`);
-    const meta = parsed;
+    return parsed;
+  }
+
+  /**
+   * Read one slot. Throws DataDirError when files are missing, meta.json is
+   * malformed, or the zone's sha256 does not match meta.json (corruption).
+   */
+  async read(slot: Slot): Promise<StoredCopy> {
+    const dir = this.slotDir(slot);
+    const meta = await this.readMeta(slot);
     let zone: Uint8Array;
     try {
       zone = fileBytes(await readFile(join(dir, ZONE_FILE)));

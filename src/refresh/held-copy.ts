@@ -12,7 +12,6 @@ import type { LayerVerdicts } from '../verify/verdict.js';
 import type { DnssecMode } from '../zone/zone.js';
 import { zoneFromImage } from '../zone/image-zone.js';
 import { imageMeta, readImageFile, writeImageFile } from './image-file.js';
-import type { StoredCopy } from './data-dir.js';
 
 export interface HeldCopy {
   readonly slot: Slot;
@@ -64,24 +63,26 @@ export async function findStoredCopy(dd: DataDir, pipeline: ZonePipeline, at: nu
 
 /**
  * The current copy, opened from its stored image (image-file.ts) so it can
- * be served at once; its full re-verification is the caller's to run next.
+ * be served at once: only meta.json and the image are read (the image checked
+ * against meta.json's sha256); the copy itself is read, checked against its
+ * sha256 and re-verified by the caller next, after the image is served.
  * Undefined (with the reason logged) when there is no usable image: the
  * caller then verifies and builds the copy first, as findStoredCopy does.
  */
-export async function openStoredImage(dd: DataDir, dnssec: DnssecMode, log: Logger): Promise<{ held: HeldCopy; copy: StoredCopy } | undefined> {
-  let copy: StoredCopy;
+export async function openStoredImage(dd: DataDir, dnssec: DnssecMode, log: Logger): Promise<HeldCopy | undefined> {
+  let meta: CopyMeta;
   try {
-    copy = await dd.read('current');
+    meta = await dd.readMeta('current');
   } catch {
     return undefined; // findStoredCopy reads it again and says why
   }
-  const opened = await readImageFile(dd.slotDir('current'), copy.meta, dnssec);
+  const opened = await readImageFile(dd.slotDir('current'), meta, dnssec);
   if ('unusable' in opened) {
     log.info('data dir: current copy has no usable zone image; verifying and building it before serving', { reason: opened.unusable });
     return undefined;
   }
   const zone = zoneFromImage(opened.image);
-  return { held: { slot: 'current', meta: copy.meta, zone, soaExpire: decodeSoa(zone.soa.rdata).expire }, copy };
+  return { slot: 'current', meta, zone, soaExpire: decodeSoa(zone.soa.rdata).expire };
 }
 
 /** Store the image a check wrote beside the copy it checked, for the next start. A failure costs only that start's speed. */

@@ -15,7 +15,7 @@ import { createLogger, type Logger } from '../log.js';
 import type { ZoneStore } from '../zone/store.js';
 import { Acquisition, type AcquireOptions } from './acquire.js';
 import { confirmedMeta, newCopyMeta } from './commit.js';
-import type { DataDir, StoredCopy } from './data-dir.js';
+import type { DataDir } from './data-dir.js';
 import type { AttemptTimings, LoadEvent, RefreshEvent, RefresherEvents, SourceAttempt } from './events.js';
 import { ExpiryWatch } from './expiry.js';
 import { decodeSoa } from '../dns/rdata/soa.js';
@@ -87,11 +87,11 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     if (removedLeftovers.length > 0) this.log.info('data dir: removed leftovers of an interrupted refresh', { removed: removedLeftovers });
     const quick = this.opts.dnssec !== undefined ? await openStoredImage(dd, this.opts.dnssec, this.log) : undefined;
     if (quick !== undefined) {
-      const { meta } = quick.held;
-      this.hold(quick.held);
+      const { meta } = quick;
+      this.hold(quick);
       this.serveHeldIfValid();
       this.log.info(`data dir: serving current copy, serial ${meta.serial}, from its zone image; re-verifying the copy aside`, { source: meta.source });
-      this.startupCheck = this.reverify(quick.held, quick.copy);
+      this.startupCheck = this.reverify(quick);
       const ev: LoadEvent = { slot: 'current', serial: meta.serial, problems: [], removedLeftovers };
       this.emit('load', ev);
       return ev;
@@ -111,13 +111,17 @@ export class Refresher extends EventEmitter<RefresherEvents> {
   }
 
   /**
-   * The full check of a copy served from its image at start. If it fails, the
+   * The full check of a copy served from its image at start: read (its
+   * sha256 checked against meta.json), verified, built. If it fails, the
    * copy is withdrawn exactly as one that fails at start is: not served, the
    * previous copy tried (verified first), `current/` dropped at the next
    * commit, and a refresh started.
    */
-  private async reverify(held: HeldCopy, copy: StoredCopy): Promise<void> {
+  private async reverify(held: HeldCopy): Promise<void> {
     try {
+      const copy = await this.opts.dataDir.read(held.slot);
+      // A refresh that committed another copy meanwhile is let be in the catch; anything else is not the copy whose image is served.
+      if (copy.meta.sha256 !== held.meta.sha256) throw new Error(`current/meta.json changed since its image was opened (sha256 ${held.meta.sha256} → ${copy.meta.sha256})`);
       const pgpApplies = parseSource(copy.meta.source).kind === 'http';
       const checked = await this.opts.pipeline.check({ bytes: copy.zone, signature: copy.signature, source: copy.meta.source, pgpApplies }, this.clock.now());
       if (checked.serial !== copy.meta.serial) throw new Error(`zone serial ${checked.serial} differs from meta.json serial ${copy.meta.serial}`);
@@ -129,7 +133,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
       this.log.error('data dir: current copy does not re-verify; withdrawn, not served', { error: err });
       this.heldCopy = undefined;
       this.currentIsBad = true;
-      this.opts.store.markUnavailable(`the stored copy, serial ${copy.meta.serial}, failed re-verification: ${(err as Error).message}`);
+      this.opts.store.markUnavailable(`the stored copy, serial ${held.meta.serial}, failed re-verification: ${(err as Error).message}`);
       const { found } = await findStoredCopy(this.opts.dataDir, this.opts.pipeline, this.clock.now(), this.log, ['previous']);
       if (found !== undefined && this.heldCopy === undefined) {
         this.hold(found.held);

@@ -24,8 +24,10 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would run tsc before the sources are here.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
+COPY scripts/bundle.mjs ./scripts/
 COPY src ./src
-RUN npx tsc -p tsconfig.json
+# dist/ by tsc, then dist/bundle/ (what bin/rootmirror runs) by rolldown: scripts/bundle.mjs says why.
+RUN npx tsc -p tsconfig.json && node scripts/bundle.mjs
 
 # ---- runtime: node, production dependencies, compiled code, keys ----
 FROM node:26-trixie-slim

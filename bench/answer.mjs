@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Per-query cost of the answering path without sockets: Responder.answer() on
 // the resolver-like mix (bench/querymix.mjs), wire in → wire out.
-//   npx tsc -p tsconfig.json && node bench/answer.mjs [ZONEFILE] [-n QUERIES]
+//   npm run build && node bench/answer.mjs [ZONEFILE] [-n QUERIES]
 import { readFileSync } from 'node:fs';
 import packet from 'dns-packet';
 import { Acl, LOOPBACK } from '../dist/server/acl.js';

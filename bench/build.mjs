@@ -3,7 +3,7 @@
 // zones, apart from parsing (bench/parse.mjs times parse + build together),
 // plus the per-query cost of lookup() and answerKey() on a resolver-like mix.
 //
-//   npx tsc -p tsconfig.json && node bench/build.mjs [-n RUNS] [FILE...]
+//   npm run build && node bench/build.mjs [-n RUNS] [FILE...]
 //
 // Default file: test/fixtures/signed/root.zone.signed (2.2 MB, every RRset
 // signed). Prints median/min/max ms over RUNS builds (default 15, after 3

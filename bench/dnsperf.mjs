@@ -144,7 +144,7 @@ const SERVERS = {
 // --- preflight ------------------------------------------------------------------------
 const have = (b) => spawnSync('sh', ['-c', `command -v ${b}`], { stdio: 'ignore' }).status === 0;
 for (const b of ['dnsperf', 'taskset', 'dig']) if (!have(b)) die(`${b} is not installed (apt-get install dnsperf util-linux bind9-dnsutils)`);
-if (!existsSync(join(ROOT, 'dist/cli/main.js'))) die('dist/ is missing: run npm run build (npm run bench does)');
+if (!existsSync(join(ROOT, 'dist/bundle/main.js'))) die('dist/ is missing: run npm run build (npm run bench does)');
 if (process.getuid?.() !== 0) log('not root: bind (needs an address on lo) and tinydns (chroot) will fail');
 const servers = [];
 for (const s of ALL.filter((x) => opt.servers.includes(x))) {

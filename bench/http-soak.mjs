@@ -6,7 +6,7 @@
 // or a misbehaving source followed by a good one (the bad one fails in one
 // line, the good one is taken). A UDP querier asks the SOA all along.
 //
-//   npx tsc -p tsconfig.json && node bench/http-soak.mjs [-n CYCLES] [--fetch-timeout MS]
+//   npm run build && node bench/http-soak.mjs [-n CYCLES] [--fetch-timeout MS]
 //
 // Prints crashes (uncaught exceptions / unhandled rejections), hung cycles
 // (longer than the deadline + 5 s), wrong outcomes, queries unanswered or

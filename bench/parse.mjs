@@ -2,7 +2,7 @@
 // Master-file parse benchmark: time and memory of parseZoneText on real zones,
 // and of parse + zone build when the zone builder is there.
 //
-//   npx tsc -p tsconfig.json && node bench/parse.mjs [-n RUNS] [--dist DIR] [FILE...]
+//   npm run build && node bench/parse.mjs [-n RUNS] [--dist DIR] [FILE...]
 //
 // Default files: the 1.2 MB real root zone and the 2.3 MB fully signed one in
 // test/fixtures/. For each: 3 warm-up runs, then RUNS timed runs (default 15);

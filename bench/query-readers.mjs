@@ -3,7 +3,7 @@
 // the fast reader (server/fast-query.ts, WireQuery.read) and with the
 // reference reader (server/query.ts, readQuery) on the resolver-like mix
 // (bench/querymix.mjs), with and without an EDNS OPT. Median of five passes.
-//   npx tsc -p tsconfig.json && node bench/query-readers.mjs [ZONEFILE] [-n QUERIES]
+//   npm run build && node bench/query-readers.mjs [ZONEFILE] [-n QUERIES]
 import { execFileSync } from 'node:child_process';
 import packet from 'dns-packet';
 import { WireQuery } from '../dist/server/fast-query.js';

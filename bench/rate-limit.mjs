@@ -2,7 +2,7 @@
 // Per-response cost of response rate limiting (src/server/rate-limit.ts):
 // RateLimiter.check() as udp.ts calls it before each UDP send, and whether it
 // allocates (garbage collections seen while checking; none means none).
-//   npx tsc -p tsconfig.json && node bench/rate-limit.mjs [-n CHECKS]
+//   npm run build && node bench/rate-limit.mjs [-n CHECKS]
 import { PerformanceObserver } from 'node:perf_hooks';
 import { RateLimiter } from '../dist/server/rate-limit.js';
 

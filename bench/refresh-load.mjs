@@ -17,7 +17,7 @@
 // (tid = pid) answers queries; the refresh runs in child processes (counted
 // from the daemon's cutime/cstime once they have ended) and other threads.
 //
-//   npx tsc -p tsconfig.json && node bench/refresh-load.mjs [--qps 20000] [--seconds 15] [--refreshes 3] [--serve-args '...'] [--json]
+//   npm run build && node bench/refresh-load.mjs [--qps 20000] [--seconds 15] [--refreshes 3] [--serve-args '...'] [--json]
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -15,7 +15,7 @@
 // (nearly all the node executable's code, shared with every Node process),
 // with a bare `node` measured the same way in the same run for reference.
 //
-//   npx tsc -p tsconfig.json && node bench/rss-soak.mjs [--refreshes 100] [--idle 30] [--json]
+//   npm run build && node bench/rss-soak.mjs [--refreshes 100] [--idle 30] [--json]
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -24,7 +24,7 @@
 // minutes, the 30 min schedule (+ ≤ 5 min jitter) tens of minutes; NOTIFY does
 // not depend on any interval.
 //
-//   npx tsc -p tsconfig.json && node bench/staleness.mjs [-n 20] [--modes notify,soa,schedule]
+//   npm run build && node bench/staleness.mjs [-n 20] [--modes notify,soa,schedule]
 
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';

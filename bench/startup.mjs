@@ -16,7 +16,7 @@
 // Whatever the build does at start is what is measured: until the persisted
 // zone image lands, mirror mode re-verifies and rebuilds the stored copy.
 //
-//   npx tsc -p tsconfig.json && node bench/startup.mjs [-n 10] [--json]
+//   npm run build && node bench/startup.mjs [-n 10] [--json]
 //
 // --json: one JSON line with every sample and the summary instead of the table.
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt } from './helpers/processes.js';
 
 const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT_DIR, 'bin/rootmirror');
@@ -37,7 +38,7 @@ function has(tool: string): boolean {
 
 let tmp: string;
 beforeAll(() => {
-  if (!existsSync(join(ROOT_DIR, 'dist/cli/main.js'))) throw new Error('dist/cli/main.js is missing: run `npm run build` first (`npm test` does)');
+  assertBuilt();
   tmp = mkdtempSync(join(tmpdir(), 'rootmirror-cli-'));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

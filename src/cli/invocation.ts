@@ -5,6 +5,13 @@
 import { realpathSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
+/**
+ * The demo's files in the package. Every module of the build sits two levels
+ * below the package root (dist/cli/, or dist/bundle/ from scripts/bundle.mjs;
+ * src/cli/ under the test runner), so this is the one place that says where.
+ */
+export const PACKAGE_DEMO_DIR = new URL('../../demo/', import.meta.url);
+
 function realpath(p: string): string | undefined {
   try {
     return realpathSync(p);

@@ -3,7 +3,7 @@
 // stopped by it, and `dig` as the client.
 
 import { execFile, spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -12,9 +12,11 @@ export const BIN = fileURLToPath(new URL('../../bin/rootmirror', import.meta.url
 
 /** bin/rootmirror runs dist/: say so instead of failing obscurely (`npm test` builds first). */
 export function assertBuilt(): void {
-  if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)))) {
-    throw new Error('dist/cli/main.js is missing: run `npm run build` first (`npm test` does)');
-  }
+  const built = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+  const bundled = fileURLToPath(new URL('../../dist/bundle/main.js', import.meta.url));
+  if (!existsSync(built) || !existsSync(bundled)) throw new Error('dist/ is missing: run `npm run build` first (`npm test` does)');
+  // bin/rootmirror runs the bundle: one older than tsc's output would test yesterday's code.
+  if (statSync(bundled).mtimeMs < statSync(built).mtimeMs) throw new Error('dist/bundle/ is older than dist/: run `npm run build` (tsc and scripts/bundle.mjs), not tsc alone');
 }
 
 /** Absolute path of a program, looked up in the sbin directories too (dnscache, nsd, unbound live there). */

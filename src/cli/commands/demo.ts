@@ -26,10 +26,10 @@ import { parseZoneText } from '../../zone/parser.js';
 import { defaultedStr, list, parseArgs, type Command, type OptionSpec } from '../options.js';
 import { dnssecOption, httpOption, listenOption, logLevelOption } from '../shared-options.js';
 import { startDaemon, type Daemon } from '../serve-process.js';
-import { selfCommand } from '../invocation.js';
+import { PACKAGE_DEMO_DIR, selfCommand } from '../invocation.js';
 import { command as serve, untilSignal } from './serve.js';
 
-const DEMO_DIR = fileURLToPath(new URL('../../../demo/', import.meta.url));
+const DEMO_DIR = fileURLToPath(PACKAGE_DEMO_DIR);
 const ROOT_LETTERS = 'abcdefghijklm';
 
 const OPTIONS: readonly OptionSpec[] = [

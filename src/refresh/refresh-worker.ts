@@ -14,11 +14,11 @@ import { CheckError, verifyCandidate, type Candidate, type StepTimings } from '.
 import { loadVerifiers, type VerifierFiles } from '../verify/layer-verifiers.js';
 import { writeImage } from '../zone/image-writer.js';
 import { imageDigest } from './image-file.js';
-import type { DnssecMode, Zone } from '../zone/zone.js';
+import type { DnssecMode } from '../zone/zone.js';
 import type { ChangeReport } from '../zone/change-report.js';
 import { ZoneImage } from '../zone/image.js';
 import { encodeRecords } from '../zone/record-wire.js';
-import { computeChange } from '../zone/zone-change.js';
+import { imageChange } from '../zone/image-change.js';
 
 /** What the worker is started with (structured-cloned). */
 export interface RefreshJob {
@@ -83,7 +83,7 @@ async function run(job: RefreshJob): Promise<RefreshMessage> {
     const imageSha256 = imageDigest(image);
     timings.image = performance.now() - t0;
     const previous = job.previousImagePath === undefined ? undefined : fileBytes(await readFile(job.previousImagePath));
-    return { kind: 'built', imageSha256, serial: checked.serial, layers: checked.layers, signaturesExpireAt: checked.signaturesExpireAt, timings, change: changeFrom(previous, checked.zone, timings) };
+    return { kind: 'built', imageSha256, serial: checked.serial, layers: checked.layers, signaturesExpireAt: checked.signaturesExpireAt, timings, change: changeFrom(previous, image, timings) };
   } catch (err) {
     const operator = err instanceof OperatorError;
     const message = operator ? (err as Error).message : err instanceof Error ? (err.stack ?? err.message) : String(err);
@@ -92,12 +92,11 @@ async function run(job: RefreshJob): Promise<RefreshMessage> {
 }
 
 /** What changed from the served zone, if one was given and its image opens (else the swap's readers compute it). */
-function changeFrom(previousImage: Uint8Array | undefined, zone: Zone, timings: StepTimings): ChangeMessage | undefined {
+function changeFrom(previousImage: Uint8Array | undefined, image: Uint8Array, timings: StepTimings): ChangeMessage | undefined {
   if (previousImage === undefined) return undefined;
   const t0 = performance.now();
   try {
-    const prev = new ZoneImage(previousImage);
-    const c = computeChange({ origin: prev.origin, serial: prev.serial, records: prev.records() }, zone);
+    const c = imageChange(new ZoneImage(previousImage), new ZoneImage(image));
     return { fromSerial: c.fromSerial, deleted: encodeRecords(c.diff.deleted), added: encodeRecords(c.diff.added), report: c.report };
   } catch {
     return undefined;

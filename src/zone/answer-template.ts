@@ -138,12 +138,13 @@ export function encodeTemplate(r: LookupResult, anchor: Name): Template {
     const next = add[i + 1];
     if (next === undefined || next.type !== rr.type || next.name.key !== rr.name.key) cutHere(r.authority.length, i + 1);
   }
-  const msg = w.finish({ id: 0, flags: 0 });
+  // The body straight from the writer's buffer (no header, no intermediate copy: thousands per image).
+  const body = w.writtenFrom(base);
   // Octets and pointer offsets side by side in one buffer: fewer cache lines per answer.
-  const size = msg.length - base;
+  const size = body.length;
   const store = new ArrayBuffer(((size + 1) & ~1) + 2 * w.pointers.length);
   const bytes = new Uint8Array(store, 0, size);
-  bytes.set(msg.subarray(base));
+  bytes.set(body);
   const pointers = new Uint16Array(store, (size + 1) & ~1, w.pointers.length);
   w.pointers.forEach((p, i) => (pointers[i] = p - base));
   const full: Body = Object.freeze({

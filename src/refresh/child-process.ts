@@ -25,6 +25,8 @@ export interface ChildOptions<M, R extends M> {
   readonly onOther?: (m: M) => void;
   /** The child's stderr is the daemon's (a progress bar on a terminal) instead of kept for the error. */
   readonly inheritStderr?: boolean;
+  /** More V8 flags for this child (what suits a process that lives for one job; the caller says why). */
+  readonly v8Flags?: readonly string[];
 }
 
 /**
@@ -46,7 +48,7 @@ export function runInChild<M, R extends M>(entry: URL, job: object, o: ChildOpti
     let done = false;
     let stderr = '';
     const child = fork(fileURLToPath(entry), [], {
-      execArgv: [`--max-old-space-size=${o.heapLimitMb}`],
+      execArgv: [`--max-old-space-size=${o.heapLimitMb}`, ...(o.v8Flags ?? [])],
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', o.inheritStderr ? 'inherit' : 'pipe', 'ipc'],
     });

@@ -17,7 +17,7 @@
 import { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { Rcode, RRType } from '../dns/types.js';
-import { encodeTemplate, type Template } from './answer-template.js';
+import { encodeTemplate, slab, type Template } from './answer-template.js';
 import { EntryFlag, Flag, HEADER_SIZE, HEADER_WORDS, HeaderField, MAGIC, BYTE_ORDER_MARK, nodeKey, Section, SECTION_COUNT, TEMPLATE_HEAD, VERSION } from './image-format.js';
 import { answerFor, nodataAt, nxdomainWithProofs } from './lookup.js';
 import { result, type LookupResult } from './result.js';
@@ -31,13 +31,15 @@ const ABSENT_TYPE = 65_399;
 class Templates {
   readonly list: Template[] = [];
   private readonly seen = new Map<LookupResult, number>();
+  /** Templates live only until they are copied into the image. */
+  private readonly store = slab();
 
   /** The number of the template for `r` (encoded once per distinct result object). */
   add(r: LookupResult, anchor: Name): number {
     const known = this.seen.get(r);
     if (known !== undefined) return known;
     const i = this.list.length;
-    this.list.push(encodeTemplate(r, anchor));
+    this.list.push(encodeTemplate(r, anchor, this.store));
     this.seen.set(r, i);
     return i;
   }

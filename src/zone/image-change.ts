@@ -25,7 +25,7 @@ import type { ZoneImage } from './image.js';
 import { readRecord } from './record-wire.js';
 import type { ZoneChange } from './zone-change.js';
 
-/** The records of one image's section: where each starts, where its owner ends, its type; the section as latin1 text, as is and ASCII lower-cased. */
+/** The records of one image's section: where each starts, where its owner ends, its type; the section as latin1 text. */
 interface Section {
   readonly bytes: Uint8Array;
   readonly start: number[];
@@ -33,8 +33,6 @@ interface Section {
   readonly end: number[];
   readonly type: number[];
   readonly text: string;
-  /** Names folded to lower case (RFC 4343: ASCII only); substrings of it are owner and NS-target keys. */
-  readonly lower: string;
 }
 
 function section(bytes: Uint8Array): Section {
@@ -53,15 +51,14 @@ function section(bytes: Uint8Array): Section {
     type.push((bytes[e]! << 8) | bytes[e + 1]!);
     o = next;
   }
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const folded = Buffer.from(buf);
-  for (let i = 0; i < folded.length; i++) if (folded[i]! >= 0x41 && folded[i]! <= 0x5a) folded[i]! |= 0x20;
-  return { bytes, start, ownerEnd, end, type, text: buf.toString('latin1'), lower: folded.toString('latin1') };
+  return { bytes, start, ownerEnd, end, type, text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1') };
 }
 
-const ownerOf = (s: Section, i: number): string => s.lower.substring(s.start[i]!, s.ownerEnd[i]!);
-/** An NS record's target (its RDATA is one uncompressed name), lower-cased. */
-const targetOf = (s: Section, i: number): string => s.lower.substring(s.ownerEnd[i]! + 10, s.end[i]!);
+/** A wire name as a key: its octets as latin1, ASCII letters lower-cased (RFC 4343). */
+const nameKey = (s: Section, from: number, to: number): string => s.text.substring(from, to).replace(/[A-Z]+/g, (m) => m.toLowerCase());
+const ownerOf = (s: Section, i: number): string => nameKey(s, s.start[i]!, s.ownerEnd[i]!);
+/** An NS record's target (its RDATA is one uncompressed name), as a key. */
+const targetOf = (s: Section, i: number): string => nameKey(s, s.ownerEnd[i]! + 10, s.end[i]!);
 const decode = (s: Section, i: number): ResourceRecord => readRecord(s.bytes, s.start[i]!).rr;
 
 /** Indices of the records of `s` whose bytes are not those of any record of `other`. */

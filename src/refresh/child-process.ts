@@ -47,6 +47,8 @@ export interface ChildProcess {
   /** False once it has exited (or is exiting): start another. */
   readonly usable: boolean;
   readonly heapLimitMb: number;
+  /** Resolves when it has exited. */
+  readonly exited: Promise<void>;
   /** Let it go: it exits when its channel closes. */
   close(): void;
 }
@@ -90,14 +92,23 @@ export function startChild(entry: URL, p: ProcessOptions): ChildProcess {
   child.stderr?.on('data', (d: string) => (stderr = (stderr + d).slice(-STDERR_KEEP)));
   child.on('error', (err: Error) => pending?.(`failed: ${err.message}`));
   // 'close', not 'exit': it comes after the IPC channel is drained, so a result sent just before exiting is never missed.
+  let onExit: () => void = () => undefined;
+  const exitedP = new Promise<void>((r) => (onExit = r));
+  // After close() (we dropped the channel) 'close' may never come: 'exit' says it is gone.
+  child.on('exit', () => {
+    exited = true;
+    onExit();
+  });
   child.on('close', (code, signal) => {
     exited = true;
+    onExit();
     const oom = /heap out of memory|Reached heap limit/i.test(stderr);
     pending?.(oom ? `ran out of its ${p.heapLimitMb} MiB heap (a zone far larger than expected?)` : `exited (${signal ?? `code ${code}`}) without a result${stderr.trim() !== '' ? `: ${lastLine(stderr)}` : ''}`);
   });
   let busy = false;
   return {
     heapLimitMb: p.heapLimitMb,
+    exited: exitedP,
     get usable() {
       return !exited && !busy && child.connected;
     },

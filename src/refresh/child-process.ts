@@ -1,7 +1,8 @@
-// One job in a short-lived child process (node:child_process fork with an
-// IPC channel): the refresh's checks (refresh-worker.ts) and downloads
-// (download-child.ts) run this way, so the serving process never holds what
-// they allocate (worker-pipeline.ts says why a process and not a thread).
+// Jobs in a short-lived child process (node:child_process fork with an IPC
+// channel): the refresh's checks (refresh-worker.ts) and downloads
+// (download-child.ts, which may go on with the check of its download) run
+// this way, so the serving process never holds what they allocate
+// (worker-pipeline.ts says why a process and not a thread).
 //
 // The child runs at the lowest CPU priority (nice 19): where the host has
 // fewer idle cores than the serving thread and a child need (2 cores and a

@@ -111,6 +111,11 @@ export class MessageWriter {
     return b.slice(0, this.pos);
   }
 
+  /** The octets written from `from` on, as a view valid until the next write or reset (no header, no copy). */
+  writtenFrom(from: number): Uint8Array {
+    return this.buf.subarray(from, this.pos);
+  }
+
   /** Start a new message in the same buffer (a writer that encodes many messages one after another). */
   reset(): void {
     this.pos = 12;
@@ -139,10 +144,13 @@ export class MessageWriter {
 
   /** Write an uncompressed wire name, compressing its longest known suffix. */
   private writeName(wire: Uint8Array, compress: boolean): void {
+    // One lower-cased string per name; each suffix's key is a substring of it
+    // (built label by label, the keys were most of an image's encoding time).
+    const full = compress ? lowerKey(wire) : '';
     let o = 0;
     while (wire[o]! !== 0) {
-      const key = compress ? suffixKey(wire, o) : '';
       if (compress) {
+        const key = o === 0 ? full : full.substring(o);
         const ptr = this.table.get(key);
         if (ptr !== undefined) {
           this.pointers.push(this.pos);
@@ -154,9 +162,13 @@ export class MessageWriter {
           this.added.push(key);
         }
       }
-      const len = wire[o]!;
-      this.bytes(wire.subarray(o, o + len + 1));
-      o += len + 1;
+      const end = o + wire[o]! + 1;
+      this.ensure(end - o);
+      const b = this.buf;
+      let p = this.pos;
+      for (let i = o; i < end; i++) b[p++] = wire[i]!;
+      this.pos = p;
+      o = end;
     }
     this.u8(0);
   }
@@ -202,11 +214,12 @@ function nameLength(wire: Uint8Array, at: number): number {
   return o + 1 - at;
 }
 
-/** Case-insensitive key of the name suffix starting at label offset `o`. */
-function suffixKey(wire: Uint8Array, o: number): string {
-  let s = '';
-  for (let i = o; i < wire.length; i++) {
-    s += String.fromCharCode(lower(wire[i]!));
-  }
-  return s;
+/** Room for the longest name (RFC 1035 §2.3.4: 255 octets), lower-cased for lowerKey(). */
+const scratch = Buffer.alloc(256);
+
+/** Case-insensitive key of a whole wire name (terminal zero included): its octets lower-cased, as latin1. */
+function lowerKey(wire: Uint8Array): string {
+  const n = Math.min(wire.length, scratch.length);
+  for (let i = 0; i < n; i++) scratch[i] = lower(wire[i]!);
+  return scratch.toString('latin1', 0, n);
 }

@@ -8,6 +8,7 @@
 import { download, fetchSmall } from '../fetch/http.js';
 import { signatureUrl } from '../fetch/source.js';
 import { errorData, type DownloadJob, type DownloadMessage } from './download-job.js';
+import type { RefreshJob } from './check-job.js';
 
 async function run(job: DownloadJob): Promise<DownloadMessage> {
   const http = {
@@ -33,18 +34,30 @@ async function run(job: DownloadJob): Promise<DownloadMessage> {
   }
 }
 
-// Started by acquire.ts with an IPC channel: one job in, one result out, exit.
+// Started by acquire.ts with an IPC channel: one job in, one result out, exit;
+// or, asked to stay, the check of the download next (its code is loaded only
+// then: a 304 or an unchanged copy never pays for it), then exit.
 if (process.send !== undefined) {
-  let sent = false;
-  process.on('disconnect', () => sent || process.exit(1));
+  let busy = true;
+  process.on('disconnect', () => process.exit(busy ? 1 : 0));
+  const reply = (result: object, last: boolean): void => {
+    process.send!(result, () => {
+      busy = false;
+      if (last) process.exit(0);
+    });
+  };
   process.once('message', (job: DownloadJob) => {
     void run(job)
       .catch((err: unknown): DownloadMessage => ({ kind: 'error', error: errorData(err) }))
-      .then((result) =>
-        process.send!(result, () => {
-          sent = true;
-          process.exit(0);
-        }),
-      );
+      .then((result) => {
+        const stays = job.staysForCheck && result.kind === 'file';
+        if (stays) process.once('message', (check: RefreshJob) => void checkNext(check));
+        reply(result, !stays);
+      });
   });
+  const checkNext = async (job: RefreshJob): Promise<void> => {
+    busy = true;
+    const { runCheck } = await import('./check-job.js');
+    reply(await runCheck(job), true);
+  };
 }

@@ -19,6 +19,8 @@ export interface DownloadJob {
   readonly signature: boolean;
   /** Draw the progress bar on stderr (inherited: the CLI's terminal). */
   readonly progress: boolean;
+  /** After the result, wait for the check of what was downloaded (check-job.ts) instead of exiting; exit when the channel closes. */
+  readonly staysForCheck: boolean;
 }
 
 /** An error as it crosses the process boundary: enough to rebuild the FetchError. */

@@ -268,7 +268,13 @@ export class Refresher extends EventEmitter<RefresherEvents> {
     const held = this.heldCopy;
     let tempPath: string | undefined;
     const timings: AttemptTimings = {};
-    const acquisition = new Acquisition(parsed, { ...this.opts, dir: this.opts.dataDir.root, wantSignature: parsed.kind === 'http' && this.opts.pipeline.layers.includes('pgp') });
+    const checkProcess = this.opts.pipeline.process;
+    const acquisition = new Acquisition(parsed, {
+      ...this.opts,
+      dir: this.opts.dataDir.root,
+      wantSignature: parsed.kind === 'http' && this.opts.pipeline.layers.includes('pgp'),
+      ...(checkProcess !== undefined ? { checkProcess } : {}),
+    });
     try {
       let t = performance.now();
       const lap = (): number => {
@@ -302,7 +308,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
       const now = this.clock.now();
       let checked;
       try {
-        checked = await this.opts.pipeline.check({ bytes, signature, source, pgpApplies: parsed.kind === 'http' }, now, held?.zone);
+        checked = await this.opts.pipeline.check({ bytes, signature, source, pgpApplies: parsed.kind === 'http' }, now, held?.zone, acquisition.takeChild());
         timings.check = lap();
       } catch (err) {
         timings.check = lap();
@@ -341,6 +347,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
       const reason = err instanceof FetchError ? err.message : `${(err as Error).name}: ${(err as Error).message}`;
       return { source, outcome: 'failed', reason, error: err as Error, timings };
     } finally {
+      acquisition.close();
       if (tempPath !== undefined) await rm(tempPath, { force: true }).catch(() => undefined);
     }
   }

@@ -18,7 +18,7 @@
 import { fileBytes } from '../bytes.js';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { childEntry, runInChild } from './child-process.js';
+import { childEntry, runInChild, type ChildProcess } from './child-process.js';
 import { join } from 'node:path';
 import type { Name } from '../dns/name.js';
 import { CheckError, type Candidate, type CheckedZone, type StepTimings } from '../verify/candidate.js';
@@ -28,7 +28,7 @@ import { decodeRecords } from '../zone/record-wire.js';
 import { attachChange } from '../zone/zone-change.js';
 import { zoneFromImage } from '../zone/image-zone.js';
 import type { DnssecMode, Zone } from '../zone/zone.js';
-import type { RefreshJob, RefreshMessage } from './refresh-worker.js';
+import type { RefreshJob, RefreshMessage } from './check-job.js';
 import type { ZonePipeline } from './zone-pipeline.js';
 
 export interface WorkerPipelineOptions {
@@ -56,12 +56,14 @@ export interface WorkerPipelineOptions {
 
 export function createWorkerZonePipeline(opts: WorkerPipelineOptions): ZonePipeline & { readonly lastTimings: StepTimings } {
   let lastTimings: StepTimings = {};
+  const heapLimitMb = opts.heapLimitMb ?? 2048;
   return {
     layers: opts.files.layers,
+    process: { heapLimitMb },
     get lastTimings() {
       return lastTimings;
     },
-    async check(c: Candidate, at: number, previous?: Zone): Promise<CheckedZone> {
+    async check(c: Candidate, at: number, previous?: Zone, via?: ChildProcess): Promise<CheckedZone> {
       const scratch = opts.scratchDir ?? tmpdir();
       let dir: string;
       try {
@@ -91,7 +93,7 @@ export function createWorkerZonePipeline(opts: WorkerPipelineOptions): ZonePipel
           previousImagePath,
           imagePath,
         };
-        const m = await runWorker(job, opts);
+        const m = await runWorker(job, opts, heapLimitMb, via?.usable === true && via.heapLimitMb === heapLimitMb ? via : undefined);
         lastTimings = m.timings;
         if (m.kind === 'failed') {
           if (m.operator) throw new CheckError(m.message, m.layers);
@@ -117,14 +119,14 @@ function opened(m: Extract<RefreshMessage, { kind: 'built' }>, image: Uint8Array
 
 type Result = Exclude<RefreshMessage, { kind: 'warning' }>;
 
-function runWorker(job: RefreshJob, opts: WorkerPipelineOptions): Promise<Result> {
-  return runInChild<RefreshMessage, Result>(childEntry('refresh-worker.js'), job, {
-    heapLimitMb: opts.heapLimitMb ?? 2048,
+function runWorker(job: RefreshJob, opts: WorkerPipelineOptions, heapLimitMb: number, via: ChildProcess | undefined): Promise<Result> {
+  const o = {
     timeLimitMs: opts.timeLimitMs ?? 600_000,
-    what: "the check",
-    isResult: (m): m is Result => m.kind !== 'warning',
-    onOther: (m) => {
+    what: 'the check',
+    isResult: (m: RefreshMessage): m is Result => m.kind !== 'warning',
+    onOther: (m: RefreshMessage) => {
       if (m.kind === 'warning') opts.onWarning?.(m.text);
     },
-  });
+  };
+  return via !== undefined ? via.run<RefreshMessage, Result>(job, o) : runInChild<RefreshMessage, Result>(childEntry('refresh-worker.js'), job, { ...o, heapLimitMb });
 }

@@ -9,17 +9,21 @@ import { verifyCandidate, type Candidate, type CheckedZone, type StepTimings } f
 import type { LayerVerifiers } from '../verify/layer-verifiers.js';
 import type { Layer } from '../verify/verdict.js';
 import type { DnssecMode, Zone } from '../zone/zone.js';
+import type { ChildProcess } from './child-process.js';
 
 export interface ZonePipeline {
   /** The layers this pipeline requires (from `--verify`). */
   readonly layers: readonly Layer[];
+  /** Checks run in child processes started so (worker-pipeline.ts); a download child can be one (acquire.ts). */
+  readonly process?: { readonly heapLimitMb: number };
   /**
    * Verify, parse and build `c` as of time `at` (ms). Throws CheckError (or
    * ParseError/ZoneCheckError). `previous`: the zone the result would replace,
    * so what changed can be computed aside (zone/zone-change.ts), if the
-   * pipeline does that.
+   * pipeline does that. `via`: a child process started as `process` asks,
+   * waiting to run the check (the one that downloaded `c`), used if usable.
    */
-  check(c: Candidate, at: number, previous?: Zone): Promise<CheckedZone>;
+  check(c: Candidate, at: number, previous?: Zone, via?: ChildProcess): Promise<CheckedZone>;
 }
 
 export interface ZonePipelineOptions {

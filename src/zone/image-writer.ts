@@ -17,7 +17,7 @@
 import { Name } from '../dns/name.js';
 import type { ResourceRecord } from '../dns/record.js';
 import { Rcode, RRType } from '../dns/types.js';
-import { encodeTemplate, type Template } from './answer-template.js';
+import { encodeTemplate, slab, type Template } from './answer-template.js';
 import { EntryFlag, Flag, HEADER_SIZE, HEADER_WORDS, HeaderField, MAGIC, BYTE_ORDER_MARK, nodeKey, Section, SECTION_COUNT, TEMPLATE_HEAD, VERSION } from './image-format.js';
 import { answerFor, nodataAt, nxdomainWithProofs } from './lookup.js';
 import { result, type LookupResult } from './result.js';
@@ -31,13 +31,15 @@ const ABSENT_TYPE = 65_399;
 class Templates {
   readonly list: Template[] = [];
   private readonly seen = new Map<LookupResult, number>();
+  /** Templates live only until they are copied into the image. */
+  private readonly store = slab();
 
   /** The number of the template for `r` (encoded once per distinct result object). */
   add(r: LookupResult, anchor: Name): number {
     const known = this.seen.get(r);
     if (known !== undefined) return known;
     const i = this.list.length;
-    this.list.push(encodeTemplate(r, anchor));
+    this.list.push(encodeTemplate(r, anchor, this.store));
     this.seen.set(r, i);
     return i;
   }
@@ -184,29 +186,40 @@ function sortedPairs(m: Map<number, number>): [Float64Array, Uint32Array] {
 
 function encodeTemplates(list: readonly Template[]): [Uint32Array, Uint8Array] {
   const at = new Uint32Array(list.length + 1);
-  const sizeOf = (t: Template): number => {
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i]!;
     const n = TEMPLATE_HEAD + 2 * (3 * t.ends.length + t.full.pointers.length) + t.full.bytes.length;
-    return (n + 3) & ~3;
-  };
-  list.forEach((t, i) => (at[i + 1] = at[i]! + sizeOf(t)));
+    at[i + 1] = at[i]! + ((n + 3) & ~3);
+  }
   const out = new Uint8Array(at[list.length]!);
   const dv = new DataView(out.buffer);
   const le = true;
-  list.forEach((t, i) => {
+  // Plain loops: this runs once per template (thousands), mostly before V8 has optimized anything.
+  const u16s = (arr: ArrayLike<number>, o: number): number => {
+    for (let k = 0; k < arr.length; k++, o += 2) dv.setUint16(o, arr[k]!, le);
+    return o;
+  };
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i]!;
     let o = at[i]!;
     const f = t.full;
     out[o] = t.rcode;
     out[o + 1] = (t.aa ? 1 : 0) | (f.truncated ? 2 : 0);
     out[o + 2] = t.anchorLength;
-    const words = [f.ancount, f.nscount, f.arcount, t.ends.length, t.mandatory, f.pointers.length];
-    words.forEach((w, k) => dv.setUint16(o + 4 + 2 * k, w, le));
+    dv.setUint16(o + 4, f.ancount, le);
+    dv.setUint16(o + 6, f.nscount, le);
+    dv.setUint16(o + 8, f.arcount, le);
+    dv.setUint16(o + 10, t.ends.length, le);
+    dv.setUint16(o + 12, t.mandatory, le);
+    dv.setUint16(o + 14, f.pointers.length, le);
     dv.setUint32(o + 16, f.bytes.length, le);
     o += TEMPLATE_HEAD;
-    for (const arr of [t.ends, t.nsCounts, t.arCounts, f.pointers]) {
-      for (let k = 0; k < arr.length; k++, o += 2) dv.setUint16(o, arr[k]!, le);
-    }
+    o = u16s(t.ends, o);
+    o = u16s(t.nsCounts, o);
+    o = u16s(t.arCounts, o);
+    o = u16s(f.pointers, o);
     out.set(f.bytes, o);
-  });
+  }
   return [at, out];
 }
 

@@ -184,15 +184,20 @@ export class ZoneImage {
 
   /** Every served record, canonical order: decoded afresh on each call (AXFR, export), so the image stays the only copy held. */
   records(): ResourceRecord[] {
-    const { off, len } = this.sectionOf(Section.records);
     let out: ResourceRecord[];
     try {
-      out = decodeRecords(this.bytes.subarray(off, off + len));
+      out = decodeRecords(this.recordBytes());
     } catch (err) {
       throw new ImageError(`zone image: ${(err as Error).message}`);
     }
     if (out.length !== this.recordCount) throw new ImageError(`zone image: ${out.length} records, its header says ${this.recordCount}`);
     return out;
+  }
+
+  /** The records section as it is stored (record-wire.ts: uncompressed, canonical order), a view: what image-change.ts compares. */
+  recordBytes(): Uint8Array {
+    const { off, len } = this.sectionOf(Section.records);
+    return this.bytes.subarray(off, off + len);
   }
 
   /** The apex SOA and the record counts by type. */

@@ -19,8 +19,8 @@ import { ZoneStore } from '../src/zone/store.js';
 import { Name } from '../src/dns/name.js';
 import type { ResourceRecord } from '../src/dns/record.js';
 import { buildZone } from '../src/zone/build.js';
-import type { ZonePipeline } from '../src/refresh/zone-pipeline.js';
-import { CheckError, type Candidate, type CheckedZone } from '../src/verify/candidate.js';
+import { candidateBytes, type PipelineCandidate, type ZonePipeline } from '../src/refresh/zone-pipeline.js';
+import { CheckError, type CheckedZone } from '../src/verify/candidate.js';
 import type { LayerVerifiers, VerifyInput } from '../src/verify/layer-verifiers.js';
 import type { Layer, LayerVerdicts, Verdict as LayerVerdict } from '../src/verify/verdict.js';
 
@@ -134,8 +134,9 @@ export function pgpPipeline(keys: readonly { readonly publicKey: openpgp.PublicK
   const p = {
     layers,
     calls: 0,
-    async check(c: Candidate, _at: number): Promise<CheckedZone> {
+    async check(input: PipelineCandidate, _at: number): Promise<CheckedZone> {
       p.calls++;
+      const c = await candidateBytes(input);
       const verdicts: { -readonly [K in Layer]?: LayerVerdicts[K] } = {};
       if (layers.includes('pgp') && c.pgpApplies) {
         const t0 = performance.now();

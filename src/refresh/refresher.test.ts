@@ -11,6 +11,7 @@ import { MemoryLog } from '../log.js';
 import type { AlarmEvent, RefreshEvent } from './events.js';
 import { Refresher } from './refresher.js';
 import { DEFAULT_FETCH_TIMEOUT_MS } from './config.js';
+import type { PipelineCandidate, ZonePipeline } from './zone-pipeline.js';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 let key: TestKey;
@@ -99,6 +100,26 @@ describe('Refresher', () => {
     expect(store.zone).toBe(served);
     expect((await meta()).confirmedAt).toBe(new Date(T0 + 30 * 60_000).toISOString());
     expect((await meta()).fetchedAt).toBe(new Date(T0).toISOString());
+  });
+
+  it('hands the pipeline the download\'s file, not its bytes: a check in another process reads it there, the serving process never holds the copy', async () => {
+    const bytes = await publish(2026110100);
+    const seen: PipelineCandidate[] = [];
+    const real = pgpPipeline([key]);
+    const pipeline: ZonePipeline = {
+      layers: real.layers,
+      async check(c, at, previous, via) {
+        seen.push(c);
+        // The file is there, whole, while the check runs.
+        expect(new Uint8Array(await readFile(c.path!))).toEqual(bytes);
+        return real.check(c, at, previous, via);
+      },
+    };
+    const r = new Refresher({ dataDir: new DataDir(dir), store, pipeline, sources: [`${srv.base}/root.zone`], clock, log, fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS });
+    expect((await r.refresh()).outcome).toBe('updated');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.bytes).toBeUndefined();
+    expect(seen[0]!.path).toMatch(/\.tmp-/);
   });
 
   it('same bytes without validators is "unchanged" and skips verification', async () => {

@@ -5,9 +5,8 @@
 // source that yields a verified new copy or confirms the held one ends the
 // cycle. At start, load() serves the newest stored copy that re-verifies.
 
-import { fileBytes } from '../bytes.js';
 import { EventEmitter } from 'node:events';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { systemClock, type Clock } from '../clock.js';
 import { FetchError } from '../fetch/errors.js';
 import { parseSource, type Source } from '../fetch/source.js';
@@ -303,12 +302,11 @@ export class Refresher extends EventEmitter<RefresherEvents> {
         signature = sig.signature;
         timings.signature = lap();
       }
-      const bytes = fileBytes(await readFile(dl.path));
       lap();
       const now = this.clock.now();
       let checked;
       try {
-        checked = await this.opts.pipeline.check({ bytes, signature, source, pgpApplies: parsed.kind === 'http' }, now, held?.zone, acquisition.takeChild());
+        checked = await this.opts.pipeline.check({ path: dl.path, signature, source, pgpApplies: parsed.kind === 'http' }, now, held?.zone, acquisition.takeChild());
         timings.check = lap();
       } catch (err) {
         timings.check = lap();

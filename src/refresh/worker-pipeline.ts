@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { childEntry, runInChild, type ChildProcess } from './child-process.js';
 import { join } from 'node:path';
 import type { Name } from '../dns/name.js';
-import { CheckError, type Candidate, type CheckedZone, type StepTimings } from '../verify/candidate.js';
+import { CheckError, type CheckedZone, type StepTimings } from '../verify/candidate.js';
 import type { VerifierFiles } from '../verify/layer-verifiers.js';
 import { imageOf, ZoneImage } from '../zone/image.js';
 import { decodeRecords } from '../zone/record-wire.js';
@@ -29,7 +29,7 @@ import { attachChange } from '../zone/zone-change.js';
 import { zoneFromImage } from '../zone/image-zone.js';
 import type { DnssecMode, Zone } from '../zone/zone.js';
 import type { RefreshJob, RefreshMessage } from './check-job.js';
-import type { ZonePipeline } from './zone-pipeline.js';
+import type { PipelineCandidate, ZonePipeline } from './zone-pipeline.js';
 
 export interface WorkerPipelineOptions {
   /** The layers and the key and trust-anchor files they read (read again by each worker). */
@@ -63,7 +63,7 @@ export function createWorkerZonePipeline(opts: WorkerPipelineOptions): ZonePipel
     get lastTimings() {
       return lastTimings;
     },
-    async check(c: Candidate, at: number, previous?: Zone, via?: ChildProcess): Promise<CheckedZone> {
+    async check(c: PipelineCandidate, at: number, previous?: Zone, via?: ChildProcess): Promise<CheckedZone> {
       const scratch = opts.scratchDir ?? tmpdir();
       let dir: string;
       try {
@@ -73,9 +73,10 @@ export function createWorkerZonePipeline(opts: WorkerPipelineOptions): ZonePipel
         throw new CheckError(`cannot make a scratch directory for the check in ${scratch} (${code}); make it writable, or set TMPDIR to a writable directory`, {}, { cause: err });
       }
       try {
-        const bytesPath = join(dir, 'candidate');
+        // A download is read where it lies; bytes in memory go by file, not over the IPC channel.
+        const bytesPath = c.path ?? join(dir, 'candidate');
         const imagePath = join(dir, 'image');
-        await writeFile(bytesPath, c.bytes);
+        if (c.bytes !== undefined) await writeFile(bytesPath, c.bytes);
         let previousImagePath: string | undefined;
         if (previous !== undefined) {
           previousImagePath = join(dir, 'previous.image');

@@ -5,11 +5,25 @@
 // storage, swap) are testable on their own.
 
 import { Name } from '../dns/name.js';
+import { readFile } from 'node:fs/promises';
+import { fileBytes } from '../bytes.js';
 import { verifyCandidate, type Candidate, type CheckedZone, type StepTimings } from '../verify/candidate.js';
 import type { LayerVerifiers } from '../verify/layer-verifiers.js';
 import type { Layer } from '../verify/verdict.js';
 import type { DnssecMode, Zone } from '../zone/zone.js';
 import type { ChildProcess } from './child-process.js';
+
+/**
+ * A candidate as a pipeline takes it: its bytes, or the file that holds them
+ * (a finished download in the data dir). A pipeline in another process reads
+ * the file there, so the serving process never holds the copy.
+ */
+export type PipelineCandidate = Omit<Candidate, 'bytes'> & ({ readonly bytes: Uint8Array; readonly path?: undefined } | { readonly path: string; readonly bytes?: undefined });
+
+/** The candidate's bytes, read from its file if that is how it came (a pipeline that checks in this process). */
+export async function candidateBytes(c: PipelineCandidate): Promise<Candidate> {
+  return c.bytes !== undefined ? (c as Candidate) : { ...c, bytes: fileBytes(await readFile(c.path)) };
+}
 
 export interface ZonePipeline {
   /** The layers this pipeline requires (from `--verify`). */
@@ -23,7 +37,7 @@ export interface ZonePipeline {
    * pipeline does that. `via`: a child process started as `process` asks,
    * waiting to run the check (the one that downloaded `c`), used if usable.
    */
-  check(c: Candidate, at: number, previous?: Zone, via?: ChildProcess): Promise<CheckedZone>;
+  check(c: PipelineCandidate, at: number, previous?: Zone, via?: ChildProcess): Promise<CheckedZone>;
 }
 
 export interface ZonePipelineOptions {
@@ -47,9 +61,9 @@ export function createZonePipeline(opts: ZonePipelineOptions): ZonePipeline & { 
     get lastTimings() {
       return lastTimings;
     },
-    check(c: Candidate, at: number): Promise<CheckedZone> {
+    async check(c: PipelineCandidate, at: number): Promise<CheckedZone> {
       lastTimings = {};
-      return verifyCandidate(c, at, { ...opts, origin, timings: lastTimings });
+      return verifyCandidate(await candidateBytes(c), at, { ...opts, origin, timings: lastTimings });
     },
   };
 }

@@ -1,7 +1,9 @@
 // The acquire step with `axfr://HOST?tsig=NAME` against real NSD on loopback,
 // which gives the zone `locked.` only to requests signed with xfr-key: the
 // key loaded by --tsig-key reaches both the SOA check and the transfer. NSD
-// also answers queries for `locked.` (the SOA check) only when signed.
+// also answers queries for `locked.` (the SOA check) only when signed. Each
+// case runs in this process and, as the daemon runs it, in a download child
+// (download-child.ts): same file, same answers, same errors.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,8 +28,9 @@ describe.skipIf(!NSD || !KEYGEN)('acquire from an AXFR source that requires a TS
   let nsd: Daemon | undefined;
   let keyFile: string;
   const locked = Name.fromText('locked.');
-  const options = async (sourceText: string): Promise<AcquireOptions> => ({
+  const options = async (sourceText: string, inChild: boolean): Promise<AcquireOptions> => ({
     dir,
+    ...(inChild ? { downloadInChild: true, checkProcess: { heapLimitMb: 256 } } : {}),
     fetchTimeoutMs: 10_000,
     // NSD drops unsigned queries (allow-query): an unsigned SOA check would wait this long, then fail.
     axfr: { zone: locked, idleTimeoutMs: 2000 },
@@ -59,25 +62,33 @@ describe.skipIf(!NSD || !KEYGEN)('acquire from an AXFR source that requires a TS
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('?tsig=xfr-key: the transfer is signed with the --tsig-key key and taken', async () => {
-    const url = `axfr://127.0.0.1:${port}?tsig=xfr-key`;
-    const got = await new Acquisition(parseSource(url), await options(url)).zone(undefined);
-    expect(got.kind).toBe('file');
-    if (got.kind !== 'file') return;
-    const text = readFileSync(got.path, 'utf8');
-    expect(text).toMatch(/^www\.locked\.\s+3600\s+IN\s+A\s+192\.0\.2\.80$/m);
-    expect(text).toContain(String(SERIAL));
-  });
+  for (const inChild of [false, true]) {
+    const where = inChild ? 'in a download child' : 'in this process';
+    it(`${where}: ?tsig=xfr-key: the transfer is signed with the --tsig-key key and taken`, async () => {
+      const url = `axfr://127.0.0.1:${port}?tsig=xfr-key`;
+      const acquisition = new Acquisition(parseSource(url), await options(url, inChild));
+      const got = await acquisition.zone(undefined);
+      expect(got.kind).toBe('file');
+      // In a child, that child stays for the check of the copy: the transfer was its.
+      const child = acquisition.takeChild();
+      expect(child !== undefined).toBe(inChild);
+      child?.close();
+      if (got.kind !== 'file') return;
+      const text = readFileSync(got.path, 'utf8');
+      expect(text).toMatch(/^www\.locked\.\s+3600\s+IN\s+A\s+192\.0\.2\.80$/m);
+      expect(text).toContain(String(SERIAL));
+    });
 
-  it('?tsig=xfr-key with the held copy from the same source: the signed SOA check says it is current', async () => {
-    const url = `axfr://127.0.0.1:${port}?tsig=xfr-key`;
-    const held = { source: url, serial: SERIAL } as CopyMeta;
-    const got = await new Acquisition(parseSource(url), await options(url)).zone(held);
-    expect(got).toEqual({ kind: 'not-modified', reason: `SOA serial ${SERIAL} unchanged at ${url}` });
-  });
+    it(`${where}: ?tsig=xfr-key with the held copy from the same source: the signed SOA check says it is current`, async () => {
+      const url = `axfr://127.0.0.1:${port}?tsig=xfr-key`;
+      const held = { source: url, serial: SERIAL } as CopyMeta;
+      const got = await new Acquisition(parseSource(url), await options(url, inChild)).zone(held);
+      expect(got).toEqual({ kind: 'not-modified', reason: `SOA serial ${SERIAL} unchanged at ${url}` });
+    });
 
-  it('no ?tsig=: NSD refuses, and the error says to give a key', async () => {
-    const url = `axfr://127.0.0.1:${port}`;
-    await expect(new Acquisition(parseSource(url), await options(url)).zone(undefined)).rejects.toThrow(/REFUSED.*not TSIG-signed: if the server requires a key, give one/);
-  });
+    it(`${where}: no ?tsig=: NSD refuses, and the error says to give a key`, async () => {
+      const url = `axfr://127.0.0.1:${port}`;
+      await expect(new Acquisition(parseSource(url), await options(url, inChild)).zone(undefined)).rejects.toThrow(/REFUSED.*not TSIG-signed: if the server requires a key, give one/);
+    });
+  }
 });

@@ -5,13 +5,13 @@
 // source in this attempt, zone and .sig together.
 
 import type { Writable } from 'node:stream';
-import { axfr, querySoaSerial, type AxfrOptions } from '../fetch/axfr.js';
+import { axfr, querySoaSerial, type AxfrOptions, type AxfrTarget } from '../fetch/axfr.js';
 import { ConfigError } from '../errors.js';
 import { startDeadline } from '../fetch/deadline.js';
 import type { TsigKeyring } from '../dns/tsig-keys.js';
 import { download, fetchSmall, type Conditional, type FetchedFile } from '../fetch/http.js';
 import { childEntry, startChild, type ChildProcess } from './child-process.js';
-import { errorFrom, type DownloadJob, type DownloadMessage } from './download-job.js';
+import { errorFrom, type AcquireJob, type DownloadMessage } from './download-job.js';
 import type { HttpOptions } from '../fetch/http-request.js';
 import { signatureUrl, type Source } from '../fetch/source.js';
 import { writeZoneText } from '../fetch/zone-text.js';
@@ -80,6 +80,7 @@ export class Acquisition {
     const fromHere = held !== undefined && sameSource(held.source, source.url) ? held : undefined;
     if (source.axfr !== undefined) {
       const opts = this.axfrOptions();
+      if (this.opts.downloadInChild === true) return this.transferInChild(source.axfr, opts, fromHere);
       if (fromHere !== undefined) {
         // A secondary's refresh check: same serial from the same server, no transfer.
         const serial = await querySoaSerial(source.axfr, opts);
@@ -101,11 +102,37 @@ export class Acquisition {
     return { kind: 'file', url: dl.url, path: dl.path, sha256: dl.sha256, bytes: dl.bytes, etag: dl.etag, lastModified: dl.lastModified };
   }
 
+  /** zone() for AXFR, in a child process (download-child.ts), as the serving thread must not decode and write the transfer. */
+  private async transferInChild(target: AxfrTarget, opts: AxfrOptions, fromHere: CopyMeta | undefined): Promise<Acquired> {
+    const { maxBytes, maxRecords, connectTimeoutMs, idleTimeoutMs, totalTimeoutMs } = opts;
+    const limits = Object.fromEntries(Object.entries({ maxBytes, maxRecords, connectTimeoutMs, idleTimeoutMs, totalTimeoutMs }).filter(([, v]) => v !== undefined));
+    const m = await this.inChild({
+      kind: 'axfr',
+      url: this.source.url,
+      dir: this.opts.dir,
+      target,
+      zone: opts.zone?.toString(),
+      limits,
+      tsig: opts.tsig !== undefined ? { name: opts.tsig.name.toString(), algorithm: opts.tsig.algorithm.name, secret: opts.tsig.secret } : undefined,
+      heldSerial: fromHere?.serial,
+      staysForCheck: this.staysForCheck(false),
+    });
+    if (m.kind === 'not-modified') return { kind: 'not-modified', reason: `SOA serial ${m.serial} unchanged at ${this.source.url}` };
+    return { kind: 'file', url: m.url, path: m.path, sha256: m.sha256, bytes: m.bytes, etag: undefined, lastModified: undefined };
+  }
+
+  /** A child whose stderr is the terminal's would not report why a check died (its heap): not kept for one. */
+  private staysForCheck(progress: boolean): boolean {
+    return this.opts.checkProcess !== undefined && !progress;
+  }
+
   /** zone() for HTTP(S), in a child process (download-child.ts); the signature comes with it when wanted. */
   private async zoneInChild(conditional: Conditional | undefined, held: CopyMeta | undefined): Promise<Acquired> {
     const fetchTimeoutMs = this.opts.fetchTimeoutMs;
     const remainingMs = Math.floor(fetchTimeoutMs - (performance.now() - this.startedAt));
-    const job: DownloadJob = {
+    const progress = this.opts.progress?.isTTY === true;
+    const m = await this.inChild({
+      kind: 'http',
       url: this.source.url,
       dir: this.opts.dir,
       maxBytes: this.http.maxBytes,
@@ -114,26 +141,32 @@ export class Acquisition {
       deadline: { remainingMs, ms: fetchTimeoutMs, option: '--fetch-timeout' },
       conditional,
       signature: this.opts.wantSignature === true,
-      progress: this.opts.progress?.isTTY === true,
-      // A child whose stderr is the terminal's would not report why a check died (its heap): not kept for one.
-      staysForCheck: this.opts.checkProcess !== undefined && this.opts.progress?.isTTY !== true,
-    };
+      progress,
+      staysForCheck: this.staysForCheck(progress),
+    });
+    if (m.kind === 'not-modified') return { kind: 'not-modified', reason: `HTTP 304: serial ${held?.serial} is current` };
+    this.prefetched = m.signature;
+    return { kind: 'file', url: m.url, path: m.path, sha256: m.sha256, bytes: m.bytes, etag: m.etag, lastModified: m.lastModified };
+  }
+
+  /** Run `job` in a download child; a child that is to stay for the check is kept (takeChild). Throws the job's error. */
+  private async inChild(job: AcquireJob): Promise<Exclude<DownloadMessage, { kind: 'error' }>> {
+    const remainingMs = Math.floor(this.opts.fetchTimeoutMs - (performance.now() - this.startedAt));
+    const progress = job.kind === 'http' && job.progress;
     const child = startChild(childEntry('download-child.js'), {
       heapLimitMb: job.staysForCheck ? this.opts.checkProcess!.heapLimitMb : 256,
-      inheritStderr: job.progress,
+      inheritStderr: progress,
       v8Flags: DOWNLOAD_V8_FLAGS,
     });
     const m = await child.run<DownloadMessage, DownloadMessage>(job, {
-      // The deadline is the child's to enforce; this only catches a child that hangs past it.
+      // The deadline is the child's to enforce (--fetch-timeout; an AXFR's totalTimeoutMs is the same); this only catches a child that hangs past it.
       timeLimitMs: Math.max(1, remainingMs) + 10_000,
-      what: 'the download',
+      what: job.kind === 'http' ? 'the download' : 'the transfer',
       isResult: (_m): _m is DownloadMessage => true,
     });
     if (job.staysForCheck && m.kind === 'file') this.child = child;
     if (m.kind === 'error') throw errorFrom(m.error);
-    if (m.kind === 'not-modified') return { kind: 'not-modified', reason: `HTTP 304: serial ${held?.serial} is current` };
-    this.prefetched = m.signature;
-    return { kind: 'file', url: m.url, path: m.path, sha256: m.sha256, bytes: m.bytes, etag: m.etag, lastModified: m.lastModified };
+    return m;
   }
 
   /** The download child, to run the check of the downloaded copy in (once); undefined if there is none. */

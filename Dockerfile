@@ -31,7 +31,9 @@ RUN npx tsc -p tsconfig.json && node scripts/bundle.mjs
 
 # ---- runtime: node, production dependencies, compiled code, keys ----
 FROM node:26-trixie-slim
+# MALLOC_MMAP_THRESHOLD_: see deploy/rootmirror.service (RSS flat over refreshes).
 ENV NODE_ENV=production \
+    MALLOC_MMAP_THRESHOLD_=131072 \
     ROOTMIRROR_DATA_DIR=/var/lib/rootmirror \
     ROOTMIRROR_LISTEN=127.53.53.53:53 \
     ROOTMIRROR_HTTP=127.0.0.1:8053

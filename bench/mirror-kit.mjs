@@ -30,6 +30,8 @@ export const HINTS = fileURLToPath(new URL('../test/fixtures/monitor/fake-roots.
 export const ZONE_FILE = fixture('root.zone.signed');
 export const TRUST_ANCHORS = fixture('trust-anchor.ds');
 export const BASE_SERIAL = 2026082200;
+/** The environment rootmirror is deployed with (deploy/rootmirror.service, the Dockerfile): the daemons here run with it. */
+export const DEPLOYED_ENV = { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072' };
 
 // ---- cleanup: children killed, temp dirs removed, whatever ends the process
 
@@ -165,6 +167,7 @@ export function mirrorArgs(dataDir, source, layers = 'pgp,zonemd,dnssec') {
 export function startServe(args, { nodeArgs = ['--max-semi-space-size=1'], onLine } = {}) {
   const { child, exited } = spawnChild(process.execPath, [...nodeArgs, BIN, 'serve', '--http', '127.0.0.1:0', '--root-hints', HINTS, '--monitor-interval', '0', '--log-level', 'info', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: DEPLOYED_ENV,
   });
   let log = '';
   return new Promise((resolve, reject) => {

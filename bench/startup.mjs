@@ -24,7 +24,7 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BASE_SERIAL, BIN, HINTS, MB, ZONE_FILE, freePort, mirrorArgs, pct, runFetch, soaSerialOf, spawnChild, startSource, tempDir } from './mirror-kit.mjs';
+import { BASE_SERIAL, BIN, DEPLOYED_ENV, HINTS, MB, ZONE_FILE, freePort, mirrorArgs, pct, runFetch, soaSerialOf, spawnChild, startSource, tempDir } from './mirror-kit.mjs';
 
 const args = process.argv.slice(2);
 let runs = 10;
@@ -67,7 +67,7 @@ async function timeToFirstAnswer(name, host, port, cmd, argv, killSignal) {
   const got = new Promise((r) => (answered = r));
   sock.on('message', (m) => soaSerialOf(m) === BASE_SERIAL && answered(performance.now()));
   const t0 = performance.now();
-  const { child, exited } = spawnChild(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] }, killSignal);
+  const { child, exited } = spawnChild(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: DEPLOYED_ENV }, killSignal);
   let err = '';
   child.stderr.on('data', (d) => err.length < 20_000 && (err += d));
   const send = () => {

@@ -136,7 +136,9 @@ describe('Dockerfile (hadolint-style rules)', () => {
 
   it('is configured by environment only: the ENV defaults match what serve expects', () => {
     expect(imageEnv).toMatchObject({ NODE_ENV: 'production', ROOTMIRROR_DATA_DIR: '/var/lib/rootmirror', ROOTMIRROR_LISTEN: '127.53.53.53:53', ROOTMIRROR_HTTP: '127.0.0.1:8053' });
-    expect(Object.keys(imageEnv).every((k) => k === 'NODE_ENV' || k.startsWith('ROOTMIRROR_'))).toBe(true);
+    // The runtime's own settings (glibc's malloc: deploy/rootmirror.service says why), and rootmirror's options.
+    expect(imageEnv).toMatchObject({ MALLOC_MMAP_THRESHOLD_: '131072' });
+    expect(Object.keys(imageEnv).every((k) => k === 'NODE_ENV' || k === 'MALLOC_MMAP_THRESHOLD_' || k.startsWith('ROOTMIRROR_'))).toBe(true);
     expect(exec(one('CMD', final).args)).toEqual(['serve']); // no flags: docker run -e ... changes everything
   });
 

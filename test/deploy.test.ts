@@ -94,6 +94,19 @@ describe('deploy/rootmirror.service restart policy', () => {
   });
 });
 
+describe('the ways rootmirror is run agree on how Node and glibc are set up', () => {
+  it('the systemd unit, the Dockerfile and `npm start`: node --max-semi-space-size=1, MALLOC_MMAP_THRESHOLD_=131072', () => {
+    const unit = readFileSync(UNIT, 'utf8');
+    const dockerfile = readFileSync(fileURLToPath(new URL('../Dockerfile', import.meta.url)), 'utf8');
+    const start = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    expect(unit).toMatch(/^Environment=MALLOC_MMAP_THRESHOLD_=131072$/m);
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/env node --max-semi-space-size=1 /m);
+    expect(dockerfile).toMatch(/^ENV [^]*?\n\s+MALLOC_MMAP_THRESHOLD_=131072 \\$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=1", /m);
+    expect(start).toBe('MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=1 bin/rootmirror serve');
+  });
+});
+
 describe.skipIf(!hasYaml)('deploy/kubernetes and deploy/compose', () => {
   it('Kubernetes: a sidecar with readiness on /readyz, Prometheus annotations, non-root, port 53 via the pod sysctl', () => {
     const docs = yamlDocs(K8S) as Array<{ kind: string; data?: Record<string, string>; spec?: any }>;

@@ -271,7 +271,9 @@ echo)
 rootmirror)
   need node
   ROOT=$(cd "$HERE/../.." && pwd)
-  [[ -f "$ROOT/dist/cli/main.js" ]] || { echo "$0: $ROOT/dist is missing: run npm run build first" >&2; exit 3; }
+  [[ -f "$ROOT/dist/bundle/main.js" ]] || { echo "$0: $ROOT/dist/bundle is missing: run npm run build first" >&2; exit 3; }
+  # As deployed (deploy/rootmirror.service): glibc maps big buffers on their own.
+  export MALLOC_MMAP_THRESHOLD_=131072
   if [[ "$ADDR" == *:* ]]; then AP="[$ADDR]"; else AP=$ADDR; fi
   read -r -a NODE_FLAGS <<<"${PEER_NODE_FLAGS---max-semi-space-size=1}"
   # --http on port 0 (any free port) and no drift monitor: nothing but the

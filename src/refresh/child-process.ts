@@ -65,6 +65,17 @@ export function childEntry(file: string): URL {
   return here.endsWith('.ts') ? new URL(`../../dist/refresh/${file}`, here) : new URL(`./${file}`, here);
 }
 
+/**
+ * The daemon's environment without MALLOC_MMAP_THRESHOLD_ (deploy/rootmirror.service):
+ * it keeps a long-lived process's RSS flat, but a child that allocates and
+ * frees large buffers by the hundred and then exits would only pay a mapping
+ * and page faults for each; its memory goes back when it exits anyway.
+ */
+export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { MALLOC_MMAP_THRESHOLD_: _, ...rest } = env;
+  return rest;
+}
+
 /** Keep this much of the child's stderr (V8 prints why it died there) for the error. */
 const STDERR_KEEP = 2048;
 
@@ -79,6 +90,7 @@ export function startChild(entry: URL, p: ProcessOptions): ChildProcess {
   let pending: ((why: string) => void) | undefined;
   const child = fork(fileURLToPath(entry), [], {
     execArgv: [`--max-old-space-size=${p.heapLimitMb}`, ...(p.v8Flags ?? [])],
+    env: childEnv(process.env),
     serialization: 'advanced',
     stdio: ['ignore', 'ignore', p.inheritStderr ? 'inherit' : 'pipe', 'ipc'],
   });

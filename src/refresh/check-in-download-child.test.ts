@@ -3,13 +3,12 @@
 // check gives there what it gives in a child of its own, failures included;
 // a child that is not taken, or not needed, does not linger.
 
-import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt } from '../../test/helpers/processes.js';
-import { zoneText } from '../../test/refresh-kit.js';
+import { FixtureServer, zoneText } from '../../test/refresh-kit.js';
 import { fileBytes } from '../bytes.js';
 import { FetchError } from '../fetch/errors.js';
 import { parseSource } from '../fetch/source.js';
@@ -20,26 +19,20 @@ import { createWorkerZonePipeline } from './worker-pipeline.js';
 const GOOD = zoneText(7);
 // No NS at the apex: parses, then fails the zone checks.
 const BAD = new TextEncoder().encode('.\t86400\tIN\tSOA\ta.root-servers.net. nstld.verisign-grs.com. 8 1800 900 604800 86400\n');
-let srv: Server;
+let srv: FixtureServer;
 let base: string;
 let dir: string;
 
 beforeAll(async () => {
   assertBuilt();
   dir = await mkdtemp(join(tmpdir(), 'rootmirror-check-in-download-'));
-  srv = createServer((req, res) => {
-    if (req.url === '/good/root.zone') return res.end(GOOD);
-    if (req.url === '/bad/root.zone') return res.end(BAD);
-    res.statusCode = 404;
-    res.end('no');
-  });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const a = srv.address();
-  base = `http://127.0.0.1:${typeof a === 'object' && a !== null ? a.port : 0}`;
+  srv = await new FixtureServer().start();
+  srv.file('/good/root.zone', GOOD);
+  srv.file('/bad/root.zone', BAD);
+  base = srv.base;
 });
 afterAll(async () => {
-  srv.closeAllConnections();
-  await new Promise((r) => srv.close(r));
+  await srv.stop();
   await rm(dir, { recursive: true, force: true });
 });
 

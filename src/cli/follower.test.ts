@@ -82,6 +82,33 @@ describe('followLeader', () => {
     expect(log.text()).toMatch(/follower: serving serial 2026120400/);
   });
 
+  it('the same serial with another image (the leader replaced it after re-verifying): serves the new one; the same image again: no read', async () => {
+    const dd = new DataDir(dir);
+    const path = join(dd.slotDir('current'), IMAGE_FILE);
+    const { meta } = await dd.read('current');
+    const good = await readFile(path);
+    try {
+      const { store } = await follower();
+      announce({ kind: 'serving', serial: N });
+      await until(() => store.zone?.serial === N, 'serving N');
+      const first = store.zone;
+      announce({ kind: 'serving', serial: N });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(store.zone).toBe(first);
+      // The leader stores another image of serial N, then announces N again.
+      const other = imageOf(buildZone(tinyParse(zoneText(N, { extra: 'extra.\t172800\tIN\tNS\ta.root-servers.net.' })), { dnssec: 'keep' })).bytes;
+      await writeImageFile(dd.slotDir('current'), other);
+      await dd.updateMeta('current', { ...meta, image: imageMeta(other, 'keep') });
+      announce({ kind: 'serving', serial: N });
+      await until(() => store.zone !== first, 'the new image served');
+      expect(store.zone?.serial).toBe(N);
+      expect(Buffer.compare(imageOf(store.zone!).bytes, other)).toBe(0);
+    } finally {
+      await writeImageFile(dd.slotDir('current'), good);
+      await dd.updateMeta('current', meta);
+    }
+  });
+
   it('a serial the data dir does not hold: keeps what it serves, logs why', async () => {
     const { store, log } = await follower();
     announce({ kind: 'serving', serial: N });

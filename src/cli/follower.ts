@@ -114,6 +114,8 @@ export async function followLeader(o: FollowerOptions): Promise<Follower> {
   const log = o.log.child({ component: 'follower' });
   const dd = new DataDir(o.dataDir);
   let queue: Promise<void> = Promise.resolve();
+  /** The sha256 (meta.json) of the image served, to tell a replaced image of the same serial. */
+  let heldImage: string | undefined;
   let first: (() => void) | undefined;
   const firstNews = new Promise<void>((resolve) => (first = resolve));
   const listener = (m: unknown): void => {
@@ -132,9 +134,14 @@ export async function followLeader(o: FollowerOptions): Promise<Follower> {
     }
     const held = o.store.state.zone;
     if (held !== undefined && held.serial === news.serial) {
-      // The leader serves again what we hold (after expiry, a restarted leader): no read.
-      if (o.store.state.kind !== 'serving') o.store.swap(held);
-      return;
+      // The leader serves again what we hold (after expiry, a restarted leader), or has
+      // replaced the image of that serial (its start-time re-verification built another,
+      // refresher.ts replaceImage): meta.json (small) tells which.
+      const stored = await dd.readMeta('current').catch(() => undefined);
+      if (stored?.serial !== news.serial || stored.image?.sha256 === heldImage) {
+        if (o.store.state.kind !== 'serving') o.store.swap(held);
+        return;
+      }
     }
     const why: string[] = [];
     for (const slot of SLOTS) {
@@ -155,6 +162,7 @@ export async function followLeader(o: FollowerOptions): Promise<Follower> {
         continue;
       }
       o.store.swap(zoneFromImage(opened.image));
+      heldImage = meta.image?.sha256;
       log.info(`follower: serving serial ${news.serial}, the leader's`, { slot });
       return;
     }

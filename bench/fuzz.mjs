@@ -29,11 +29,8 @@ import { probeQueries } from './fuzz-packets.mjs';
 import { tldsOf } from './querymix-lib.mjs';
 import { checkAllProbes, runFuzz } from './fuzz-run.mjs';
 import { runTcpAbuse } from './tcp-abuse-run.mjs';
+import { arg } from './arg.mjs';
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : def;
-};
 const packets = Number(arg('packets', '1000000'));
 const seed = Number(arg('seed', String(Date.now() % 2 ** 31)));
 const zoneFile = arg('zone', fileURLToPath(new URL('../test/fixtures/root-zone/root.zone.2026082201', import.meta.url)));

@@ -29,11 +29,8 @@ import { runLoad } from './load.mjs';
 import { BASE_SERIAL, ZONE_FILE, freePort, mirrorArgs, pct, runFetch, signedRootVersions, spawnChild, startServe, startSource, tempDir, threadCpuMs, udpClient } from './mirror-kit.mjs';
 import { tldsOf } from './querymix-lib.mjs';
 import { swapQueries } from './swap-queries.mjs';
+import { arg } from './arg.mjs';
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : def;
-};
 const qps = Number(arg('qps', '20000'));
 const seconds = Number(arg('seconds', '15'));
 const refreshes = Number(arg('refreshes', '3'));

@@ -20,11 +20,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BASE_SERIAL, MB, ZONE_FILE, metric, mirrorArgs, runFetch, rssBytes, rssParts, bareNodeRss, signedRootVersions, startServe, startSource, tempDir, udpClient } from './mirror-kit.mjs';
+import { arg } from './arg.mjs';
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : def;
-};
 const refreshes = Number(arg('refreshes', '100'));
 const idleS = Number(arg('idle', '30'));
 const json = process.argv.includes('--json');

@@ -20,11 +20,8 @@ import { cleanAnswerer } from './clean-answers.mjs';
 import { tldsOf } from './querymix-lib.mjs';
 import { runLoad } from './load.mjs';
 import { swapQueries } from './swap-queries.mjs';
+import { arg } from './arg.mjs';
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : def;
-};
 const qps = Number(arg('qps', '20000'));
 const seconds = Number(arg('seconds', '10'));
 const swapMs = Number(arg('swap-ms', '100'));

@@ -35,11 +35,8 @@ import { tldsOf } from './querymix-lib.mjs';
 import { swapQueries } from './swap-queries.mjs';
 import { buildZone } from '../dist/zone/build.js';
 import { parseZoneText } from '../dist/zone/parser.js';
+import { arg } from './arg.mjs';
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : def;
-};
 const rounds = Number(arg('rounds', '3'));
 const seconds = Number(arg('seconds', '5'));
 const rates = arg('rates', '20000,30000,40000,50000,60000,70000,80000').split(',').map(Number);

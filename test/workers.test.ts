@@ -189,6 +189,20 @@ describe.skipIf(SS === undefined || LDNS_NOTIFY === undefined)('serve --workers 
     src.file('/root.zone', b);
     src.file('/root.zone.sig', await sign(key, b));
   }
+  /** `serve --workers 2` in fetching mode from the local source, PGP-checked, NOTIFY-driven, in data dir `name` (empty at first). */
+  async function serveWorkers(host: string, name: string): Promise<{ d: RootmirrorProcess; dir: string }> {
+    const dir = join(tmp, name);
+    const pgpFile = join(tmp, `${name}.key.asc`);
+    await writeFile(pgpFile, key.publicKey.armor());
+    const d = await startRootmirror([
+      'serve', '--data-dir', dir, '--verify', 'pgp', '--pgp-key', pgpFile, '--source', `${src.base}/root.zone`,
+      '--listen', `${host}:0`, '--http', `${host}:0`, '--dnssec', 'keep', '--on-expired', 'servfail',
+      '--refresh', '1d', '--refresh-jitter', '0', '--monitor-interval', '0',
+      '--notify-from', '127.0.0.0/8', '--notify-min-interval', '0', '--workers', '2',
+    ]);
+    running.push(d);
+    return { d, dir };
+  }
   function notify(host: string, port: number, serial: number): Promise<string> {
     return new Promise((resolve, reject) => {
       execFile(LDNS_NOTIFY!, ['-I', '127.0.62.9', '-z', '.', '-s', String(serial), '-r', '1', '-p', String(port), host], { timeout: 20_000 }, (err, stdout, stderr) =>
@@ -199,17 +213,8 @@ describe.skipIf(SS === undefined || LDNS_NOTIFY === undefined)('serve --workers 
 
   it('empty data dir: both serve the first serial; NOTIFY: both the next within 2 s; kill -9 follower, then leader: restarted in their roles', async () => {
     const host = '127.0.62.2';
-    const dir = join(tmp, 'data');
-    const pgpFile = join(tmp, 'key.asc');
-    await writeFile(pgpFile, key.publicKey.armor());
     await publish(N);
-    const d = await startRootmirror([
-      'serve', '--data-dir', dir, '--verify', 'pgp', '--pgp-key', pgpFile, '--source', `${src.base}/root.zone`,
-      '--listen', `${host}:0`, '--http', `${host}:0`, '--dnssec', 'keep', '--on-expired', 'servfail',
-      '--refresh', '1d', '--refresh-jitter', '0', '--monitor-interval', '0',
-      '--notify-from', '127.0.0.0/8', '--notify-min-interval', '0', '--workers', '2',
-    ]);
-    running.push(d);
+    const { d, dir } = await serveWorkers(host, 'data');
     const first = await workersReady(d, 1);
     const port = portOf(first.leader.listen[0]!);
     expect(udpOwners(host, port)).toEqual([first.leader.pid, first.followers[0]!.pid].sort());
@@ -251,18 +256,9 @@ describe.skipIf(SS === undefined || LDNS_NOTIFY === undefined)('serve --workers 
 
   it('the leader\'s copy expires: both stop serving it (SERVFAIL); a NOTIFYed new copy: both serve again', async () => {
     const host = '127.0.62.4';
-    const dir = join(tmp, 'data-expiry');
-    const pgpFile = join(tmp, 'key-expiry.asc');
-    await writeFile(pgpFile, key.publicKey.armor());
     // SOA expire 4 s: unconfirmed for 4 s, the copy must not be served (RFC 8806 §3, RFC 1035 SOA EXPIRE).
     await publish(N, 4);
-    const d = await startRootmirror([
-      'serve', '--data-dir', dir, '--verify', 'pgp', '--pgp-key', pgpFile, '--source', `${src.base}/root.zone`,
-      '--listen', `${host}:0`, '--http', `${host}:0`, '--dnssec', 'keep', '--on-expired', 'servfail',
-      '--refresh', '1d', '--refresh-jitter', '0', '--monitor-interval', '0',
-      '--notify-from', '127.0.0.0/8', '--notify-min-interval', '0', '--workers', '2',
-    ]);
-    running.push(d);
+    const { d, dir } = await serveWorkers(host, 'data-expiry');
     const { leader } = await workersReady(d, 1);
     const port = portOf(leader.listen[0]!);
     await untilAllServe(host, port, N, 15_000);

@@ -34,15 +34,9 @@ async function transfer(job: TransferJob): Promise<DownloadMessage> {
   return { kind: 'file', url: job.url, path: file.path, sha256: file.sha256, bytes: file.bytes, etag: undefined, lastModified: undefined, signature: undefined };
 }
 
-async function run(job: AcquireJob): Promise<DownloadMessage> {
-  if (job.kind === 'axfr') {
-    try {
-      return await transfer(job);
-    } catch (err) {
-      return { kind: 'error', error: errorData(err) };
-    }
-  }
-  return httpDownload(job);
+/** The job's result; a failure throws, and the message handler below sends it as the 'error' result. */
+function run(job: AcquireJob): Promise<DownloadMessage> {
+  return job.kind === 'axfr' ? transfer(job) : httpDownload(job);
 }
 
 async function httpDownload(job: DownloadJob): Promise<DownloadMessage> {
@@ -52,21 +46,17 @@ async function httpDownload(job: DownloadJob): Promise<DownloadMessage> {
     ...(job.maxRedirects !== undefined ? { maxRedirects: job.maxRedirects } : {}),
     ...(job.deadline !== undefined ? { deadline: { signal: AbortSignal.timeout(Math.max(1, Math.floor(job.deadline.remainingMs))), ms: job.deadline.ms, option: job.deadline.option } } : {}),
   };
-  try {
-    const dl = await download(job.url, { ...http, dir: job.dir, ...(job.conditional !== undefined ? { conditional: job.conditional } : {}), ...(job.progress ? { progress: process.stderr } : {}) });
-    if (dl.kind === 'not-modified') return { kind: 'not-modified' };
-    let signature: Extract<DownloadMessage, { kind: 'file' }>['signature'];
-    if (job.signature) {
-      try {
-        signature = { ok: true, bytes: await fetchSmall(signatureUrl(dl.url), http) };
-      } catch (err) {
-        signature = { ok: false, error: errorData(err) };
-      }
+  const dl = await download(job.url, { ...http, dir: job.dir, ...(job.conditional !== undefined ? { conditional: job.conditional } : {}), ...(job.progress ? { progress: process.stderr } : {}) });
+  if (dl.kind === 'not-modified') return { kind: 'not-modified' };
+  let signature: Extract<DownloadMessage, { kind: 'file' }>['signature'];
+  if (job.signature) {
+    try {
+      signature = { ok: true, bytes: await fetchSmall(signatureUrl(dl.url), http) };
+    } catch (err) {
+      signature = { ok: false, error: errorData(err) };
     }
-    return { kind: 'file', url: dl.url, path: dl.path, sha256: dl.sha256, bytes: dl.bytes, etag: dl.etag, lastModified: dl.lastModified, signature };
-  } catch (err) {
-    return { kind: 'error', error: errorData(err) };
   }
+  return { kind: 'file', url: dl.url, path: dl.path, sha256: dl.sha256, bytes: dl.bytes, etag: dl.etag, lastModified: dl.lastModified, signature };
 }
 
 // Started by acquire.ts with an IPC channel: one job in, one result out, exit;

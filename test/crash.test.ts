@@ -80,7 +80,7 @@ async function verifiableCopy(dir: string): Promise<{ slot: string; serial: numb
   for (const slot of SLOTS) {
     try {
       const c = await dd.read(slot);
-      const checked = await pipeline.check({ bytes: c.zone, signature: c.signature, source: c.meta.source, pgpApplies: true }, Date.now());
+      const checked = await pipeline.check({ path: c.zonePath, signature: c.signature, source: c.meta.source, pgpApplies: true }, Date.now());
       if (checked.serial !== c.meta.serial) continue;
       return { slot, serial: checked.serial };
     } catch {

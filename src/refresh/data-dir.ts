@@ -15,6 +15,7 @@
 
 import { fileBytes } from '../bytes.js';
 import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LayerVerdicts } from '../verify/verdict.js';
@@ -64,7 +65,8 @@ export interface StoredCopy {
   readonly slot: Slot;
   readonly dir: string;
   readonly meta: CopyMeta;
-  readonly zone: Uint8Array;
+  /** The zone file, checked against meta.json: a check reads it there (the serving process never holds it). */
+  readonly zonePath: string;
   readonly signature: Uint8Array | undefined;
 }
 
@@ -272,16 +274,22 @@ export class DataDir {
   async read(slot: Slot): Promise<StoredCopy> {
     const dir = this.slotDir(slot);
     const meta = await this.readMeta(slot);
-    let zone: Uint8Array;
+    const zonePath = join(dir, ZONE_FILE);
+    // Hashed as a stream: 64 KiB at a time, not a 2 MB buffer in the serving process.
+    const hash = createHash('sha256');
+    let length = 0;
     try {
-      zone = fileBytes(await readFile(join(dir, ZONE_FILE)));
+      for await (const chunk of createReadStream(zonePath) as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        length += chunk.length;
+      }
     } catch (err) {
       throw new DataDirError(`${dir}: cannot read ${ZONE_FILE} (${(err as NodeJS.ErrnoException).code ?? err})`, 'corrupt', { cause: err });
     }
-    const sha = createHash('sha256').update(zone).digest('hex');
-    if (zone.length !== meta.bytes || sha !== meta.sha256) {
+    const sha = hash.digest('hex');
+    if (length !== meta.bytes || sha !== meta.sha256) {
       throw new DataDirError(
-        `${dir}/${ZONE_FILE}: corrupt: sha256 ${sha} (${zone.length} bytes) does not match meta.json ${meta.sha256} (${meta.bytes} bytes); the copy is ignored`,
+        `${dir}/${ZONE_FILE}: corrupt: sha256 ${sha} (${length} bytes) does not match meta.json ${meta.sha256} (${meta.bytes} bytes); the copy is ignored`,
       );
     }
     let signature: Uint8Array | undefined;
@@ -292,7 +300,7 @@ export class DataDir {
         throw new DataDirError(`${dir}: meta.json says signed but ${SIG_FILE} is missing`, 'corrupt', { cause: err });
       }
     }
-    return { slot, dir, meta, zone, signature };
+    return { slot, dir, meta, zonePath, signature };
   }
 
   /**

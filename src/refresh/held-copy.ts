@@ -48,7 +48,7 @@ export async function findStoredCopy(dd: DataDir, pipeline: ZonePipeline, at: nu
     }
     try {
       const pgpApplies = parseSource(copy.meta.source).kind === 'http';
-      const checked = await pipeline.check({ bytes: copy.zone, signature: copy.signature, source: copy.meta.source, pgpApplies }, at);
+      const checked = await pipeline.check({ path: copy.zonePath, signature: copy.signature, source: copy.meta.source, pgpApplies }, at);
       if (checked.serial !== copy.meta.serial) throw new Error(`zone serial ${checked.serial} differs from meta.json serial ${copy.meta.serial}`);
       const held = { slot, meta: copy.meta, zone: checked.zone, soaExpire: decodeSoa(checked.zone.soa.rdata).expire };
       return { found: { held, layers: checked.layers, image: checked.image, imageSha256: checked.imageSha256 }, problems, currentIsBad };

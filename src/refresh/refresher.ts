@@ -122,7 +122,7 @@ export class Refresher extends EventEmitter<RefresherEvents> {
       // A refresh that committed another copy meanwhile is let be in the catch; anything else is not the copy whose image is served.
       if (copy.meta.sha256 !== held.meta.sha256) throw new Error(`current/meta.json changed since its image was opened (sha256 ${held.meta.sha256} → ${copy.meta.sha256})`);
       const pgpApplies = parseSource(copy.meta.source).kind === 'http';
-      const checked = await this.opts.pipeline.check({ bytes: copy.zone, signature: copy.signature, source: copy.meta.source, pgpApplies }, this.clock.now());
+      const checked = await this.opts.pipeline.check({ path: copy.zonePath, signature: copy.signature, source: copy.meta.source, pgpApplies }, this.clock.now());
       if (checked.serial !== copy.meta.serial) throw new Error(`zone serial ${checked.serial} differs from meta.json serial ${copy.meta.serial}`);
       this.log.info(`data dir: current copy, serial ${copy.meta.serial}, re-verified`, { layers: checked.layers });
       if (checked.image !== undefined && checked.imageSha256 !== held.meta.image?.sha256) await this.replaceImage(held, checked);

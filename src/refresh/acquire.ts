@@ -105,6 +105,7 @@ export class Acquisition {
   /** zone() for AXFR, in a child process (download-child.ts), as the serving thread must not decode and write the transfer. */
   private async transferInChild(target: AxfrTarget, opts: AxfrOptions, fromHere: CopyMeta | undefined): Promise<Acquired> {
     const { maxBytes, maxRecords, connectTimeoutMs, idleTimeoutMs, totalTimeoutMs } = opts;
+    // Only the limits given: axfr() spreads its options over its defaults, so an undefined would override one.
     const limits = Object.fromEntries(Object.entries({ maxBytes, maxRecords, connectTimeoutMs, idleTimeoutMs, totalTimeoutMs }).filter(([, v]) => v !== undefined));
     const m = await this.inChild({
       kind: 'axfr',
